@@ -1,0 +1,117 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Warehouse: the order and inventory services of Valerix, one executable, one library per service.
+///
+/// The dependency rule that keeps the services apart: `Order` knows inventory only through
+/// `InventoryAPI` (the generated HTTP contract), never through the `Inventory` library.
+/// The generator writes `public import` lines into files that declare nothing public, and Swift 6
+/// warns about each of them. Those warnings are the generator's, not ours: silence them there only.
+let generatedCode: [SwiftSetting] = [.unsafeFlags(["-suppress-warnings"])]
+
+let package = Package(
+    name: "warehouse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "warehouse", targets: ["warehouse"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // Platform code every service shares: problem+json, request ids, JSON logs, health, admin auth, storage.
+        .target(
+            name: "WarehouseKit",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The inventory HTTP contract: types, server stubs and the client, generated from openapi.yaml.
+        .target(
+            name: "InventoryAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: generatedCode,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // The order HTTP contract, generated the same way.
+        .target(
+            name: "OrderAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: generatedCode,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        .target(
+            name: "Inventory",
+            dependencies: [
+                "WarehouseKit", "InventoryAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            // The contract, served at GET /openapi.yaml; InventoryAPI generates code from a link to it.
+            resources: [.copy("openapi.yaml")]
+        ),
+        .target(
+            name: "Order",
+            dependencies: [
+                "WarehouseKit", "OrderAPI", "InventoryAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // The contract, served at GET /openapi.yaml; OrderAPI generates code from a link to it.
+            resources: [.copy("openapi.yaml")]
+        ),
+        // The command line: `up` (supervisor), `serve <service>`.
+        .target(
+            name: "WarehouseCLI",
+            dependencies: [
+                "WarehouseKit", "Inventory", "Order",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "warehouse", dependencies: ["WarehouseCLI"]),
+
+        .testTarget(name: "WarehouseKitTests", dependencies: ["WarehouseKit"]),
+        .testTarget(
+            name: "InventoryTests",
+            dependencies: ["Inventory", "InventoryAPI", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "OrderTests",
+            dependencies: ["Order", "OrderAPI", "InventoryAPI", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "SystemTests",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

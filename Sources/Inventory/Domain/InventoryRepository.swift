@@ -1,0 +1,14 @@
+/// Where the inventory service keeps products and deduction records. `InventoryDatabase` is the SQLite
+/// implementation; tests may supply their own.
+package protocol InventoryRepository: Sendable {
+    func products() async throws -> [Product]
+    func product(sku: String) async throws -> Product?
+    /// Creates the product or sets its name and stock; returns whether it was created.
+    func upsert(_ product: Product) async throws -> Bool
+    /// Deducts every line or none, and records the outcome under `key`, in one transaction. A key seen
+    /// before returns its recorded outcome (`replayed`) and changes nothing.
+    ///
+    /// - Throws: `InventoryError.keyReused` when `key` was recorded for different lines.
+    func deduct(key: String, lines: [StockLine]) async throws -> DeductionResult
+    func deduction(key: String) async throws -> DeductionRecord?
+}

@@ -1,0 +1,80 @@
+import Foundation
+import OpenAPIRuntime
+import OrderAPI
+import WarehouseKit
+
+/// The order API: generated types in, generated types out, the processor in between.
+package struct OrderAPIHandler: APIProtocol {
+    package let processor: OrderProcessor
+
+    package init(processor: OrderProcessor) {
+        self.processor = processor
+    }
+
+    package func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
+        guard case .json(let body) = input.body else { throw RequestError.unsupportedMediaType(nil) }
+        let key = input.headers.idempotencyKey
+        if let key, !Self.isValidIdempotencyKey(key) { throw OrderError.invalidIdempotencyKey }
+        let draft = NewOrder(customerId: body.customerId, items: body.items.map { OrderLine(sku: $0.sku, quantity: $0.quantity) })
+        let placement = try await processor.place(draft, idempotencyKey: key)
+        let order = placement.order
+        let headers = Operations.CreateOrder.Output.Created.Headers(
+            location: "/orders/\(order.id)",
+            idempotentReplayed: placement.replayed ? "true" : nil
+        )
+        let representation = Components.Schemas.Order(order)
+        switch order.status {
+        case .shipped:
+            return .created(.init(headers: headers, body: .json(representation)))
+        case .pending:
+            return .accepted(
+                .init(
+                    headers: .init(location: headers.location, idempotentReplayed: headers.idempotentReplayed),
+                    body: .json(representation)
+                ))
+        case .rejected:
+            return .conflict(
+                .init(
+                    headers: .init(location: headers.location, idempotentReplayed: headers.idempotentReplayed),
+                    body: .json(representation)
+                ))
+        }
+    }
+
+    package func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
+        guard let order = try await processor.repository.order(id: input.path.id) else {
+            throw OrderError.notFound(id: input.path.id)
+        }
+        return .ok(.init(body: .json(.init(order))))
+    }
+
+    package func listOrders(_ input: Operations.ListOrders.Input) async throws -> Operations.ListOrders.Output {
+        let limit = input.query.limit ?? 50
+        guard (1...500).contains(limit) else {
+            throw RequestError.invalidParameter(name: "limit", detail: "must be between 1 and 500")
+        }
+        let status = input.query.status.flatMap { OrderStatus(rawValue: $0.rawValue) }
+        let orders = try await processor.repository.orders(status: status, limit: limit)
+        return .ok(.init(body: .json(.init(orders: orders.map(Components.Schemas.Order.init)))))
+    }
+
+    /// 1 to 255 printable ASCII characters, as the contract says.
+    static func isValidIdempotencyKey(_ key: String) -> Bool {
+        (1...255).contains(key.utf8.count) && key.utf8.allSatisfy { (0x20...0x7E).contains($0) }
+    }
+}
+
+extension Components.Schemas.Order {
+    init(_ order: Order) {
+        self.init(
+            id: order.id,
+            customerId: order.customerId,
+            items: order.items.map { .init(sku: $0.sku, quantity: $0.quantity) },
+            status: Components.Schemas.OrderStatus(rawValue: order.status.rawValue) ?? .pending,
+            message: order.message,
+            reason: order.reason,
+            createdAt: order.createdAt,
+            updatedAt: order.updatedAt
+        )
+    }
+}

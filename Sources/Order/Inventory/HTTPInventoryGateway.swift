@@ -1,0 +1,63 @@
+import AsyncHTTPClient
+import Foundation
+import InventoryAPI
+import OpenAPIAsyncHTTPClient
+import OpenAPIRuntime
+import WarehouseKit
+
+/// Calls the inventory service through the client generated from its OpenAPI contract.
+package struct HTTPInventoryGateway: InventoryGateway {
+    private let client: Client
+
+    package init(baseURL: URL, httpClient: HTTPClient) {
+        self.client = Client(
+            serverURL: baseURL,
+            configuration: .warehouse,
+            // The deadline is enforced by the caller; this is only a backstop against a leaked request.
+            transport: AsyncHTTPClientTransport(configuration: .init(client: httpClient, timeout: .seconds(30)))
+        )
+    }
+
+    package func deduct(key: String, lines: [OrderLine]) async throws -> InventoryAnswer {
+        let output: Operations.DeductStock.Output
+        do {
+            output = try await client.deductStock(
+                path: .init(key: key),
+                headers: .init(xRequestID: RequestID.current),
+                body: .json(.init(items: lines.map { .init(sku: $0.sku, quantity: $0.quantity) }))
+            )
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as ClientError {
+            throw InventoryCallError.unavailable(Self.describe(error.underlyingError))
+        }
+        switch output {
+        case .created, .ok:
+            return .applied
+        case .conflict(let refused):
+            let deduction = try refused.body.json
+            return .rejected(reason: deduction.reason ?? "Inventory refused the order.")
+        case .unprocessableContent(let problem):
+            // A definite refusal of this very request: retrying it cannot change the answer.
+            let detail = (try? problem.body.applicationProblemJson.detail) ?? nil
+            return .rejected(reason: "Inventory refused the order: \(detail ?? "invalid request").")
+        case .badRequest, .contentTooLarge, .unsupportedMediaType:
+            return .rejected(reason: "Inventory refused the order as malformed.")
+        case .undocumented(let status, _):
+            throw InventoryCallError.unavailable("answered HTTP \(status)")
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return "connect timeout"
+            case .remoteConnectionClosed: return "connection closed before an answer"
+            default: return "\(error)"
+            }
+        }
+        let text = String(describing: error)
+        if text.localizedCaseInsensitiveContains("connection refused") { return "connection refused" }
+        return text
+    }
+}

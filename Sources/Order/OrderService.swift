@@ -1,0 +1,113 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import OrderAPI
+import ServiceLifecycle
+import WarehouseKit
+
+/// Settings of one order process.
+package struct OrderConfiguration: Sendable {
+    package var host = "127.0.0.1"
+    package var port = 8080
+    /// The SQLite file, `DIR/orders.sqlite` under `warehouse up`.
+    package var databasePath: String
+    package var durability: Durability = .full
+    package var inventoryURL: URL
+    package var policy = OrderPolicy()
+    package var bodyLimit = RequestBodyMiddleware.defaultLimit
+
+    package init(databasePath: String, inventoryURL: URL) {
+        self.databasePath = databasePath
+        self.inventoryURL = inventoryURL
+    }
+}
+
+/// The order service: takes orders, stores them, and has inventory deduct their stock.
+package struct OrderService: Sendable {
+    package let configuration: OrderConfiguration
+    package let processor: OrderProcessor
+    package let health: HealthMonitor
+    /// Lifecycle services that run beside the HTTP server (the reconciler, client shutdown).
+    package let services: [any Service]
+    package let logger: Logger
+
+    package init(
+        configuration: OrderConfiguration,
+        processor: OrderProcessor,
+        health: HealthMonitor,
+        services: [any Service],
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.processor = processor
+        self.health = health
+        self.services = services
+        self.logger = logger
+    }
+
+    /// Opens (and migrates) the SQLite database, connects to inventory, and starts the reconciler.
+    package static func live(configuration: OrderConfiguration, logger: Logger) throws -> OrderService {
+        let pool = try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability)
+        let database = try OrderDatabase(pool)
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.timeout = .init(connect: .milliseconds(500))
+        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let processor = OrderProcessor(
+            repository: database,
+            inventory: HTTPInventoryGateway(baseURL: configuration.inventoryURL, httpClient: httpClient),
+            policy: configuration.policy,
+            logger: logger
+        )
+        let health = HealthMonitor(
+            serviceId: "order",
+            indicators: [
+                DatabaseHealthIndicator(database: pool, path: configuration.databasePath, probe: "SELECT count(*) FROM orders"),
+                InventoryHealthIndicator(baseURL: configuration.inventoryURL, httpClient: httpClient),
+            ])
+        return OrderService(
+            configuration: configuration,
+            processor: processor,
+            health: health,
+            services: [HTTPClientService(client: httpClient), Reconciler(processor: processor)],
+            logger: logger
+        )
+    }
+
+    package func makeRouter() throws -> Router<BasicRequestContext> {
+        let builder = ServiceRouterBuilder(name: "order", health: health, openAPIDocument: OrderAPIDocument.load())
+        return try builder.makeRouter { routes in
+            try OrderAPIHandler(processor: processor).registerHandlers(
+                on: routes,
+                configuration: .warehouse,
+                middlewares: [
+                    LocationHeaderMiddleware(),
+                    RequestBodyMiddleware(limit: configuration.bodyLimit, schemas: OrderBodySchemas.byOperation),
+                ]
+            )
+        }
+    }
+
+    package func makeApplication() throws -> some ApplicationProtocol {
+        Application(
+            router: try makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "warehouse-order"),
+            services: services,
+            logger: logger
+        )
+    }
+}
+
+/// Shuts an `HTTPClient` down when the service group stops, after the services that use it.
+package struct HTTPClientService: Service {
+    package let client: HTTPClient
+
+    package func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

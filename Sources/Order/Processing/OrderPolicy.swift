@@ -1,0 +1,21 @@
+import WarehouseKit
+
+/// The time limits of the order flow. Every value is configurable (see `warehouse serve order --help`).
+package struct OrderPolicy: Sendable {
+    /// The longest a `POST /orders` may take, from request to answer.
+    package var deadline: Duration = .seconds(2)
+    /// Kept back from the deadline for the work after inventory answers (recording the outcome,
+    /// writing the response), so the answer still leaves in time.
+    package var answerReserve: Duration = .milliseconds(100)
+    /// The limit of one reconciler try.
+    package var retryTimeout: Duration = .seconds(2)
+    /// Waits between reconciler tries of one order.
+    package var retryBackoff = Backoff(base: .milliseconds(250), cap: .seconds(10))
+
+    package init() {}
+
+    /// How long the request path may wait for inventory.
+    package var inventoryBudget: Duration {
+        deadline > answerReserve * 2 ? deadline - answerReserve : deadline / 2
+    }
+}

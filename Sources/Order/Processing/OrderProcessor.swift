@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import Synchronization
+import WarehouseKit
+
+/// The order flow: validate (done before), store pending, ask inventory within the deadline, record
+/// the definite answer or leave the order pending for the reconciler.
+package struct OrderProcessor: Sendable {
+    package let repository: any OrderRepository
+    package let inventory: any InventoryGateway
+    package let policy: OrderPolicy
+    package let logger: Logger
+    /// Rung when an order is left pending, so the reconciler looks at once instead of at its next poll.
+    package let pendingBell: Doorbell
+    private let keysInFlight = KeysInFlight()
+
+    package init(
+        repository: any OrderRepository,
+        inventory: any InventoryGateway,
+        policy: OrderPolicy,
+        logger: Logger,
+        pendingBell: Doorbell = Doorbell()
+    ) {
+        self.repository = repository
+        self.inventory = inventory
+        self.policy = policy
+        self.logger = logger
+        self.pendingBell = pendingBell
+    }
+
+    /// The answer to `POST /orders`.
+    package struct Placement: Sendable, Equatable {
+        package var order: Order
+        /// True when an earlier request with the same `Idempotency-Key` created the order.
+        package var replayed: Bool
+    }
+
+    /// Places an order and returns by the deadline with its state at that moment.
+    package func place(_ draft: NewOrder, idempotencyKey: String?) async throws -> Placement {
+        let deadline = ContinuousClock.now + policy.inventoryBudget
+        guard let idempotencyKey else {
+            return Placement(order: try await createAndSettle(draft, idempotencyKey: nil, until: deadline), replayed: false)
+        }
+        guard keysInFlight.claim(idempotencyKey) else { throw OrderError.idempotencyKeyInFlight }
+        defer { keysInFlight.release(idempotencyKey) }
+        if let stored = try await repository.order(idempotencyKey: idempotencyKey) {
+            return try await replay(stored, draft: draft, until: deadline)
+        }
+        return Placement(
+            order: try await createAndSettle(draft, idempotencyKey: idempotencyKey, until: deadline), replayed: false)
+    }
+
+    private func createAndSettle(_ draft: NewOrder, idempotencyKey: String?, until deadline: ContinuousClock.Instant) async throws
+        -> Order
+    {
+        let now = Date()
+        let order = Order.pending(draft, at: now)
+        // The reconciler leaves the order alone until this request has had its chance.
+        let retryAt = now.addingTimeInterval(policy.deadline.seconds)
+        let stored = try await repository.insert(
+            order, idempotencyKey: idempotencyKey, fingerprint: draft.fingerprint, retryAt: retryAt)
+        guard stored.inserted else {
+            // Another replica took the key between our look-up and our insert.
+            return try await replay(stored, draft: draft, until: deadline).order
+        }
+        logger.info("order stored", metadata: ["order_id": "\(order.id)"])
+        return await settle(order, attempt: 0, until: deadline)
+    }
+
+    private func replay(_ stored: StoredOrder, draft: NewOrder, until deadline: ContinuousClock.Instant) async throws -> Placement
+    {
+        guard stored.fingerprint == draft.fingerprint else { throw OrderError.idempotencyKeyReused }
+        logger.info("idempotent replay", metadata: ["order_id": "\(stored.order.id)"])
+        guard stored.order.status == .pending else { return Placement(order: stored.order, replayed: true) }
+        // Still pending: this retry is a chance to learn the outcome sooner.
+        return Placement(order: await settle(stored.order, attempt: 0, until: deadline), replayed: true)
+    }
+
+    /// Asks inventory about `order` until `deadline`. Records a definite answer; otherwise leaves the
+    /// order pending with a message that says why, due for another try after a backoff.
+    ///
+    /// - Returns: the order as it now stands.
+    package func settle(_ order: Order, attempt: Int, until deadline: ContinuousClock.Instant) async -> Order {
+        let inventory = self.inventory
+        let cause: InventoryUnavailability
+        do {
+            let answer = try await withDeadline(deadline) {
+                try await inventory.deduct(key: order.id, lines: order.items)
+            }
+            let settlement: Settlement =
+                switch answer {
+                case .applied: .shipped
+                case .rejected(let reason): .rejected(reason: reason)
+                }
+            do {
+                if let settled = try await repository.settle(id: order.id, settlement, at: Date()) {
+                    logger.info("order settled", metadata: ["order_id": "\(order.id)", "status": "\(settled.status.rawValue)"])
+                    return settled
+                }
+            } catch {
+                // Inventory's record stands; the reconciler will replay the key and record it here.
+                logger.error("could not record settlement", metadata: ["order_id": "\(order.id)", "error": "\(error)"])
+            }
+            cause = .unavailable
+        } catch let error as InventoryCallError {
+            cause = error.unavailability
+            logger.warning("inventory gave no answer", metadata: ["order_id": "\(order.id)", "error": "\(error)"])
+        } catch is DeadlineExceeded {
+            cause = .slow
+            logger.warning("inventory did not answer in time", metadata: ["order_id": "\(order.id)"])
+        } catch {
+            cause = .unavailable
+            logger.warning("inventory call failed", metadata: ["order_id": "\(order.id)", "error": "\(error)"])
+        }
+        var pending = order
+        pending.message = OrderMessage.delayed(orderId: order.id, because: cause)
+        let retryAt = Date().addingTimeInterval(policy.retryBackoff.delay(attempt: attempt).seconds)
+        do {
+            try await repository.postpone(id: order.id, message: pending.message, retryAt: retryAt)
+        } catch {
+            logger.error("could not postpone order", metadata: ["order_id": "\(order.id)", "error": "\(error)"])
+        }
+        pendingBell.ring()
+        return pending
+    }
+}
+
+/// The `Idempotency-Key`s whose first request is being answered right now, in this process.
+private final class KeysInFlight: Sendable {
+    private let keys = Mutex(Set<String>())
+
+    func claim(_ key: String) -> Bool {
+        keys.withLock { $0.insert(key).inserted }
+    }
+
+    func release(_ key: String) {
+        _ = keys.withLock { $0.remove(key) }
+    }
+}
+
+extension Duration {
+    package var seconds: TimeInterval {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WarehouseKit
+
+/// Drives every pending order to `shipped` or `rejected` by replaying its idempotent deduction until
+/// inventory gives a definite answer. Orders left pending by a crash of this very service are picked
+/// up the same way on the next start, since pending orders live in the database, not in memory.
+///
+/// A timeout is never taken for a failure: the order stays pending and is tried again after a
+/// backoff with jitter.
+package struct Reconciler: Service {
+    package let processor: OrderProcessor
+    /// Orders tried at once; the rest wait for the next round.
+    package var batchSize = 32
+    /// The longest the reconciler sleeps when nothing is due and nobody rings.
+    package var idlePoll: Duration = .seconds(1)
+
+    package init(processor: OrderProcessor) {
+        self.processor = processor
+    }
+
+    package func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let worked = try await runOnce()
+                    if !worked { await processor.pendingBell.wait(atMost: try await timeUntilNextDue()) }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    processor.logger.error("reconciler round failed", metadata: ["error": "\(error)"])
+                    await processor.pendingBell.wait(atMost: idlePoll)
+                }
+            }
+        }
+    }
+
+    /// Tries every order that is due now, concurrently. Returns whether there was any.
+    @discardableResult
+    package func runOnce() async throws -> Bool {
+        let due = try await processor.repository.duePending(asOf: Date(), limit: batchSize)
+        guard !due.isEmpty else { return false }
+        await withTaskGroup(of: Void.self) { group in
+            for pending in due {
+                group.addTask {
+                    let deadline = ContinuousClock.now + processor.policy.retryTimeout
+                    _ = await processor.settle(pending.order, attempt: pending.attempts + 1, until: deadline)
+                }
+            }
+        }
+        return true
+    }
+
+    private func timeUntilNextDue() async throws -> Duration {
+        guard let next = try await processor.repository.nextRetry() else { return idlePoll }
+        let wait = next.timeIntervalSinceNow
+        guard wait > 0 else { return .zero }
+        return min(.milliseconds(Int(wait * 1000) + 1), idlePoll)
+    }
+}

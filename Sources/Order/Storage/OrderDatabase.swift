@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import WarehouseKit
+
+/// The order service's SQLite database: schema (migrations run at open) and the transactions on it.
+package struct OrderDatabase: OrderRepository {
+    package let writer: any DatabaseWriter
+
+    package init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: orders") { db in
+            try db.create(table: "orders") { t in
+                t.primaryKey("id", .text)
+                t.column("customerId", .text).notNull()
+                t.column("items", .jsonText).notNull()
+                t.column("status", .text).notNull().check { ["pending", "shipped", "rejected"].contains($0) }
+                t.column("message", .text).notNull()
+                t.column("reason", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                // A client's Idempotency-Key: one order per key, ever (until pruned).
+                t.column("idempotencyKey", .text).unique()
+                t.column("fingerprint", .text)
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("retryAt", .datetime)
+            }
+            try db.create(index: "orders_by_creation", on: "orders", columns: ["createdAt"])
+            // Only pending orders carry a retryAt, so the reconciler's scan stays small.
+            try db.execute(sql: "CREATE INDEX orders_due ON orders (retryAt) WHERE status = 'pending'")
+        }
+        return migrator
+    }
+
+    package func insert(_ order: Order, idempotencyKey: String?, fingerprint: String?, retryAt: Date) async throws -> StoredOrder
+    {
+        let items = try Self.encode(order.items)
+        return try await writer.write { db in
+            if let idempotencyKey, let existing = try Self.fetchStored(db, idempotencyKey: idempotencyKey) {
+                return existing
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO orders (id, customerId, items, status, message, reason, createdAt, updatedAt,
+                                        idempotencyKey, fingerprint, attempts, retryAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+                    """,
+                arguments: [
+                    order.id, order.customerId, items, order.status.rawValue, order.message, order.reason,
+                    order.createdAt, order.updatedAt, idempotencyKey, fingerprint, retryAt,
+                ]
+            )
+            return StoredOrder(order: order, fingerprint: fingerprint, inserted: true)
+        }
+    }
+
+    package func order(id: String) async throws -> Order? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id]).map(Self.order(from:))
+        }
+    }
+
+    package func order(idempotencyKey: String) async throws -> StoredOrder? {
+        try await writer.read { db in try Self.fetchStored(db, idempotencyKey: idempotencyKey) }
+    }
+
+    package func orders(status: OrderStatus?, limit: Int) async throws -> [Order] {
+        try await writer.read { db in
+            let rows =
+                if let status {
+                    try Row.fetchAll(
+                        db,
+                        sql: "SELECT * FROM orders WHERE status = ? ORDER BY createdAt DESC, rowid DESC LIMIT ?",
+                        arguments: [status.rawValue, limit]
+                    )
+                } else {
+                    try Row.fetchAll(
+                        db, sql: "SELECT * FROM orders ORDER BY createdAt DESC, rowid DESC LIMIT ?", arguments: [limit])
+                }
+            return try rows.map(Self.order(from:))
+        }
+    }
+
+    package func settle(id: String, _ settlement: Settlement, at now: Date) async throws -> Order? {
+        try await writer.write { db in
+            let (status, message, reason): (OrderStatus, String, String?) =
+                switch settlement {
+                case .shipped: (.shipped, OrderMessage.shipped, nil)
+                case .rejected(let reason): (.rejected, OrderMessage.rejected(reason), reason)
+                }
+            // `status = 'pending'` makes settling idempotent: the first final word stands.
+            try db.execute(
+                sql: """
+                    UPDATE orders SET status = ?, message = ?, reason = ?, updatedAt = ?, retryAt = NULL
+                    WHERE id = ? AND status = 'pending'
+                    """,
+                arguments: [status.rawValue, message, reason, now, id]
+            )
+            return try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id]).map(Self.order(from:))
+        }
+    }
+
+    package func postpone(id: String, message: String, retryAt: Date) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE orders SET attempts = attempts + 1, message = ?, retryAt = ?
+                    WHERE id = ? AND status = 'pending'
+                    """,
+                arguments: [message, retryAt, id]
+            )
+        }
+    }
+
+    package func duePending(asOf now: Date, limit: Int) async throws -> [PendingOrder] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM orders WHERE status = 'pending' AND retryAt <= ? ORDER BY retryAt LIMIT ?",
+                arguments: [now, limit]
+            ).map { PendingOrder(order: try Self.order(from: $0), attempts: $0["attempts"]) }
+        }
+    }
+
+    package func nextRetry() async throws -> Date? {
+        try await writer.read { db in
+            try Date.fetchOne(db, sql: "SELECT min(retryAt) FROM orders WHERE status = 'pending'")
+        }
+    }
+
+    /// How many orders are pending: a health and metrics figure.
+    package func pendingCount() async throws -> Int {
+        try await writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE status = 'pending'") ?? 0 }
+    }
+
+    private static func fetchStored(_ db: Database, idempotencyKey: String) throws -> StoredOrder? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE idempotencyKey = ?", arguments: [idempotencyKey])
+        else {
+            return nil
+        }
+        return StoredOrder(order: try order(from: row), fingerprint: row["fingerprint"], inserted: false)
+    }
+
+    private static func order(from row: Row) throws -> Order {
+        Order(
+            id: row["id"],
+            customerId: row["customerId"],
+            items: try JSONDecoder().decode([OrderLine].self, from: Data((row["items"] as String).utf8)),
+            status: OrderStatus(rawValue: row["status"]) ?? .pending,
+            message: row["message"],
+            reason: row["reason"],
+            createdAt: row["createdAt"],
+            updatedAt: row["updatedAt"]
+        )
+    }
+
+    private static func encode(_ items: [OrderLine]) throws -> String {
+        String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Inventory
+import Logging
+import Order
+import ServiceLifecycle
+import WarehouseKit
+
+/// `warehouse serve <service>`: one service in this process, as a container runs it.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run one service in this process (as a container would).",
+        discussion: "Stops gracefully on SIGTERM or SIGINT."
+    )
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case order, inventory
+    }
+
+    @Argument(help: "The service: order or inventory.")
+    var service: Kind
+
+    @Option(name: .long, help: "Port to listen on (default: order 8080, inventory 8081).")
+    var port: Int?
+
+    @Option(name: .long, help: "Base URL of the inventory service (order only).")
+    var inventoryURL: String = "http://127.0.0.1:8081"
+
+    @Flag(name: .long, help: "Add the demo catalogue to a new inventory database (inventory only).")
+    var seedDemo = false
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let logger = Logger(label: service.rawValue)
+        let directory = common.dataDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        switch service {
+        case .inventory:
+            var configuration = InventoryConfiguration(
+                databasePath: directory.appendingPathComponent("inventory.sqlite").path,
+                adminToken: try AdminToken.load(dataDirectory: directory)
+            )
+            configuration.host = common.host
+            configuration.port = port ?? 8081
+            configuration.durability = common.durability
+            configuration.seedDemoCatalogue = seedDemo
+            let service = try await InventoryService.live(configuration: configuration, logger: logger)
+            try await run(try service.makeApplication(), logger: logger)
+        case .order:
+            guard let url = URL(string: inventoryURL), url.scheme == "http" || url.scheme == "https" else {
+                throw ValidationError("--inventory-url must be an http(s) URL")
+            }
+            var configuration = OrderConfiguration(
+                databasePath: directory.appendingPathComponent("orders.sqlite").path,
+                inventoryURL: url
+            )
+            configuration.host = common.host
+            configuration.port = port ?? 8080
+            configuration.durability = common.durability
+            configuration.policy = common.policy
+            let service = try OrderService.live(configuration: configuration, logger: logger)
+            try await run(try service.makeApplication(), logger: logger)
+        }
+    }
+
+    /// Runs the application until SIGTERM or SIGINT; under `warehouse up` also until the supervisor dies.
+    private func run(_ application: some ApplicationProtocol, logger: Logger) async throws {
+        var services: [any Service] = [application]
+        if let supervisor = ProcessInfo.processInfo.environment[Supervisor.pidEnvironmentKey].flatMap(Int32.init) {
+            services.append(ParentWatch(parent: supervisor))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
+        try await group.run()
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import WarehouseKit
+
+/// What the supervisor starts: a name, and the arguments to this same executable.
+struct ChildSpec: Sendable {
+    var name: String
+    var arguments: [String]
+    /// Answers 200 once the child can serve.
+    var readinessURL: URL
+}
+
+/// Runs each child as its own process, restarts one that dies (with backoff), and on graceful shutdown
+/// sends every child SIGTERM, waiting for it to finish (SIGKILL after `stopTimeout`).
+///
+/// Each child's pid is written to `DIR/run/<name>.pid` while it runs, for tests and operators.
+final class Supervisor: Service, Sendable {
+    static let pidEnvironmentKey = "WAREHOUSE_SUPERVISOR_PID"
+
+    let children: [ChildSpec]
+    let runDirectory: URL
+    let logger: Logger
+    let restartBackoff = Backoff(base: .milliseconds(200), cap: .seconds(5))
+    let stopTimeout: Duration = .seconds(10)
+    private let state = Mutex(State())
+
+    private struct State {
+        var stopping = false
+        /// Pids of the children running now, by name.
+        var running: [String: Int32] = [:]
+    }
+
+    init(children: [ChildSpec], runDirectory: URL, logger: Logger) {
+        self.children = children
+        self.runDirectory = runDirectory
+        self.logger = logger
+    }
+
+    func run() async throws {
+        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for child in children {
+                    group.addTask { await self.supervise(child) }
+                }
+            }
+        } onGracefulShutdown: {
+            self.stopAll()
+        }
+    }
+
+    /// Keeps one child running until the supervisor stops.
+    private func supervise(_ child: ChildSpec) async {
+        var failures = 0
+        while !isStopping {
+            let started = ContinuousClock.now
+            let status: Int32
+            do {
+                status = try await runOnce(child)
+            } catch {
+                logger.error("could not start child", metadata: ["child": "\(child.name)", "error": "\(error)"])
+                status = -1
+            }
+            if isStopping { break }
+            // A child that ran a while before dying gets a quick restart; one that keeps dying, a slower one.
+            failures = ContinuousClock.now - started > .seconds(30) ? 0 : failures + 1
+            let delay = restartBackoff.ceiling(attempt: failures - 1)
+            logger.warning(
+                "child exited; restarting",
+                metadata: ["child": "\(child.name)", "status": "\(status)", "restart_in_ms": "\(Int(delay.seconds * 1000))"]
+            )
+            try? await Task.sleep(for: delay)
+        }
+    }
+
+    /// Starts the child and waits for it to exit; returns its exit status (or signal number).
+    private func runOnce(_ child: ChildSpec) async throws -> Int32 {
+        let process = Process()
+        process.executableURL = Self.executableURL
+        process.arguments = child.arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment[Self.pidEnvironmentKey] = String(getpid())
+        process.environment = environment
+        let exited = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { finished in
+            exited.continuation.yield(finished.terminationStatus)
+            exited.continuation.finish()
+        }
+        guard !isStopping else { return 0 }
+        try process.run()
+        let pid = process.processIdentifier
+        let stoppedMeanwhile = state.withLock { state in
+            state.running[child.name] = pid
+            return state.stopping
+        }
+        // Shutdown began while the child was starting: it has missed the SIGTERM, so send it now.
+        if stoppedMeanwhile { kill(pid, SIGTERM) }
+        let pidFile = runDirectory.appendingPathComponent("\(child.name).pid")
+        try? "\(pid)\n".write(to: pidFile, atomically: true, encoding: .utf8)
+        logger.info("child started", metadata: ["child": "\(child.name)", "pid": "\(pid)"])
+        var status: Int32 = -1
+        for await code in exited.stream { status = code }
+        state.withLock { state in
+            if state.running[child.name] == pid { state.running[child.name] = nil }
+        }
+        try? FileManager.default.removeItem(at: pidFile)
+        return status
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
+    /// SIGTERM to every child now; SIGKILL to any still running after `stopTimeout`.
+    private func stopAll() {
+        let pids = state.withLock { state in
+            state.stopping = true
+            return Array(state.running.values)
+        }
+        for pid in pids {
+            logger.info("stopping child", metadata: ["pid": "\(pid)"])
+            kill(pid, SIGTERM)
+        }
+        let timeout = stopTimeout
+        Task {
+            try? await Task.sleep(for: timeout)
+            let stragglers = self.state.withLock { Array($0.running.values) }
+            for pid in stragglers where pids.contains(pid) {
+                self.logger.warning("child ignored SIGTERM; killing it", metadata: ["pid": "\(pid)"])
+                kill(pid, SIGKILL)
+            }
+        }
+    }
+
+    /// This very executable, so children run the same build as the supervisor.
+    static var executableURL: URL {
+        #if os(Linux)
+            URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        #else
+            Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        #endif
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import WarehouseKit
+
+/// `warehouse up`: the whole system on this machine, each service its own supervised process.
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Start every service as a supervised child process.",
+        discussion: """
+            Seeds a demo catalogue in a new data directory and writes the admin token to DIR/admin-token.
+            A child that dies is restarted (with backoff). Ctrl-C or SIGTERM stops every child and exits 0.
+            """
+    )
+
+    @Option(name: .long, help: "Port of the order service.")
+    var orderPort = 8080
+
+    @Option(name: .long, help: "Port of the inventory service.")
+    var inventoryPort = 8081
+
+    @Option(name: .long, help: "Port of the console (reserved: the console is not built yet).")
+    var consolePort = 8090
+
+    @Option(name: .long, help: "Seconds to wait for every service to be ready before giving up.")
+    var readyTimeout = 60
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        for (name, port) in [("order", orderPort), ("inventory", inventoryPort), ("console", consolePort)] {
+            guard (1...65_535).contains(port) else { throw ValidationError("--\(name)-port must be between 1 and 65535") }
+        }
+        guard Set([orderPort, inventoryPort, consolePort]).count == 3 else {
+            throw ValidationError("the order, inventory and console ports must differ")
+        }
+    }
+
+    func run() async throws {
+        let logger = Logger(label: "up")
+        let directory = common.dataDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        _ = try AdminToken.load(dataDirectory: directory)
+
+        let inventoryURL = URL(string: "http://\(common.host):\(inventoryPort)")!
+        let orderURL = URL(string: "http://\(common.host):\(orderPort)")!
+        let children = [
+            ChildSpec(
+                name: "inventory",
+                arguments: ["serve", "inventory", "--port", "\(inventoryPort)", "--seed-demo"] + common.arguments,
+                readinessURL: inventoryURL.appendingPathComponent("health/ready")
+            ),
+            ChildSpec(
+                name: "order",
+                arguments: ["serve", "order", "--port", "\(orderPort)", "--inventory-url", inventoryURL.absoluteString]
+                    + common.arguments,
+                readinessURL: orderURL.appendingPathComponent("health/ready")
+            ),
+        ]
+        let supervisor = Supervisor(children: children, runDirectory: directory.appendingPathComponent("run"), logger: logger)
+        let announcer = ReadinessAnnouncer(
+            children: children,
+            timeout: .seconds(readyTimeout),
+            banner: """
+                warehouse is up
+                  order      \(orderURL.absoluteString)
+                  inventory  \(inventoryURL.absoluteString)
+                  data       \(directory.path)
+                  admin token in \(AdminToken.fileURL(in: directory).path)
+                Ctrl-C stops everything.
+                """
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: supervisor),
+                    .init(
+                        service: announcer, successTerminationBehavior: .ignore,
+                        failureTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
+        try await group.run()
+    }
+}
+
+/// Waits until every child answers its readiness probe, then prints the banner; fails if one does
+/// not become ready in time (a port already taken, say), which stops the whole group.
+struct ReadinessAnnouncer: Service {
+    let children: [ChildSpec]
+    let timeout: Duration
+    let banner: String
+
+    func run() async throws {
+        let giveUp = ContinuousClock.now + timeout
+        for child in children {
+            while !(await isReady(child.readinessURL)) {
+                guard ContinuousClock.now < giveUp else {
+                    throw ReadinessTimeout(child: child.name, seconds: Int(timeout.seconds))
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        FileHandle.standardOutput.write(Data((banner + "\n").utf8))
+    }
+
+    private func isReady(_ url: URL) async -> Bool {
+        let request = HTTPClientRequest(url: url.absoluteString)
+        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)) else { return false }
+        return response.status == .ok
+    }
+}
+
+struct ReadinessTimeout: Error, CustomStringConvertible {
+    let child: String
+    let seconds: Int
+    var description: String { "\(child) was not ready after \(seconds) s; see its log lines above" }
+}

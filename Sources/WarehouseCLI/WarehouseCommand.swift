@@ -1,0 +1,19 @@
+import ArgumentParser
+import WarehouseKit
+
+/// `warehouse`: every service of the platform in one executable.
+package struct WarehouseCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
+        commandName: "warehouse",
+        abstract: "The Valerix order and inventory platform.",
+        subcommands: [UpCommand.self, ServeCommand.self]
+    )
+
+    package init() {}
+
+    /// The entry point of the executable: JSON logs, then the command line.
+    package static func start() async {
+        JSONLogHandler.bootstrap()
+        await main()
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+extension HTTPField.Name {
+    package static let requestID = HTTPField.Name("X-Request-ID")!
+    package static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    package static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+}
+
+/// Gives every request an id: the caller's `X-Request-ID` when it is sane, else a fresh one. The id goes
+/// into every log line of the request (`request_id`), into the response header, and, through the task
+/// local `RequestID.current`, into calls this service makes to others.
+package struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
+    package init() {}
+
+    package func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let id = RequestID.accept(request.headers[.requestID]) ?? RequestID.make()
+        var context = context
+        context.logger[metadataKey: "request_id"] = .string(id)
+        var response = try await RequestID.$current.withValue(id) {
+            try await next(request, context)
+        }
+        response.headers[.requestID] = id
+        return response
+    }
+}
+
+package enum RequestID {
+    /// The id of the request being served by the current task, if any.
+    @TaskLocal package static var current: String?
+
+    package static func make() -> String {
+        UUID().uuidString.lowercased()
+    }
+
+    /// A caller's id is kept only if it is short printable ASCII, so logs cannot be forged or flooded.
+    package static func accept(_ candidate: String?) -> String? {
+        guard let candidate, (1...128).contains(candidate.utf8.count),
+            candidate.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        else { return nil }
+        return candidate
+    }
+}

@@ -1,0 +1,47 @@
+import HTTPTypes
+import Hummingbird
+import OpenAPIHummingbird
+import OpenAPIRuntime
+
+/// A `ServerTransport` over a Hummingbird router that remembers which methods each path serves, so a
+/// request with the wrong method gets 405 with `Allow` instead of the router's plain 404.
+package final class RouteTable<Context: RequestContext>: ServerTransport, @unchecked Sendable {
+    // Unchecked: mutated only while routes are registered, before the server starts.
+    private let router: Router<Context>
+    private var methodsByPath: [(path: String, methods: [HTTPRequest.Method])] = []
+
+    package init(router: Router<Context>) {
+        self.router = router
+    }
+
+    package func register(
+        _ handler: @escaping @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
+        method: HTTPRequest.Method,
+        path: String
+    ) throws {
+        router.register(handler, method: method, path: path)
+        record(method, path)
+    }
+
+    /// Records a route registered directly on the router (health, metrics, the OpenAPI document).
+    package func record(_ method: HTTPRequest.Method, _ path: String) {
+        if let index = methodsByPath.firstIndex(where: { $0.path == path }) {
+            methodsByPath[index].methods.append(method)
+        } else {
+            methodsByPath.append((path, [method]))
+        }
+    }
+
+    /// Answers 405 for every method a known path does not serve. Call once, after every route is registered.
+    package func rejectOtherMethods() {
+        let all: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+        for (path, methods) in methodsByPath {
+            let allowed = methods.contains(.get) && !methods.contains(.head) ? methods + [.head] : methods
+            for method in all where !allowed.contains(method) {
+                router.on(RouterPath(path), method: method) { _, _ -> Response in
+                    throw RequestError.methodNotAllowed(allowed: allowed)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIRuntime
+import ServiceLifecycle
+
+/// What every service shares at its edge: request ids, problem answers, 405s, health probes and its
+/// OpenAPI document. A service supplies its generated handler and its middlewares; this builds the rest.
+package struct ServiceRouterBuilder: Sendable {
+    package let name: String
+    package let health: HealthMonitor
+    /// The service's OpenAPI document, served verbatim at `GET /openapi.yaml`.
+    package let openAPIDocument: Data?
+    package let startedAt: Date
+
+    package init(name: String, health: HealthMonitor, openAPIDocument: Data?, startedAt: Date = Date()) {
+        self.name = name
+        self.health = health
+        self.openAPIDocument = openAPIDocument
+        self.startedAt = startedAt
+    }
+
+    /// Builds the router: platform routes first, then `registerAPI` registers the generated handlers on
+    /// the route table, and every path then answers 405 to methods it does not serve.
+    package func makeRouter(
+        registerAPI: (RouteTable<BasicRequestContext>) throws -> Void
+    ) rethrows -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: ProblemMiddleware())
+        let routes = RouteTable(router: router)
+
+        let health = self.health
+        let startedAt = self.startedAt
+        router.get("/health") { _, _ in HealthResponse(report: await health.report()) }
+        router.get("/health/ready") { _, _ in HealthResponse(report: await health.report()) }
+        router.get("/health/live") { _, _ in HealthResponse(report: health.liveness(startedAt: startedAt)) }
+        for path in ["/health", "/health/ready", "/health/live"] { routes.record(.get, path) }
+
+        if let document = openAPIDocument {
+            router.get("/openapi.yaml") { _, _ in
+                Response(
+                    status: .ok,
+                    headers: [.contentType: "application/yaml"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: document))
+                )
+            }
+            routes.record(.get, "/openapi.yaml")
+        }
+        try registerAPI(routes)
+        routes.rejectOtherMethods()
+        return router
+    }
+}
+
+/// A health report as an HTTP answer: 200 for pass and warn, 503 for fail.
+struct HealthResponse: ResponseGenerator {
+    let report: HealthReport
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = try encoder.encode(report)
+        return Response(
+            status: report.status == .fail ? .serviceUnavailable : .ok,
+            headers: [.contentType: "application/health+json", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+}

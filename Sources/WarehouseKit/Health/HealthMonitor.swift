@@ -1,0 +1,103 @@
+import Foundation
+
+/// One dependency check, such as "the inventory database answers a query on its own tables".
+package protocol HealthIndicator: Sendable {
+    /// `component:measurement`, the key of the check in the report.
+    var key: String { get }
+    var componentType: String { get }
+    /// Runs the check. It may take as long as it likes: the monitor cuts it off at its timeout.
+    func check() async -> HealthCheckResult
+}
+
+/// Runs every indicator concurrently, each with its own timeout, and folds them into one report.
+package struct HealthMonitor: Sendable {
+    package let serviceId: String
+    package let indicators: [any HealthIndicator]
+    package let timeout: Duration
+
+    package init(serviceId: String, indicators: [any HealthIndicator], timeout: Duration = .milliseconds(800)) {
+        self.serviceId = serviceId
+        self.indicators = indicators
+        self.timeout = timeout
+    }
+
+    package func report() async -> HealthReport {
+        let results = await withTaskGroup(of: (String, HealthCheckResult).self) { group in
+            for indicator in indicators {
+                group.addTask {
+                    let started = ContinuousClock.now
+                    do {
+                        return (indicator.key, try await withDeadline(started + timeout) { await indicator.check() })
+                    } catch {
+                        return (
+                            indicator.key,
+                            HealthCheckResult(
+                                componentType: indicator.componentType,
+                                observedValue: timeout.milliseconds,
+                                observedUnit: "ms",
+                                status: .fail,
+                                output: "\(indicator.componentType) did not answer within \(Int(timeout.milliseconds)) ms"
+                            )
+                        )
+                    }
+                }
+            }
+            var collected: [String: [HealthCheckResult]] = [:]
+            for await (key, result) in group { collected[key, default: []].append(result) }
+            return collected
+        }
+        let status = results.values.flatMap { $0 }.map(\.status).max() ?? .pass
+        return HealthReport(status: status, serviceId: serviceId, checks: results)
+    }
+
+    /// The liveness report: the process answers, nothing else is touched.
+    package func liveness(startedAt: Date) -> HealthReport {
+        let uptime = HealthCheckResult(
+            componentType: "system",
+            observedValue: Date().timeIntervalSince(startedAt).rounded(),
+            observedUnit: "s",
+            status: .pass
+        )
+        return HealthReport(status: .pass, serviceId: serviceId, checks: ["uptime": [uptime]])
+    }
+}
+
+extension HealthIndicator {
+    /// Times `probe` and turns its outcome into a result: `pass` when it returns, `fail` with the error's
+    /// description when it throws.
+    package func measure(_ probe: () async throws -> Void) async -> HealthCheckResult {
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            try await probe()
+            return HealthCheckResult(
+                componentType: componentType,
+                observedValue: (clock.now - started).milliseconds,
+                observedUnit: "ms",
+                status: .pass
+            )
+        } catch {
+            return HealthCheckResult(
+                componentType: componentType,
+                observedValue: (clock.now - started).milliseconds,
+                observedUnit: "ms",
+                status: .fail,
+                output: String(describing: error)
+            )
+        }
+    }
+}
+
+extension Duration {
+    package var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return (Double(seconds) * 1_000 + Double(attoseconds) / 1e15).rounded(toPlaces: 3)
+    }
+}
+
+extension Double {
+    func rounded(toPlaces places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        return (self * scale).rounded() / scale
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// The `application/health+json` document of draft-inadarei-api-health-check.
+package struct HealthReport: Codable, Sendable {
+    package var status: HealthStatus
+    package var serviceId: String
+    package var description: String?
+    /// Keyed `component:measurement`, for example `database:responseTime`.
+    package var checks: [String: [HealthCheckResult]]
+
+    package init(status: HealthStatus, serviceId: String, description: String? = nil, checks: [String: [HealthCheckResult]]) {
+        self.status = status
+        self.serviceId = serviceId
+        self.description = description
+        self.checks = checks
+    }
+}
+
+/// Ordered from best to worst, so the service's status is the worst of its checks.
+package enum HealthStatus: String, Codable, Sendable, Comparable {
+    case pass, warn, fail
+
+    private var rank: Int {
+        switch self {
+        case .pass: 0
+        case .warn: 1
+        case .fail: 2
+        }
+    }
+
+    package static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
+}
+
+package struct HealthCheckResult: Codable, Sendable {
+    package var componentType: String
+    package var observedValue: Double?
+    package var observedUnit: String?
+    package var status: HealthStatus
+    package var time: Date
+    /// What a person can act on; present whenever the status is not `pass`.
+    package var output: String?
+
+    package init(
+        componentType: String,
+        observedValue: Double? = nil,
+        observedUnit: String? = nil,
+        status: HealthStatus,
+        time: Date = Date(),
+        output: String? = nil
+    ) {
+        self.componentType = componentType
+        self.observedValue = observedValue
+        self.observedUnit = observedUnit
+        self.status = status
+        self.time = time
+        self.output = output
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+
+/// A `LogHandler` that writes one JSON object per line to standard error:
+/// `{"time","level","label","message", ...metadata}`; metadata such as `request_id` and `order_id`
+/// become top-level keys so log tools can filter on them.
+package struct JSONLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level
+    private let label: String
+
+    package init(label: String, level: Logger.Level = .info) {
+        self.label = label
+        self.logLevel = level
+    }
+
+    /// Installs JSON logging for the whole process; the level comes from `LOG_LEVEL` (default info).
+    package static func bootstrap() {
+        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+    }
+
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    package func log(event: LogEvent) {
+        var fields: [String: Any] = [
+            "time": Date().formatted(
+                .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)),
+            "level": event.level.rawValue,
+            "label": label,
+            "message": event.message.description,
+        ]
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        for (key, value) in merged where fields[key] == nil {
+            fields[key] = Self.plain(value)
+        }
+        guard var line = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return }
+        line.append(0x0A)
+        FileHandle.standardError.write(line)
+    }
+
+    private static func plain(_ value: Logger.Metadata.Value) -> Any {
+        switch value {
+        case .string(let string): string
+        case .stringConvertible(let convertible): convertible.description
+        case .array(let array): array.map(plain)
+        case .dictionary(let dictionary): dictionary.mapValues(plain)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import WarehouseCLI
+
+await WarehouseCommand.start()
