@@ -41,6 +41,9 @@ package struct InventoryAPIHandler: APIProtocol {
     package func deductStock(_ input: Operations.DeductStock.Input) async throws -> Operations.DeductStock.Output {
         guard case .json(let request) = input.body else { throw RequestError.unsupportedMediaType(nil) }
         let key = input.path.key
+        guard (1...255).contains(key.utf8.count) else {
+            throw RequestError.invalidParameter(name: "key", detail: "must be 1 to 255 bytes")
+        }
         let lines = request.items.map { StockLine(sku: $0.sku, quantity: $0.quantity) }
         let result = try await repository.deduct(key: key, lines: lines)
         logger.info(

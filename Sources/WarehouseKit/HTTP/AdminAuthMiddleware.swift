@@ -48,26 +48,32 @@ package struct AdminToken: Sendable {
             return AdminToken(fromEnvironment)
         }
         let file = fileURL(in: dataDirectory)
-        if let existing = try? String(contentsOf: file, encoding: .utf8) {
-            let trimmed = existing.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !trimmed.isEmpty { return AdminToken(trimmed) }
-        }
+        if let existing = read(file) { return existing }
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let fresh = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
-        // O_EXCL: when two processes start at once, exactly one writes and both read the same token.
-        let descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        if descriptor >= 0 {
-            let bytes = Array((fresh + "\n").utf8)
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            fsync(descriptor)
-            close(descriptor)
-            guard written == bytes.count else { throw AdminTokenError.cannotWrite(file.path) }
-            return AdminToken(fresh)
+        // Write the whole token to a private file first, then link it into place: the token file
+        // appears complete or not at all, and when processes start together exactly one link wins
+        // and every one of them reads that token.
+        let staging = dataDirectory.appendingPathComponent(".admin-token.\(getpid()).\(UInt32.random(in: .min ... .max))")
+        guard
+            FileManager.default.createFile(
+                atPath: staging.path, contents: Data((fresh + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else { throw AdminTokenError.cannotWrite(staging.path) }
+        defer { unlink(staging.path) }
+        if link(staging.path, file.path) != 0 {
+            guard errno == EEXIST else { throw AdminTokenError.cannotWrite(file.path) }
+            if let raced = read(file) { return raced }
+            // An empty file left by an older version or a crash: replace it whole.
+            guard rename(staging.path, file.path) == 0 else { throw AdminTokenError.cannotWrite(file.path) }
         }
-        guard errno == EEXIST, let raced = try? String(contentsOf: file, encoding: .utf8),
-            !raced.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-        else { throw AdminTokenError.cannotWrite(file.path) }
-        return AdminToken(raced.trimmingCharacters(in: .whitespacesAndNewlines))
+        return read(file) ?? AdminToken(fresh)
+    }
+
+    /// The token in `file`, if the file holds one.
+    private static func read(_ file: URL) -> AdminToken? {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : AdminToken(trimmed)
     }
 
     package static func fileURL(in dataDirectory: URL) -> URL {

@@ -25,7 +25,7 @@ package struct ServiceRouterBuilder: Sendable {
     package func makeRouter(
         registerAPI: (RouteTable<BasicRequestContext>) throws -> Void
     ) rethrows -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ProblemMiddleware())
         let routes = RouteTable(router: router)

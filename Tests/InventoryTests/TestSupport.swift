@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Inventory
+import Logging
+import NIOCore
+import WarehouseKit
+
+/// Runs `body` with a fresh, empty directory and removes it afterwards, whatever happens.
+func withTemporaryDirectory<T>(
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (URL) async throws -> T
+) async throws -> T {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("InventoryTests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: url) }
+    return try await body(url)
+}
+
+/// A fresh inventory database in its own temporary directory.
+func withInventoryDatabase<T>(
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (InventoryDatabase) async throws -> T
+) async throws -> T {
+    try await withTemporaryDirectory { directory in
+        let pool = try SQLiteStore.open(path: directory.appendingPathComponent("inventory.sqlite").path)
+        return try await body(try InventoryDatabase(pool))
+    }
+}
+
+let quietLogger = Logger(label: "inventory-tests") { _ in SwiftLogNoOpLogHandler() }
+
+let adminToken = "test-admin-token"
+
+/// An inventory service on a temporary SQLite file, exercised in-process through HummingbirdTesting's
+/// router client. `body` also gets the repository, to arrange and inspect state directly.
+func withInventoryService(
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: @Sendable @escaping (any TestClientProtocol, InventoryDatabase) async throws -> Void
+) async throws {
+    try await withTemporaryDirectory { directory in
+        let path = directory.appendingPathComponent("inventory.sqlite").path
+        let configuration = InventoryConfiguration(databasePath: path, adminToken: AdminToken(adminToken))
+        let pool = try SQLiteStore.open(path: path)
+        let database = try InventoryDatabase(pool)
+        let health = HealthMonitor(
+            serviceId: "inventory",
+            indicators: [
+                DatabaseHealthIndicator(database: pool, path: path, probe: "SELECT count(*) FROM products")
+            ])
+        let service = InventoryService(configuration: configuration, repository: database, health: health, logger: quietLogger)
+        let app = try service.makeApplication()
+        try await app.test(.router) { client in try await body(client, database) }
+    }
+}
+
+extension HTTPFields {
+    static let json: HTTPFields = [.contentType: "application/json"]
+    static let admin: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(adminToken)"]
+}
+
+extension ByteBuffer {
+    init(json: String) { self.init(string: json) }
+}
+
+/// The problem+json body of an error answer.
+struct ProblemBody: Decodable, Equatable {
+    struct FieldError: Decodable, Equatable {
+        var pointer: String
+        var detail: String
+    }
+
+    var type: String?
+    var title: String
+    var status: Int
+    var detail: String?
+    var instance: String?
+    var errors: [FieldError]?
+}
+
+/// A deduction as the API returns it.
+struct DeductionBody: Decodable, Equatable {
+    struct Line: Decodable, Equatable {
+        var sku: String
+        var quantity: Int
+    }
+
+    var key: String
+    var outcome: String
+    var reason: String?
+    var sku: String?
+    var items: [Line]
+    var recordedAt: String
+}
+
+struct ProductBody: Decodable, Equatable {
+    var sku: String
+    var name: String
+    var stock: Int64
+}
+
+extension TestResponse {
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(type, from: Data(body.readableBytesView))
+    }
+
+    var text: String { String(buffer: body) }
+}

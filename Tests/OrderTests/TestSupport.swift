@@ -1,0 +1,155 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Order
+import WarehouseKit
+
+/// Runs `body` with a fresh, empty directory and removes it afterwards, whatever happens.
+func withTemporaryDirectory<T>(
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (URL) async throws -> T
+) async throws -> T {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("OrderTests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: url) }
+    return try await body(url)
+}
+
+let quietLogger = Logger(label: "order-tests") { _ in SwiftLogNoOpLogHandler() }
+
+extension OrderPolicy {
+    /// Short limits, for tests about a hanging inventory: it costs them a fraction of a second.
+    static var fast: OrderPolicy {
+        var policy = OrderPolicy()
+        policy.deadline = .milliseconds(300)
+        policy.retryTimeout = .milliseconds(200)
+        return policy
+    }
+
+    /// Limits no answer from the scripted inventory can miss, however loaded the machine: for tests
+    /// that expect a definite answer, so they cannot turn pending by accident.
+    static var generous: OrderPolicy {
+        var policy = OrderPolicy()
+        policy.deadline = .seconds(30)
+        policy.retryTimeout = .seconds(30)
+        return policy
+    }
+}
+
+/// An order processor on a temporary SQLite file, with a scripted inventory.
+struct OrderFixture: Sendable {
+    let database: OrderDatabase
+    let inventory: ScriptedInventory
+    let processor: OrderProcessor
+}
+
+func withOrderFixture<T>(
+    isolation: isolated (any Actor)? = #isolation,
+    _ script: ScriptedInventory.Script = .applied,
+    policy: OrderPolicy = .generous,
+    _ body: (OrderFixture) async throws -> T
+) async throws -> T {
+    try await withTemporaryDirectory { directory in
+        let pool = try SQLiteStore.open(path: directory.appendingPathComponent("orders.sqlite").path)
+        let database = try OrderDatabase(pool)
+        let inventory = ScriptedInventory(script)
+        let processor = OrderProcessor(repository: database, inventory: inventory, policy: policy, logger: quietLogger)
+        return try await body(OrderFixture(database: database, inventory: inventory, processor: processor))
+    }
+}
+
+/// The order service in-process, through HummingbirdTesting's router client.
+func withOrderService(
+    isolation: isolated (any Actor)? = #isolation,
+    _ script: ScriptedInventory.Script = .applied,
+    policy: OrderPolicy = .generous,
+    _ body: @Sendable @escaping (any TestClientProtocol, OrderFixture) async throws -> Void
+) async throws {
+    try await withOrderFixture(script, policy: policy) { fixture in
+        var configuration = OrderConfiguration(
+            databasePath: "/unused/orders.sqlite",
+            inventoryURL: URL(string: "http://127.0.0.1:9")!
+        )
+        configuration.policy = policy
+        let service = OrderService(
+            configuration: configuration,
+            processor: fixture.processor,
+            health: HealthMonitor(serviceId: "order", indicators: []),
+            services: [],
+            logger: quietLogger
+        )
+        let app = try service.makeApplication()
+        try await app.test(.router) { client in try await body(client, fixture) }
+    }
+}
+
+let draft = NewOrder(
+    customerId: "c-42", items: [OrderLine(sku: "CONSOLE-PS5", quantity: 1), OrderLine(sku: "PAD-DUALSENSE", quantity: 2)])
+
+let orderJSON =
+    #"{"customerId": "c-42", "items": [{"sku": "CONSOLE-PS5", "quantity": 1}, {"sku": "PAD-DUALSENSE", "quantity": 2}]}"#
+
+extension HTTPFields {
+    static let json: HTTPFields = [.contentType: "application/json"]
+
+    static func json(idempotencyKey: String) -> HTTPFields {
+        [.contentType: "application/json", .idempotencyKey: idempotencyKey]
+    }
+}
+
+/// An order as the API returns it.
+struct OrderBody: Decodable, Equatable {
+    struct Line: Decodable, Equatable {
+        var sku: String
+        var quantity: Int
+    }
+
+    var id: String
+    var customerId: String
+    var items: [Line]
+    var status: String
+    var message: String
+    var reason: String?
+    var createdAt: String
+    var updatedAt: String
+}
+
+struct OrderListBody: Decodable {
+    var orders: [OrderBody]
+}
+
+/// The problem+json body of an error answer.
+struct ProblemBody: Decodable, Equatable {
+    struct FieldError: Decodable, Equatable {
+        var pointer: String
+        var detail: String
+    }
+
+    var type: String?
+    var title: String
+    var status: Int
+    var detail: String?
+    var instance: String?
+    var errors: [FieldError]?
+}
+
+extension TestResponse {
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(type, from: Data(body.readableBytesView))
+    }
+
+    var text: String { String(buffer: body) }
+}
+
+extension TestClientProtocol {
+    func postOrder(_ json: String = orderJSON, headers: HTTPFields = .json) async throws -> TestResponse {
+        try await execute(uri: "/orders", method: .post, headers: headers, body: ByteBuffer(string: json))
+    }
+
+    func listOrders(_ query: String = "") async throws -> [OrderBody] {
+        try await execute(uri: "/orders\(query)", method: .get).decode(OrderListBody.self).orders
+    }
+}
