@@ -4,6 +4,7 @@ import InventoryAPI
 import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
+import Prometheus
 import WarehouseKit
 
 /// Settings of one inventory process.
@@ -17,6 +18,8 @@ package struct InventoryConfiguration: Sendable {
     package var seedDemoCatalogue = false
     package var adminToken: AdminToken
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
+    /// Chaos in force at start (all off by default); the admin endpoint changes it at run time.
+    package var chaos = ChaosSettings.off
 
     package init(databasePath: String, adminToken: AdminToken) {
         self.databasePath = databasePath
@@ -29,14 +32,22 @@ package struct InventoryService: Sendable {
     package let configuration: InventoryConfiguration
     package let repository: any InventoryRepository
     package let health: HealthMonitor
+    package let registry: PrometheusCollectorRegistry
+    package let chaos: ChaosControl
     package let logger: Logger
 
     package init(
-        configuration: InventoryConfiguration, repository: any InventoryRepository, health: HealthMonitor, logger: Logger
+        configuration: InventoryConfiguration,
+        repository: any InventoryRepository,
+        health: HealthMonitor,
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        logger: Logger
     ) {
         self.configuration = configuration
         self.repository = repository
         self.health = health
+        self.registry = registry
+        self.chaos = ChaosControl(configuration.chaos, registry: registry)
         self.logger = logger
     }
 
@@ -60,14 +71,19 @@ package struct InventoryService: Sendable {
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
-        let builder = ServiceRouterBuilder(name: "inventory", health: health, openAPIDocument: InventoryAPIDocument.load())
+        let builder = ServiceRouterBuilder(
+            name: "inventory",
+            health: health,
+            openAPIDocument: InventoryAPIDocument.load(),
+            registry: registry
+        )
         return try builder.makeRouter { routes in
-            let handler = InventoryAPIHandler(repository: repository, logger: logger)
+            let handler = InventoryAPIHandler(repository: repository, chaos: chaos, logger: logger)
             try handler.registerHandlers(
                 on: routes,
                 configuration: .warehouse,
                 middlewares: [
-                    AdminAuthMiddleware(token: configuration.adminToken, operations: ["putProduct"]),
+                    AdminAuthMiddleware(token: configuration.adminToken, operations: ["putProduct", "getChaos", "putChaos"]),
                     RequestBodyMiddleware(limit: configuration.bodyLimit, schemas: InventoryBodySchemas.byOperation),
                 ]
             )

@@ -6,6 +6,7 @@ import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import OrderAPI
+import Prometheus
 import ServiceLifecycle
 import WarehouseKit
 
@@ -18,6 +19,7 @@ package struct OrderConfiguration: Sendable {
     package var durability: Durability = .full
     package var inventoryURL: URL
     package var policy = OrderPolicy()
+    package var callPolicy = InventoryCallPolicy()
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
 
     package init(databasePath: String, inventoryURL: URL) {
@@ -33,6 +35,7 @@ package struct OrderService: Sendable {
     package let health: HealthMonitor
     /// Lifecycle services that run beside the HTTP server (the reconciler, client shutdown).
     package let services: [any Service]
+    package let registry: PrometheusCollectorRegistry
     package let logger: Logger
 
     package init(
@@ -40,12 +43,14 @@ package struct OrderService: Sendable {
         processor: OrderProcessor,
         health: HealthMonitor,
         services: [any Service],
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         logger: Logger
     ) {
         self.configuration = configuration
         self.processor = processor
         self.health = health
         self.services = services
+        self.registry = registry
         self.logger = logger
     }
 
@@ -57,29 +62,46 @@ package struct OrderService: Sendable {
         clientConfiguration.timeout = .init(connect: .milliseconds(500))
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let registry = PrometheusCollectorRegistry()
+        let inventory = ResilientInventoryGateway(
+            base: HTTPInventoryGateway(baseURL: configuration.inventoryURL, httpClient: httpClient),
+            policy: configuration.callPolicy,
+            registry: registry,
+            logger: logger
+        )
         let processor = OrderProcessor(
             repository: database,
-            inventory: HTTPInventoryGateway(baseURL: configuration.inventoryURL, httpClient: httpClient),
+            inventory: inventory,
+            patientInventory: inventory.patient(attemptTimeout: configuration.policy.retryTimeout),
             policy: configuration.policy,
-            logger: logger
+            logger: logger,
+            metrics: OrderMetrics(registry: registry)
         )
         let health = HealthMonitor(
             serviceId: "order",
             indicators: [
                 DatabaseHealthIndicator(database: pool, path: configuration.databasePath, probe: "SELECT count(*) FROM orders"),
                 InventoryHealthIndicator(baseURL: configuration.inventoryURL, httpClient: httpClient),
-            ])
+                CircuitHealthIndicator(breaker: inventory.breaker),
+            ]
+        )
         return OrderService(
             configuration: configuration,
             processor: processor,
             health: health,
             services: [HTTPClientService(client: httpClient), Reconciler(processor: processor)],
+            registry: registry,
             logger: logger
         )
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
-        let builder = ServiceRouterBuilder(name: "order", health: health, openAPIDocument: OrderAPIDocument.load())
+        let builder = ServiceRouterBuilder(
+            name: "order",
+            health: health,
+            openAPIDocument: OrderAPIDocument.load(),
+            registry: registry
+        )
         return try builder.makeRouter { routes in
             try OrderAPIHandler(processor: processor).registerHandlers(
                 on: routes,

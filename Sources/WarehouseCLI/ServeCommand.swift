@@ -31,7 +31,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Add the demo catalogue to a new inventory database (inventory only).")
     var seedDemo = false
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup(title: "Every service") var common: CommonOptions
+    @OptionGroup(title: "Order service") var order: OrderOptions
+    @OptionGroup(title: "Inventory chaos (all off by default)") var chaos: ChaosOptions
 
     func run() async throws {
         let logger = Logger(label: service.rawValue)
@@ -47,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.port = port ?? 8081
             configuration.durability = common.durability
             configuration.seedDemoCatalogue = seedDemo
+            configuration.chaos = chaos.settings
             let service = try await InventoryService.live(configuration: configuration, logger: logger)
             try await run(try service.makeApplication(), logger: logger)
         case .order:
@@ -60,7 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.host = common.host
             configuration.port = port ?? 8080
             configuration.durability = common.durability
-            configuration.policy = common.policy
+            configuration.policy = order.policy
+            configuration.callPolicy = order.callPolicy
             let service = try OrderService.live(configuration: configuration, logger: logger)
             try await run(try service.makeApplication(), logger: logger)
         }

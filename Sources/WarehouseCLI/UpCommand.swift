@@ -28,7 +28,9 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds to wait for every service to be ready before giving up.")
     var readyTimeout = 60
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup(title: "Every service") var common: CommonOptions
+    @OptionGroup(title: "Order service") var order: OrderOptions
+    @OptionGroup(title: "Inventory chaos (all off by default)") var chaos: ChaosOptions
 
     func validate() throws {
         for (name, port) in [("order", orderPort), ("inventory", inventoryPort), ("console", consolePort)] {
@@ -50,13 +52,13 @@ struct UpCommand: AsyncParsableCommand {
         let children = [
             ChildSpec(
                 name: "inventory",
-                arguments: ["serve", "inventory", "--port", "\(inventoryPort)", "--seed-demo"] + common.arguments,
+                arguments: ["serve", "inventory", "--port", "\(inventoryPort)", "--seed-demo"] + common.arguments + chaos.arguments,
                 readinessURL: inventoryURL.appendingPathComponent("health/ready")
             ),
             ChildSpec(
                 name: "order",
                 arguments: ["serve", "order", "--port", "\(orderPort)", "--inventory-url", inventoryURL.absoluteString]
-                    + common.arguments,
+                    + common.arguments + order.arguments,
                 readinessURL: orderURL.appendingPathComponent("health/ready")
             ),
         ]

@@ -11,4 +11,7 @@ package protocol InventoryRepository: Sendable {
     /// - Throws: `InventoryError.keyReused` when `key` was recorded for different lines.
     func deduct(key: String, lines: [StockLine]) async throws -> DeductionResult
     func deduction(key: String) async throws -> DeductionRecord?
+    /// The 1-based position of `key` among all deduction keys this database has seen, assigned the
+    /// first time it is asked for and the same ever after.
+    func ordinal(of key: String) async throws -> Int64
 }

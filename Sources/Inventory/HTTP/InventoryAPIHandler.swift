@@ -1,17 +1,31 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import InventoryAPI
 import Logging
 import OpenAPIRuntime
 import WarehouseKit
 
-/// The inventory API: generated types in, generated types out, the repository in between.
+/// The inventory API: generated types in, generated types out, the repository in between, and the
+/// chaos settings deciding which deductions to delay or to break after they commit.
 package struct InventoryAPIHandler: APIProtocol {
     package let repository: any InventoryRepository
+    package let chaos: ChaosControl
     package let logger: Logger
+    /// What "the process exits before replying" does; tests in process replace it.
+    package let crash: @Sendable () -> Void
 
-    package init(repository: any InventoryRepository, logger: Logger) {
+    package init(
+        repository: any InventoryRepository,
+        chaos: ChaosControl,
+        logger: Logger,
+        crash: @escaping @Sendable () -> Void = { _exit(86) }
+    ) {
         self.repository = repository
+        self.chaos = chaos
         self.logger = logger
+        self.crash = crash
     }
 
     package func listProducts(_ input: Operations.ListProducts.Input) async throws -> Operations.ListProducts.Output {
@@ -45,21 +59,50 @@ package struct InventoryAPIHandler: APIProtocol {
             throw RequestError.invalidParameter(name: "key", detail: "must be 1 to 255 bytes")
         }
         let lines = request.items.map { StockLine(sku: $0.sku, quantity: $0.quantity) }
+        let settings = chaos.settings
+        let ordinal = settings.needsOrdinal ? try await repository.ordinal(of: key) : nil
+        let decision = settings.decide(key: key, ordinal: ordinal)
+
+        if decision.placement == .beforeCommit { await holdBack(key, decision) }
         let result = try await repository.deduct(key: key, lines: lines)
         logger.info(
             "deduction \(result.replayed ? "replayed" : "recorded")",
             metadata: ["deduction_key": "\(key)", "outcome": "\(result.record.outcome.name)"]
         )
+        if decision.placement == .afterCommit { await holdBack(key, decision) }
+        if !result.replayed, decision.crashAfterCommit {
+            logger.critical("chaos: exiting after commit, before answering", metadata: ["deduction_key": "\(key)"])
+            chaos.countCrash()
+            crash()
+        }
+        if !result.replayed, decision.errorAfterCommit {
+            logger.warning("chaos: answering 500 after commit", metadata: ["deduction_key": "\(key)"])
+            chaos.countError()
+            throw InventoryError.injectedErrorAfterCommit
+        }
+
         let body = Components.Schemas.Deduction(result.record)
         let replayed = result.replayed ? "true" : nil
+        let delayed = decision.delay.map { String(Int($0.milliseconds)) }
         switch (result.record.outcome, result.replayed) {
         case (.applied, false):
-            return .created(.init(body: .json(body)))
+            return .created(.init(headers: .init(xGremlinDelay: delayed), body: .json(body)))
         case (.applied, true):
-            return .ok(.init(headers: .init(idempotentReplayed: replayed), body: .json(body)))
+            return .ok(.init(headers: .init(idempotentReplayed: replayed, xGremlinDelay: delayed), body: .json(body)))
         case (.rejected, _):
-            return .conflict(.init(headers: .init(idempotentReplayed: replayed), body: .json(body)))
+            return .conflict(.init(headers: .init(idempotentReplayed: replayed, xGremlinDelay: delayed), body: .json(body)))
         }
+    }
+
+    /// The gremlin's delay, when the decision has one: logged with the key, counted, then slept.
+    private func holdBack(_ key: String, _ decision: ChaosDecision) async {
+        guard let delay = decision.delay else { return }
+        logger.info(
+            "gremlin delays deduction",
+            metadata: ["deduction_key": "\(key)", "delay": "\(delay)", "placement": "\(decision.placement.rawValue)"]
+        )
+        chaos.countDelay()
+        try? await Task.sleep(for: delay)
     }
 
     package func getDeduction(_ input: Operations.GetDeduction.Input) async throws -> Operations.GetDeduction.Output {
@@ -67,6 +110,18 @@ package struct InventoryAPIHandler: APIProtocol {
             throw InventoryError.deductionNotFound(key: input.path.key)
         }
         return .ok(.init(body: .json(.init(record))))
+    }
+
+    package func getChaos(_ input: Operations.GetChaos.Input) async throws -> Operations.GetChaos.Output {
+        .ok(.init(body: .json(.init(chaos.settings))))
+    }
+
+    package func putChaos(_ input: Operations.PutChaos.Input) async throws -> Operations.PutChaos.Output {
+        guard case .json(let body) = input.body else { throw RequestError.unsupportedMediaType(nil) }
+        let settings = try ChaosSettings(body)
+        chaos.settings = settings
+        logger.notice("chaos settings changed", metadata: ["settings": "\(settings)"])
+        return .ok(.init(body: .json(.init(settings))))
     }
 }
 

@@ -3,6 +3,35 @@ import WarehouseKit
 /// The request bodies of the inventory API as `BodySchema`s, keyed by operation id. They mirror
 /// `InventoryAPI/openapi.yaml`; `InventoryContractTests` checks that both say the same.
 package enum InventoryBodySchemas {
+    /// `{"every"}` or `{"fraction", "seed"}`; that only one is given is checked by the handler.
+    package static let selector = BodySchema.object(
+        required: [],
+        optional: [
+            ("every", .integer(minimum: 1, maximum: 1_000_000)),
+            ("fraction", .number(minimum: 0, maximum: 1)),
+            ("seed", .integer(minimum: 0, maximum: .max)),
+        ]
+    )
+
+    package static let chaos = BodySchema.object(
+        required: [],
+        optional: [
+            (
+                "gremlin",
+                .object(
+                    required: [],
+                    optional: [
+                        ("select", selector),
+                        ("delayMs", .integer(minimum: 0, maximum: 60_000)),
+                        ("placement", .oneOf(DelayPlacement.allCases.map(\.rawValue))),
+                    ]
+                )
+            ),
+            ("crashAfterCommit", selector),
+            ("errorAfterCommit", selector),
+        ]
+    )
+
     package static let byOperation: [String: BodySchema] = [
         "putProduct": .object(required: [
             ("name", .string(minLength: 1, maxLength: 200)),
@@ -11,5 +40,6 @@ package enum InventoryBodySchemas {
         "deductStock": .object(required: [
             ("items", .lines)
         ]),
+        "putChaos": chaos,
     ]
 }

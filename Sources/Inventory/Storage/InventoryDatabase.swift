@@ -38,7 +38,24 @@ package struct InventoryDatabase: InventoryRepository {
                 t.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v2: deduction ordinals") { db in
+            // The order in which keys were first seen: what "every n-th deduction" counts, across restarts.
+            try db.create(table: "deductionOrdinals") { t in
+                t.autoIncrementedPrimaryKey("ordinal")
+                t.column("key", .text).notNull().unique()
+            }
+        }
         return migrator
+    }
+
+    package func ordinal(of key: String) async throws -> Int64 {
+        try await writer.write { db in
+            if let known = try Int64.fetchOne(db, sql: "SELECT ordinal FROM deductionOrdinals WHERE key = ?", arguments: [key]) {
+                return known
+            }
+            try db.execute(sql: "INSERT INTO deductionOrdinals (key) VALUES (?)", arguments: [key])
+            return db.lastInsertedRowID
+        }
     }
 
     package func products() async throws -> [Product] {

@@ -27,6 +27,8 @@ package protocol OrderRepository: Sendable {
     func duePending(asOf now: Date, limit: Int) async throws -> [PendingOrder]
     /// When the earliest pending order is next due, if any order is pending.
     func nextRetry() async throws -> Date?
+    /// How many orders are pending now.
+    func pendingCount() async throws -> Int
 }
 
 package struct StoredOrder: Sendable, Equatable {

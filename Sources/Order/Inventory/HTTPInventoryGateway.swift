@@ -18,7 +18,7 @@ package struct HTTPInventoryGateway: InventoryGateway {
         )
     }
 
-    package func deduct(key: String, lines: [OrderLine]) async throws -> InventoryAnswer {
+    package func deduct(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer {
         let output: Operations.DeductStock.Output
         do {
             output = try await client.deductStock(
@@ -43,6 +43,29 @@ package struct HTTPInventoryGateway: InventoryGateway {
             return .rejected(reason: "Inventory refused the order: \(detail ?? "invalid request").")
         case .badRequest, .contentTooLarge, .unsupportedMediaType:
             return .rejected(reason: "Inventory refused the order as malformed.")
+        case .undocumented(let status, _):
+            throw InventoryCallError.unavailable("answered HTTP \(status)")
+        }
+    }
+
+    package func recordedOutcome(key: String, until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer? {
+        let output: Operations.GetDeduction.Output
+        do {
+            output = try await client.getDeduction(path: .init(key: key))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as ClientError {
+            throw InventoryCallError.unavailable(Self.describe(error.underlyingError))
+        }
+        switch output {
+        case .ok(let found):
+            let deduction = try found.body.json
+            switch deduction.outcome {
+            case .applied: return .applied
+            case .rejected: return .rejected(reason: deduction.reason ?? "Inventory refused the order.")
+            }
+        case .notFound:
+            return nil
         case .undocumented(let status, _):
             throw InventoryCallError.unavailable("answered HTTP \(status)")
         }

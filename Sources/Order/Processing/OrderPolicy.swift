@@ -8,7 +8,7 @@ package struct OrderPolicy: Sendable {
     /// writing the response), so the answer still leaves in time.
     package var answerReserve: Duration = .milliseconds(100)
     /// The limit of one reconciler try.
-    package var retryTimeout: Duration = .seconds(2)
+    package var retryTimeout: Duration = .seconds(5)
     /// Waits between reconciler tries of one order.
     package var retryBackoff = Backoff(base: .milliseconds(250), cap: .seconds(10))
 

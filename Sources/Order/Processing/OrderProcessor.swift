@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prometheus
 import Synchronization
 import WarehouseKit
 
@@ -7,24 +8,32 @@ import WarehouseKit
 /// the definite answer or leave the order pending for the reconciler.
 package struct OrderProcessor: Sendable {
     package let repository: any OrderRepository
+    /// Inventory as the request path calls it: tries short enough to answer inside the deadline.
     package let inventory: any InventoryGateway
+    /// Inventory as the reconciler calls it: one try may take as long as `policy.retryTimeout`.
+    package let patientInventory: any InventoryGateway
     package let policy: OrderPolicy
     package let logger: Logger
     /// Rung when an order is left pending, so the reconciler looks at once instead of at its next poll.
     package let pendingBell: Doorbell
+    package let metrics: OrderMetrics
     private let keysInFlight = KeysInFlight()
 
     package init(
         repository: any OrderRepository,
         inventory: any InventoryGateway,
+        patientInventory: (any InventoryGateway)? = nil,
         policy: OrderPolicy,
         logger: Logger,
+        metrics: OrderMetrics = OrderMetrics(registry: PrometheusCollectorRegistry()),
         pendingBell: Doorbell = Doorbell()
     ) {
         self.repository = repository
         self.inventory = inventory
+        self.patientInventory = patientInventory ?? inventory
         self.policy = policy
         self.logger = logger
+        self.metrics = metrics
         self.pendingBell = pendingBell
     }
 
@@ -37,6 +46,12 @@ package struct OrderProcessor: Sendable {
 
     /// Places an order and returns by the deadline with its state at that moment.
     package func place(_ draft: NewOrder, idempotencyKey: String?) async throws -> Placement {
+        let placement = try await placeWithinDeadline(draft, idempotencyKey: idempotencyKey)
+        if !placement.replayed { metrics.countFirstAnswer(placement.order.status) }
+        return placement
+    }
+
+    private func placeWithinDeadline(_ draft: NewOrder, idempotencyKey: String?) async throws -> Placement {
         let deadline = ContinuousClock.now + policy.inventoryBudget
         guard let idempotencyKey else {
             return Placement(order: try await createAndSettle(draft, idempotencyKey: nil, until: deadline), replayed: false)
@@ -79,13 +94,25 @@ package struct OrderProcessor: Sendable {
     /// Asks inventory about `order` until `deadline`. Records a definite answer; otherwise leaves the
     /// order pending with a message that says why, due for another try after a backoff.
     ///
+    /// With `lookUpFirst` (the reconciler's way), inventory's record of the key is read before the
+    /// deduction is replayed: an earlier try that committed but whose answer was lost settles the order
+    /// without another deduction call. The reconciler's tries are also the patient ones.
+    ///
     /// - Returns: the order as it now stands.
-    package func settle(_ order: Order, attempt: Int, until deadline: ContinuousClock.Instant) async -> Order {
-        let inventory = self.inventory
+    package func settle(
+        _ order: Order,
+        attempt: Int,
+        until deadline: ContinuousClock.Instant,
+        lookUpFirst: Bool = false
+    ) async -> Order {
+        let inventory = lookUpFirst ? patientInventory : self.inventory
         let cause: InventoryUnavailability
         do {
             let answer = try await withDeadline(deadline) {
-                try await inventory.deduct(key: order.id, lines: order.items)
+                if lookUpFirst, let recorded = try await inventory.recordedOutcome(key: order.id, until: deadline) {
+                    return recorded
+                }
+                return try await inventory.deduct(key: order.id, lines: order.items, until: deadline)
             }
             let settlement: Settlement =
                 switch answer {

@@ -40,12 +40,14 @@ package struct Reconciler: Service {
     @discardableResult
     package func runOnce() async throws -> Bool {
         let due = try await processor.repository.duePending(asOf: Date(), limit: batchSize)
+        processor.metrics.pendingOrders(try await processor.repository.pendingCount())
         guard !due.isEmpty else { return false }
         await withTaskGroup(of: Void.self) { group in
             for pending in due {
                 group.addTask {
                     let deadline = ContinuousClock.now + processor.policy.retryTimeout
-                    _ = await processor.settle(pending.order, attempt: pending.attempts + 1, until: deadline)
+                    let settled = await processor.settle(pending.order, attempt: pending.attempts + 1, until: deadline, lookUpFirst: true)
+                    processor.metrics.countReconcilerAttempt(settled: settled.status.isTerminal)
                 }
             }
         }

@@ -9,6 +9,9 @@ package indirect enum BodySchema: Sendable {
     case string(
         minLength: Int = 0, maxLength: Int = .max, pattern: (@Sendable (String) -> Bool)? = nil, patternText: String? = nil)
     case integer(minimum: Int = .min, maximum: Int = .max)
+    case number(minimum: Double, maximum: Double)
+    /// One of the listed strings.
+    case oneOf([String])
     case array(of: BodySchema, minItems: Int = 0, maxItems: Int = .max)
     /// An object with the given properties; unknown properties are ignored, as JSON clients expect.
     case object(required: [(String, BodySchema)], optional: [(String, BodySchema)] = [])
@@ -43,6 +46,19 @@ package indirect enum BodySchema: Sendable {
             return BodySchema.integer(minimum: minimum, maximum: maximum).violations(of: .integer(exact), at: pointer)
         case (.integer, _):
             return [FieldViolation(here, "must be an integer")]
+        case let (.number(minimum, maximum), .integer(number)):
+            return BodySchema.number(minimum: minimum, maximum: maximum).violations(of: .number(Double(number)), at: pointer)
+        case let (.number(minimum, maximum), .number(number)):
+            guard number >= minimum, number <= maximum else {
+                return [FieldViolation(here, "must be between \(minimum) and \(maximum)")]
+            }
+            return []
+        case (.number, _):
+            return [FieldViolation(here, "must be a number")]
+        case let (.oneOf(choices), .string(text)):
+            return choices.contains(text) ? [] : [FieldViolation(here, "must be one of " + choices.joined(separator: ", "))]
+        case (.oneOf(let choices), _):
+            return [FieldViolation(here, "must be one of " + choices.joined(separator: ", "))]
         case let (.array(element, minItems, maxItems), .array(items)):
             if items.count < minItems {
                 return [FieldViolation(here, minItems == 1 ? "must not be empty" : "must have at least \(minItems) items")]

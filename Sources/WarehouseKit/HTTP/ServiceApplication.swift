@@ -2,21 +2,35 @@ import Foundation
 import Hummingbird
 import Logging
 import OpenAPIRuntime
+import Prometheus
 import ServiceLifecycle
 
-/// What every service shares at its edge: request ids, problem answers, 405s, health probes and its
-/// OpenAPI document. A service supplies its generated handler and its middlewares; this builds the rest.
+/// What every service shares at its edge: request ids, request metrics, problem answers, 405s, health
+/// probes, `/metrics` and its OpenAPI document. A service supplies its generated handler and its
+/// middlewares; this builds the rest.
 package struct ServiceRouterBuilder: Sendable {
     package let name: String
     package let health: HealthMonitor
     /// The service's OpenAPI document, served verbatim at `GET /openapi.yaml`.
     package let openAPIDocument: Data?
+    package let registry: PrometheusCollectorRegistry
+    /// Told of every request's duration.
+    package let observeLatency: @Sendable (Duration) -> Void
     package let startedAt: Date
 
-    package init(name: String, health: HealthMonitor, openAPIDocument: Data?, startedAt: Date = Date()) {
+    package init(
+        name: String,
+        health: HealthMonitor,
+        openAPIDocument: Data?,
+        registry: PrometheusCollectorRegistry,
+        observeLatency: @escaping @Sendable (Duration) -> Void = { _ in },
+        startedAt: Date = Date()
+    ) {
         self.name = name
         self.health = health
         self.openAPIDocument = openAPIDocument
+        self.registry = registry
+        self.observeLatency = observeLatency
         self.startedAt = startedAt
     }
 
@@ -27,6 +41,7 @@ package struct ServiceRouterBuilder: Sendable {
     ) rethrows -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: MetricsMiddleware(registry: registry, observe: observeLatency))
         router.add(middleware: ProblemMiddleware())
         let routes = RouteTable(router: router)
 
@@ -36,6 +51,19 @@ package struct ServiceRouterBuilder: Sendable {
         router.get("/health/ready") { _, _ in HealthResponse(report: await health.report()) }
         router.get("/health/live") { _, _ in HealthResponse(report: health.liveness(startedAt: startedAt)) }
         for path in ["/health", "/health/ready", "/health/live"] { routes.record(.get, path) }
+
+        let registry = self.registry
+        router.get("/metrics") { _, _ in
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(16 * 1024)
+            registry.emit(into: &buffer)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer))
+            )
+        }
+        routes.record(.get, "/metrics")
 
         if let document = openAPIDocument {
             router.get("/openapi.yaml") { _, _ in

@@ -1,0 +1,89 @@
+import WarehouseKit
+
+/// Which deduction keys a chaos rule hits. Every choice depends only on the key and on values that
+/// survive restarts, so the same seed and workload hit the same deductions on every run, after a
+/// restart, and on any replica.
+package enum ChaosSelector: Sendable, Equatable {
+    case none
+    /// The key whose first deduction call was the n-th, 2n-th, … ever seen by this inventory database
+    /// (its persisted ordinal, see `InventoryRepository.ordinal(of:)`).
+    case everyNth(Int)
+    /// A fraction of keys chosen by a seeded hash of the key: `StableHash.unit(key) < fraction`.
+    case fraction(Double, seed: UInt64)
+
+    package var needsOrdinal: Bool {
+        if case .everyNth = self { return true }
+        return false
+    }
+
+    /// Whether the rule hits `key`. `salt` keeps rules sharing a seed independent of each other.
+    package func selects(key: String, ordinal: Int64?, salt: String) -> Bool {
+        switch self {
+        case .none:
+            return false
+        case .everyNth(let n):
+            guard let ordinal, n > 0 else { return false }
+            return ordinal % Int64(n) == 0
+        case .fraction(let fraction, let seed):
+            return StableHash.unit(salt + ":" + key, seed: seed) < fraction
+        }
+    }
+}
+
+/// Whether a gremlin delay holds the answer before the deduction commits or after it.
+package enum DelayPlacement: String, Sendable, Equatable, CaseIterable {
+    /// The caller times out and nothing has happened yet (it will, when the delay ends).
+    case beforeCommit = "before-commit"
+    /// The caller times out although the deduction already happened: "did it happen?"
+    case afterCommit = "after-commit"
+}
+
+/// Every chaos rule of an inventory process. All off by default.
+package struct ChaosSettings: Sendable, Equatable {
+    /// Deductions whose answer is held back by `gremlinDelay`.
+    package var gremlin: ChaosSelector = .none
+    package var gremlinDelay: Duration = .seconds(3)
+    package var gremlinPlacement: DelayPlacement = .afterCommit
+    /// Deductions after whose commit the process exits without answering (its supervisor restarts it).
+    package var crashAfterCommit: ChaosSelector = .none
+    /// Deductions after whose commit the answer is a 500.
+    package var errorAfterCommit: ChaosSelector = .none
+
+    package init() {}
+
+    package var needsOrdinal: Bool {
+        gremlin.needsOrdinal || crashAfterCommit.needsOrdinal || errorAfterCommit.needsOrdinal
+    }
+
+    package static let off = ChaosSettings()
+}
+
+/// What chaos does to one deduction call.
+package struct ChaosDecision: Sendable, Equatable {
+    package var delay: Duration?
+    package var placement: DelayPlacement
+    package var crashAfterCommit: Bool
+    package var errorAfterCommit: Bool
+
+    package static let none = ChaosDecision(delay: nil, placement: .afterCommit, crashAfterCommit: false, errorAfterCommit: false)
+
+    package init(delay: Duration?, placement: DelayPlacement, crashAfterCommit: Bool, errorAfterCommit: Bool) {
+        self.delay = delay
+        self.placement = placement
+        self.crashAfterCommit = crashAfterCommit
+        self.errorAfterCommit = errorAfterCommit
+    }
+}
+
+extension ChaosSettings {
+    /// The decision for one call with `key`. The gremlin holds back every answer for a selected key
+    /// (replays too); the faults strike only the call that commits, so a retry can learn the outcome.
+    package func decide(key: String, ordinal: Int64?) -> ChaosDecision {
+        ChaosDecision(
+            delay: gremlin.selects(key: key, ordinal: ordinal, salt: "gremlin") ? gremlinDelay : nil,
+            placement: gremlinPlacement,
+            crashAfterCommit: crashAfterCommit.selects(key: key, ordinal: ordinal, salt: "crash"),
+            errorAfterCommit: errorAfterCommit.selects(key: key, ordinal: ordinal, salt: "error")
+        )
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import Order
+import Prometheus
+import Synchronization
+import Testing
+import WarehouseKit
+
+/// Retries, timeouts, the breaker and the bulkhead around a scripted inventory.
+struct ResilientInventoryGatewayTests {
+    /// Answers each call with the next scripted step; the last step repeats.
+    final class ScriptedInventory: InventoryGateway {
+        enum Step: Sendable {
+            case applied
+            case unavailable
+            case hang
+        }
+
+        private let steps: Mutex<[Step]>
+        private let count = Mutex(0)
+
+        init(_ steps: [Step]) {
+            self.steps = Mutex(steps)
+        }
+
+        var calls: Int { count.withLock { $0 } }
+
+        func deduct(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer {
+            count.withLock { $0 += 1 }
+            let step = steps.withLock { steps in steps.count > 1 ? steps.removeFirst() : steps[0] }
+            switch step {
+            case .applied:
+                return .applied
+            case .unavailable:
+                throw InventoryCallError.unavailable("HTTP 500")
+            case .hang:
+                try await Task.sleep(for: .seconds(3600))
+                return .applied
+            }
+        }
+
+        func recordedOutcome(key: String, until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer? {
+            nil
+        }
+    }
+
+    func gateway(_ base: ScriptedInventory, configure: (inout InventoryCallPolicy) -> Void = { _ in }) -> ResilientInventoryGateway {
+        var policy = InventoryCallPolicy()
+        policy.attemptTimeout = .milliseconds(100)
+        policy.retryBackoff = Backoff(base: .milliseconds(1), cap: .milliseconds(5))
+        policy.breaker.minimumCalls = 1000
+        configure(&policy)
+        return ResilientInventoryGateway(base: base, policy: policy, registry: PrometheusCollectorRegistry(), logger: Logger(label: "test"))
+    }
+
+    @Test func retriesFastFailuresInsideTheDeadline() async throws {
+        let base = ScriptedInventory([.unavailable, .unavailable, .applied])
+        let answer = try await gateway(base).deduct(key: "k", lines: [], until: .now + .seconds(5))
+        #expect(answer == .applied)
+        #expect(base.calls == 3)
+    }
+
+    @Test func givesUpWithTheLastErrorWhenTheDeadlineLeavesNoRoom() async throws {
+        let base = ScriptedInventory([.unavailable])
+        let started = ContinuousClock.now
+        await #expect(throws: InventoryCallError.unavailable("HTTP 500")) {
+            try await gateway(base).deduct(key: "k", lines: [], until: .now + .milliseconds(300))
+        }
+        #expect(ContinuousClock.now - started < .milliseconds(300))
+    }
+
+    @Test func aTryThatHangsTimesOutAndIsRetriedOnlyWhileAWholeTryFits() async throws {
+        let base = ScriptedInventory([.hang])
+        let deadline = ContinuousClock.now + .milliseconds(450)
+        await #expect(throws: InventoryCallError.timeout) {
+            try await gateway(base).deduct(key: "k", lines: [], until: deadline)
+        }
+        // Tries of 100 ms: at least two fit in 450 ms, never more than four, and none runs past the deadline.
+        #expect((2...4).contains(base.calls))
+        #expect(ContinuousClock.now < deadline + .milliseconds(100))
+    }
+
+    @Test func anOpenCircuitFailsFastWithoutCallingInventory() async throws {
+        let base = ScriptedInventory([.unavailable])
+        let gateway = gateway(base) { policy in
+            policy.breaker.minimumCalls = 3
+            policy.breaker.openDuration = .seconds(60)
+            policy.retryBackoff = Backoff(base: .zero, cap: .zero)
+        }
+        _ = try? await gateway.deduct(key: "k", lines: [], until: .now + .seconds(1))
+        guard case .open = gateway.breaker.state else {
+            Issue.record("expected the circuit to open, got \(gateway.breaker.state)")
+            return
+        }
+        let callsBefore = base.calls
+        let started = ContinuousClock.now
+        do {
+            _ = try await gateway.deduct(key: "k2", lines: [], until: .now + .seconds(1))
+            Issue.record("an open circuit must refuse the call")
+        } catch let error as InventoryCallError {
+            guard case .circuitOpen = error else {
+                Issue.record("expected circuitOpen, got \(error)")
+                return
+            }
+        }
+        #expect(ContinuousClock.now - started < .milliseconds(50))
+        #expect(base.calls == callsBefore)
+    }
+
+    @Test func aFullBulkheadRefusesAtOnce() async throws {
+        let base = ScriptedInventory([.hang])
+        let gateway = gateway(base) { policy in
+            policy.concurrencyLimit = 1
+            policy.attemptTimeout = .seconds(10)
+        }
+        let holder = Task { try await gateway.deduct(key: "slow", lines: [], until: .now + .seconds(10)) }
+        while gateway.bulkhead.callsInFlight == 0 { await Task.yield() }
+        await #expect(throws: InventoryCallError.bulkheadFull) {
+            try await gateway.deduct(key: "fast", lines: [], until: .now + .seconds(1))
+        }
+        holder.cancel()
+        _ = try? await holder.value
+    }
+}
