@@ -57,7 +57,9 @@ struct OrderOptions: ParsableArguments {
         try require(breakerMinimumCalls, in: 1...100_000, "--breaker-minimum-calls")
         try require(breakerWindowS, in: 1...3600, "--breaker-window-s")
         try require(breakerOpenMs, in: 10...600_000, "--breaker-open-ms")
-        guard (0.0...1.0).contains(breakerFailureRate) else { throw ValidationError("--breaker-failure-rate must be between 0 and 1") }
+        guard (0.0...1.0).contains(breakerFailureRate) else {
+            throw ValidationError("--breaker-failure-rate must be between 0 and 1")
+        }
     }
 
     var policy: OrderPolicy {
@@ -126,7 +128,9 @@ struct ChaosOptions: ParsableArguments {
         ] {
             if every != nil, fraction != nil { throw ValidationError("give --\(name)-every or --\(name)-fraction, not both") }
             if let every, every < 1 { throw ValidationError("--\(name)-every must be at least 1") }
-            if let fraction, !(0.0...1.0).contains(fraction) { throw ValidationError("--\(name)-fraction must be between 0 and 1") }
+            if let fraction, !(0.0...1.0).contains(fraction) {
+                throw ValidationError("--\(name)-fraction must be between 0 and 1")
+            }
         }
         try require(gremlinDelayMs, in: 0...60_000, "--gremlin-delay-ms")
     }
@@ -149,7 +153,8 @@ struct ChaosOptions: ParsableArguments {
 
     var arguments: [String] {
         var arguments = [
-            "--gremlin-delay-ms", "\(gremlinDelayMs)", "--gremlin-placement", gremlinPlacement.rawValue, "--chaos-seed", "\(chaosSeed)",
+            "--gremlin-delay-ms", "\(gremlinDelayMs)", "--gremlin-placement", gremlinPlacement.rawValue, "--chaos-seed",
+            "\(chaosSeed)",
         ]
         let optional: [(String, String?)] = [
             ("--gremlin-every", gremlinEvery.map(String.init)),
@@ -165,7 +170,9 @@ struct ChaosOptions: ParsableArguments {
 }
 
 private func require(_ value: Int, in range: ClosedRange<Int>, _ flag: String) throws {
-    guard range.contains(value) else { throw ValidationError("\(flag) must be between \(range.lowerBound) and \(range.upperBound)") }
+    guard range.contains(value) else {
+        throw ValidationError("\(flag) must be between \(range.lowerBound) and \(range.upperBound)")
+    }
 }
 
 extension Durability: ExpressibleByArgument {}

@@ -52,7 +52,8 @@ struct UpCommand: AsyncParsableCommand {
         let children = [
             ChildSpec(
                 name: "inventory",
-                arguments: ["serve", "inventory", "--port", "\(inventoryPort)", "--seed-demo"] + common.arguments + chaos.arguments,
+                arguments: ["serve", "inventory", "--port", "\(inventoryPort)", "--seed-demo"] + common.arguments
+                    + chaos.arguments,
                 readinessURL: inventoryURL.appendingPathComponent("health/ready")
             ),
             ChildSpec(

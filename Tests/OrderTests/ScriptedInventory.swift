@@ -54,6 +54,9 @@ final class ScriptedInventory: InventoryGateway {
 
     private struct State {
         var script: Script
+        /// What `recordedOutcome` reports: inventory's record of a key, if it has one.
+        var recorded: InventoryAnswer?
+        var lookUps = 0
         var calls: [Call] = []
         var cancelledCalls = 0
         var waiters: [(condition: @Sendable (State) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
@@ -79,7 +82,15 @@ final class ScriptedInventory: InventoryGateway {
         state.withLock { $0.script = script }
     }
 
+    /// What `recordedOutcome` reports from now on.
+    func record(_ answer: InventoryAnswer?) {
+        state.withLock { $0.recorded = answer }
+    }
+
     var calls: [Call] { state.withLock { $0.calls } }
+
+    /// How many times inventory's record was read.
+    var lookUps: Int { state.withLock { $0.lookUps } }
 
     /// How many calls ended because they were cancelled while hanging.
     var cancelledCalls: Int { state.withLock { $0.cancelledCalls } }
@@ -105,7 +116,14 @@ final class ScriptedInventory: InventoryGateway {
         }
     }
 
-    func deduct(key: String, lines: [OrderLine]) async throws -> InventoryAnswer {
+    func recordedOutcome(key: String, until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer? {
+        state.withLock { state in
+            state.lookUps += 1
+            return state.recorded
+        }
+    }
+
+    func deduct(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer {
         let (script, ready) = state.withLock { state in
             state.calls.append(Call(key: key, lines: lines))
             return (state.script, state.satisfiedWaiters())

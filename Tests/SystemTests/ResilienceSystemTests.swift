@@ -3,7 +3,7 @@ import Testing
 import WarehouseKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Gremlin latency and a failing inventory, on real processes: the order service answers inside its
@@ -15,7 +15,8 @@ struct ResilienceSystemTests {
 
     @Test(arguments: ["after-commit", "before-commit"])
     func withEveryDeductionDelayedEveryOrderIsAnsweredPendingInTimeAndShipsOnce(placement: String) async throws {
-        try await WarehouseSystem.with(["--gremlin-every", "1", "--gremlin-delay-ms", "3000", "--gremlin-placement", placement]) { system in
+        try await WarehouseSystem.with(["--gremlin-every", "1", "--gremlin-delay-ms", "3000", "--gremlin-placement", placement]) {
+            system in
             let before = try await system.stock("GAME-ZELDA")
             let answers = try await withThrowingTaskGroup(of: (WarehouseSystem.Reply, Duration).self) { group in
                 for index in 0..<6 {
@@ -70,7 +71,10 @@ struct ResilienceSystemTests {
     @Test func withASeededFractionDelayedTheAffectedOrdersAreTheOnesItsHashPicks() async throws {
         let seed: UInt64 = 7
         // The breaker is kept out of the way: a random run of slow keys must not turn later orders away.
-        let arguments = ["--gremlin-fraction", "0.3", "--chaos-seed", "\(seed)", "--gremlin-delay-ms", "3000", "--breaker-minimum-calls", "1000"]
+        let arguments = [
+            "--gremlin-fraction", "0.3", "--chaos-seed", "\(seed)", "--gremlin-delay-ms", "3000", "--breaker-minimum-calls",
+            "1000",
+        ]
         try await WarehouseSystem.with(arguments) { system in
             var predicted: Set<String> = []
             var affected: Set<String> = []
@@ -87,7 +91,8 @@ struct ResilienceSystemTests {
 
     @Test func withInventoryStoppedTheCircuitOpensAnswersComeFastAndAllCompleteWhenItReturns() async throws {
         try await WarehouseSystem.with([
-            "--breaker-minimum-calls", "4", "--breaker-open-ms", "1000", "--attempt-timeout-ms", "300", "--order-deadline-ms", "1000",
+            "--breaker-minimum-calls", "4", "--breaker-open-ms", "1000", "--attempt-timeout-ms", "300", "--order-deadline-ms",
+            "1000",
         ]) { system in
             let inventory = try system.pid(of: "inventory")
             #expect(kill(inventory, SIGSTOP) == 0)

@@ -12,9 +12,18 @@ package final class ChaosControl: Sendable {
 
     package init(_ settings: ChaosSettings, registry: PrometheusCollectorRegistry) {
         self.current = Mutex(settings)
-        self.delayed = registry.makeCounter(descriptor: .init(metricName: "gremlin_delayed_responses", unitName: "total", helpText: "Deduction answers the gremlin held back on purpose."))
-        self.crashes = registry.makeCounter(descriptor: .init(metricName: "chaos_faults", unitName: "total", helpText: "Faults injected on purpose after a deduction committed."), labels: [("kind", "crash_after_commit")])
-        self.errors = registry.makeCounter(descriptor: .init(metricName: "chaos_faults", unitName: "total", helpText: "Faults injected on purpose after a deduction committed."), labels: [("kind", "error_after_commit")])
+        self.delayed = registry.makeCounter(
+            descriptor: .init(
+                metricName: "gremlin_delayed_responses", unitName: "total",
+                helpText: "Deduction answers the gremlin held back on purpose."))
+        self.crashes = registry.makeCounter(
+            descriptor: .init(
+                metricName: "chaos_faults", unitName: "total", helpText: "Faults injected on purpose after a deduction committed."
+            ), labels: [("kind", "crash_after_commit")])
+        self.errors = registry.makeCounter(
+            descriptor: .init(
+                metricName: "chaos_faults", unitName: "total", helpText: "Faults injected on purpose after a deduction committed."
+            ), labels: [("kind", "error_after_commit")])
     }
 
     package var settings: ChaosSettings {

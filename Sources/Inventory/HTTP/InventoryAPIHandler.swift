@@ -1,11 +1,12 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import InventoryAPI
 import Logging
 import OpenAPIRuntime
 import WarehouseKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The inventory API: generated types in, generated types out, the repository in between, and the
 /// chaos settings deciding which deductions to delay or to break after they commit.

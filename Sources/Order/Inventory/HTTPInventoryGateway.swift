@@ -18,7 +18,8 @@ package struct HTTPInventoryGateway: InventoryGateway {
         )
     }
 
-    package func deduct(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer {
+    package func deduct(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer
+    {
         let output: Operations.DeductStock.Output
         do {
             output = try await client.deductStock(

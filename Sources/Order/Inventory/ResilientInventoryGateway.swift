@@ -49,7 +49,8 @@ package struct ResilientInventoryGateway: InventoryGateway {
         return patient
     }
 
-    package func deduct(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer {
+    package func deduct(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer
+    {
         try await call(until: deadline) { attemptDeadline in
             try await base.deduct(key: key, lines: lines, until: attemptDeadline)
         }
@@ -144,10 +145,17 @@ struct InventoryCallMetrics: Sendable {
     init(registry: PrometheusCollectorRegistry) {
         var counters: [String: Counter] = [:]
         for outcome in Outcome.allCases {
-            counters[outcome.rawValue] = registry.makeCounter(descriptor: .init(metricName: "inventory_calls", unitName: "total", helpText: "Tries of calls to inventory, by outcome (ok is any definite answer)."), labels: [("outcome", outcome.rawValue)])
+            counters[outcome.rawValue] = registry.makeCounter(
+                descriptor: .init(
+                    metricName: "inventory_calls", unitName: "total",
+                    helpText: "Tries of calls to inventory, by outcome (ok is any definite answer)."),
+                labels: [("outcome", outcome.rawValue)])
         }
         self.counters = counters
-        self.circuit = registry.makeGauge(descriptor: .init(metricName: "inventory_circuit_state", unitName: "", helpText: "The inventory circuit breaker: 0 closed, 1 half-open, 2 open."))
+        self.circuit = registry.makeGauge(
+            descriptor: .init(
+                metricName: "inventory_circuit_state", unitName: "",
+                helpText: "The inventory circuit breaker: 0 closed, 1 half-open, 2 open."))
     }
 
     func count(_ outcome: Outcome) {

@@ -10,12 +10,26 @@ package struct OrderMetrics: Sendable {
     package init(registry: PrometheusCollectorRegistry) {
         var firstAnswers: [OrderStatus: Counter] = [:]
         for status in OrderStatus.allCases {
-            firstAnswers[status] = registry.makeCounter(descriptor: .init(metricName: "orders", unitName: "total", helpText: "New orders by the state of their first answer (201 shipped, 409 rejected, 202 pending)."), labels: [("outcome", status.rawValue)])
+            firstAnswers[status] = registry.makeCounter(
+                descriptor: .init(
+                    metricName: "orders", unitName: "total",
+                    helpText: "New orders by the state of their first answer (201 shipped, 409 rejected, 202 pending)."),
+                labels: [("outcome", status.rawValue)])
         }
         self.firstAnswers = firstAnswers
-        self.reconcilerSettled = registry.makeCounter(descriptor: .init(metricName: "reconciler_attempts", unitName: "total", helpText: "Reconciler tries of pending orders, by whether inventory gave a definite answer."), labels: [("result", "settled")])
-        self.reconcilerUnknown = registry.makeCounter(descriptor: .init(metricName: "reconciler_attempts", unitName: "total", helpText: "Reconciler tries of pending orders, by whether inventory gave a definite answer."), labels: [("result", "unknown")])
-        self.pending = registry.makeGauge(descriptor: .init(metricName: "orders_pending", unitName: "", helpText: "Orders waiting for a definite answer from inventory."))
+        self.reconcilerSettled = registry.makeCounter(
+            descriptor: .init(
+                metricName: "reconciler_attempts", unitName: "total",
+                helpText: "Reconciler tries of pending orders, by whether inventory gave a definite answer."),
+            labels: [("result", "settled")])
+        self.reconcilerUnknown = registry.makeCounter(
+            descriptor: .init(
+                metricName: "reconciler_attempts", unitName: "total",
+                helpText: "Reconciler tries of pending orders, by whether inventory gave a definite answer."),
+            labels: [("result", "unknown")])
+        self.pending = registry.makeGauge(
+            descriptor: .init(
+                metricName: "orders_pending", unitName: "", helpText: "Orders waiting for a definite answer from inventory."))
     }
 
     func countFirstAnswer(_ status: OrderStatus) {

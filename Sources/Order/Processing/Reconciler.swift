@@ -46,7 +46,8 @@ package struct Reconciler: Service {
             for pending in due {
                 group.addTask {
                     let deadline = ContinuousClock.now + processor.policy.retryTimeout
-                    let settled = await processor.settle(pending.order, attempt: pending.attempts + 1, until: deadline, lookUpFirst: true)
+                    let settled = await processor.settle(
+                        pending.order, attempt: pending.attempts + 1, until: deadline, lookUpFirst: true)
                     processor.metrics.countReconcilerAttempt(settled: settled.status.isTerminal)
                 }
             }

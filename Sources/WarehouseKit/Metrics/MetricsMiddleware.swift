@@ -27,7 +27,13 @@ package struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - started
         let route = context.endpointPath ?? "unmatched"
-        registry.makeDurationHistogram(descriptor: .init(metricName: "http_server_request_duration", unitName: "seconds", helpText: "Time from request to response head, by route template, method and status."), labels: [("route", route), ("method", request.method.rawValue), ("status", String(response.status.code))], buckets: Self.buckets).record(elapsed)
+        registry.makeDurationHistogram(
+            descriptor: .init(
+                metricName: "http_server_request_duration", unitName: "seconds",
+                helpText: "Time from request to response head, by route template, method and status."),
+            labels: [("route", route), ("method", request.method.rawValue), ("status", String(response.status.code))],
+            buckets: Self.buckets
+        ).record(elapsed)
         observe(elapsed)
         return response
     }
