@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Platform code every service shares: problem+json, request ids, JSON logs, health, admin auth, storage.
@@ -85,11 +86,22 @@ let package = Package(
             // The contract, served at GET /openapi.yaml; OrderAPI generates code from a link to it.
             resources: [.copy("openapi.yaml")]
         ),
-        // The command line: `up` (supervisor), `serve <service>`.
+        // Experiments and loads against a real system, over HTTP only: `warehouse chaos`, `warehouse load`.
+        .target(
+            name: "WarehouseLab",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The command line: `up` (supervisor), `serve <service>`, `chaos`.
         .target(
             name: "WarehouseCLI",
             dependencies: [
-                "WarehouseKit", "Inventory", "Order",
+                "WarehouseKit", "Inventory", "Order", "WarehouseLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,6 +112,7 @@ let package = Package(
         .executableTarget(name: "warehouse", dependencies: ["WarehouseCLI"]),
 
         .testTarget(name: "WarehouseKitTests", dependencies: ["WarehouseKit"]),
+        .testTarget(name: "WarehouseLabTests", dependencies: ["WarehouseLab"]),
         .testTarget(
             name: "InventoryTests",
             dependencies: ["Inventory", "InventoryAPI", .product(name: "HummingbirdTesting", package: "hummingbird")]

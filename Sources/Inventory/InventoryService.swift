@@ -20,6 +20,8 @@ package struct InventoryConfiguration: Sendable {
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
     /// Chaos in force at start (all off by default); the admin endpoint changes it at run time.
     package var chaos = ChaosSettings.off
+    /// The design this one replaces, for experiments only: deductions without a record of their key.
+    package var naive = false
 
     package init(databasePath: String, adminToken: AdminToken) {
         self.databasePath = databasePath
@@ -78,7 +80,7 @@ package struct InventoryService: Sendable {
             registry: registry
         )
         return try builder.makeRouter { routes in
-            let handler = InventoryAPIHandler(repository: repository, chaos: chaos, logger: logger)
+            let handler = InventoryAPIHandler(repository: repository, chaos: chaos, naive: configuration.naive, logger: logger)
             try handler.registerHandlers(
                 on: routes,
                 configuration: .warehouse,

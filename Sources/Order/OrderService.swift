@@ -20,6 +20,10 @@ package struct OrderConfiguration: Sendable {
     package var inventoryURL: URL
     package var policy = OrderPolicy()
     package var callPolicy = InventoryCallPolicy()
+    /// Guards the admin endpoints; without one they refuse every call.
+    package var adminToken: AdminToken?
+    /// Chaos at start: answer 500 to these new orders after storing them (off by default).
+    package var errorAfterStore = ChaosSelector.none
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
 
     package init(databasePath: String, inventoryURL: URL) {
@@ -36,6 +40,7 @@ package struct OrderService: Sendable {
     /// Lifecycle services that run beside the HTTP server (the reconciler, client shutdown).
     package let services: [any Service]
     package let registry: PrometheusCollectorRegistry
+    package let chaos: OrderChaos
     package let logger: Logger
 
     package init(
@@ -51,6 +56,7 @@ package struct OrderService: Sendable {
         self.health = health
         self.services = services
         self.registry = registry
+        self.chaos = OrderChaos(errorAfterStore: configuration.errorAfterStore, registry: registry)
         self.logger = logger
     }
 
@@ -63,15 +69,14 @@ package struct OrderService: Sendable {
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let registry = PrometheusCollectorRegistry()
+        let http = HTTPInventoryGateway(baseURL: configuration.inventoryURL, httpClient: httpClient)
         let inventory = ResilientInventoryGateway(
-            base: HTTPInventoryGateway(baseURL: configuration.inventoryURL, httpClient: httpClient),
-            policy: configuration.callPolicy,
-            registry: registry,
-            logger: logger
-        )
+            base: http, policy: configuration.callPolicy, registry: registry, logger: logger)
+        let naive = configuration.policy.naive
         let processor = OrderProcessor(
             repository: database,
-            inventory: inventory,
+            // Naive mode calls inventory bare: one try, no breaker, no bulkhead.
+            inventory: naive ? http : inventory,
             patientInventory: inventory.patient(attemptTimeout: configuration.policy.retryTimeout),
             policy: configuration.policy,
             logger: logger,
@@ -89,7 +94,7 @@ package struct OrderService: Sendable {
             configuration: configuration,
             processor: processor,
             health: health,
-            services: [HTTPClientService(client: httpClient), Reconciler(processor: processor)],
+            services: [HTTPClientService(client: httpClient)] + (naive ? [] : [Reconciler(processor: processor)]),
             registry: registry,
             logger: logger
         )
@@ -103,10 +108,11 @@ package struct OrderService: Sendable {
             registry: registry
         )
         return try builder.makeRouter { routes in
-            try OrderAPIHandler(processor: processor).registerHandlers(
+            try OrderAPIHandler(processor: processor, chaos: chaos).registerHandlers(
                 on: routes,
                 configuration: .warehouse,
                 middlewares: [
+                    AdminAuthMiddleware(token: configuration.adminToken ?? .unguessable(), operations: ["getChaos", "putChaos"]),
                     LocationHeaderMiddleware(),
                     RequestBodyMiddleware(limit: configuration.bodyLimit, schemas: OrderBodySchemas.byOperation),
                 ]

@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Every service") var common: CommonOptions
     @OptionGroup(title: "Order service") var order: OrderOptions
-    @OptionGroup(title: "Inventory chaos (all off by default)") var chaos: ChaosOptions
+    @OptionGroup(title: "Chaos (all off by default)") var chaos: ChaosOptions
 
     func run() async throws {
         let logger = Logger(label: service.rawValue)
@@ -50,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.durability = common.durability
             configuration.seedDemoCatalogue = seedDemo
             configuration.chaos = chaos.settings
+            configuration.naive = common.naive
             let service = try await InventoryService.live(configuration: configuration, logger: logger)
             try await run(try service.makeApplication(), logger: logger)
         case .order:
@@ -63,8 +64,10 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.host = common.host
             configuration.port = port ?? 8080
             configuration.durability = common.durability
-            configuration.policy = order.policy
+            configuration.policy = order.policy(naive: common.naive)
             configuration.callPolicy = order.callPolicy
+            configuration.adminToken = try AdminToken.load(dataDirectory: directory)
+            configuration.errorAfterStore = chaos.errorAfterStore
             let service = try OrderService.live(configuration: configuration, logger: logger)
             try await run(try service.makeApplication(), logger: logger)
         }

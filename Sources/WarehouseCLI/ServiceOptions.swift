@@ -15,11 +15,14 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "full: a commit survives a power cut; normal: survives a process crash only.")
     var durability: Durability = .full
 
+    @Flag(name: .long, help: "Run the naive design this one replaces (no retries, reconciler or idempotency), for experiments.")
+    var naive = false
+
     var dataDirectory: URL { URL(fileURLWithPath: dataDir, isDirectory: true).standardizedFileURL }
 
     /// The same options as arguments, to hand down to a child process.
     var arguments: [String] {
-        ["--data-dir", dataDirectory.path, "--host", host, "--durability", durability.rawValue]
+        ["--data-dir", dataDirectory.path, "--host", host, "--durability", durability.rawValue] + (naive ? ["--naive"] : [])
     }
 }
 
@@ -49,6 +52,9 @@ struct OrderOptions: ParsableArguments {
     @Option(name: .long, help: "How long the breaker stays open before it lets probes through, in ms (order).")
     var breakerOpenMs = 5000
 
+    @Option(name: .long, help: "Hours an Idempotency-Key is remembered before it is forgotten (order).")
+    var idempotencyRetentionH = 24
+
     func validate() throws {
         try require(orderDeadlineMs, in: 100...60_000, "--order-deadline-ms")
         try require(attemptTimeoutMs, in: 10...60_000, "--attempt-timeout-ms")
@@ -57,15 +63,18 @@ struct OrderOptions: ParsableArguments {
         try require(breakerMinimumCalls, in: 1...100_000, "--breaker-minimum-calls")
         try require(breakerWindowS, in: 1...3600, "--breaker-window-s")
         try require(breakerOpenMs, in: 10...600_000, "--breaker-open-ms")
+        try require(idempotencyRetentionH, in: 24...24 * 365, "--idempotency-retention-h")
         guard (0.0...1.0).contains(breakerFailureRate) else {
             throw ValidationError("--breaker-failure-rate must be between 0 and 1")
         }
     }
 
-    var policy: OrderPolicy {
+    func policy(naive: Bool) -> OrderPolicy {
         var policy = OrderPolicy()
         policy.deadline = .milliseconds(orderDeadlineMs)
         policy.retryTimeout = .milliseconds(retryTimeoutMs)
+        policy.idempotencyRetention = .seconds(idempotencyRetentionH * 3600)
+        policy.naive = naive
         return policy
     }
 
@@ -86,11 +95,12 @@ struct OrderOptions: ParsableArguments {
             "--retry-timeout-ms", "\(retryTimeoutMs)", "--inventory-concurrency", "\(inventoryConcurrency)",
             "--breaker-minimum-calls", "\(breakerMinimumCalls)", "--breaker-failure-rate", "\(breakerFailureRate)",
             "--breaker-window-s", "\(breakerWindowS)", "--breaker-open-ms", "\(breakerOpenMs)",
+            "--idempotency-retention-h", "\(idempotencyRetentionH)",
         ]
     }
 }
 
-/// Chaos in the inventory service, all off by default. Each rule picks deductions either as every
+/// Chaos, all off by default: in the inventory service, and the order service's noise on the way back. Each rule picks deductions either as every
 /// n-th key (by when inventory first saw it, persisted across restarts) or as a seeded fraction of keys.
 struct ChaosOptions: ParsableArguments {
     @Option(name: .long, help: "Gremlin: delay the answer to every n-th deduction key (inventory).")
@@ -117,7 +127,13 @@ struct ChaosOptions: ParsableArguments {
     @Option(name: .long, help: "Answer 500 after committing this fraction of deduction keys (inventory).")
     var errorAfterCommitFraction: Double?
 
-    @Option(name: .long, help: "The seed of every fraction rule: the same seed and keys hit the same deductions.")
+    @Option(name: .long, help: "Order service: answer 500 to every n-th new order after storing it (noise on the way back).")
+    var orderErrorAfterStoreEvery: Int?
+
+    @Option(name: .long, help: "Order service: answer 500 to this fraction of new orders after storing them.")
+    var orderErrorAfterStoreFraction: Double?
+
+    @Option(name: .long, help: "The seed of every fraction rule: the same seed and keys hit the same requests.")
     var chaosSeed: UInt64 = 1
 
     func validate() throws {
@@ -125,6 +141,7 @@ struct ChaosOptions: ParsableArguments {
             ("gremlin", gremlinEvery, gremlinFraction),
             ("crash-after-commit", crashAfterCommitEvery, crashAfterCommitFraction),
             ("error-after-commit", errorAfterCommitEvery, errorAfterCommitFraction),
+            ("order-error-after-store", orderErrorAfterStoreEvery, orderErrorAfterStoreFraction),
         ] {
             if every != nil, fraction != nil { throw ValidationError("give --\(name)-every or --\(name)-fraction, not both") }
             if let every, every < 1 { throw ValidationError("--\(name)-every must be at least 1") }
@@ -145,6 +162,11 @@ struct ChaosOptions: ParsableArguments {
         return settings
     }
 
+    /// The order service's rule.
+    var errorAfterStore: ChaosSelector {
+        selector(orderErrorAfterStoreEvery, orderErrorAfterStoreFraction)
+    }
+
     private func selector(_ every: Int?, _ fraction: Double?) -> ChaosSelector {
         if let every { return .everyNth(every) }
         if let fraction { return .fraction(fraction, seed: chaosSeed) }
@@ -163,6 +185,8 @@ struct ChaosOptions: ParsableArguments {
             ("--crash-after-commit-fraction", crashAfterCommitFraction.map { "\($0)" }),
             ("--error-after-commit-every", errorAfterCommitEvery.map(String.init)),
             ("--error-after-commit-fraction", errorAfterCommitFraction.map { "\($0)" }),
+            ("--order-error-after-store-every", orderErrorAfterStoreEvery.map(String.init)),
+            ("--order-error-after-store-fraction", orderErrorAfterStoreFraction.map { "\($0)" }),
         ]
         for case let (flag, value?) in optional { arguments += [flag, value] }
         return arguments

@@ -30,7 +30,7 @@ struct UpCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Every service") var common: CommonOptions
     @OptionGroup(title: "Order service") var order: OrderOptions
-    @OptionGroup(title: "Inventory chaos (all off by default)") var chaos: ChaosOptions
+    @OptionGroup(title: "Chaos (all off by default)") var chaos: ChaosOptions
 
     func validate() throws {
         for (name, port) in [("order", orderPort), ("inventory", inventoryPort), ("console", consolePort)] {
@@ -59,7 +59,7 @@ struct UpCommand: AsyncParsableCommand {
             ChildSpec(
                 name: "order",
                 arguments: ["serve", "order", "--port", "\(orderPort)", "--inventory-url", inventoryURL.absoluteString]
-                    + common.arguments + order.arguments,
+                    + common.arguments + order.arguments + chaos.arguments,
                 readinessURL: orderURL.appendingPathComponent("health/ready")
             ),
         ]

@@ -28,7 +28,7 @@ struct OrderDatabaseTests {
         try await withDatabase { database throws in
             let order = pendingOrder("o1")
             let stored = try await database.insert(order, idempotencyKey: nil, fingerprint: nil, retryAt: base)
-            #expect(stored == StoredOrder(order: order, fingerprint: nil, inserted: true))
+            #expect(stored == StoredOrder(order: order, fingerprint: nil, inserted: true, ordinal: 1))
             #expect(try await database.order(id: "o1") == order)
             #expect(try await database.order(id: "nope") == nil)
         }

@@ -7,7 +7,6 @@ package enum InventoryError: HTTPProblemError, Equatable {
     /// The key was recorded for other lines: replaying it would not mean the same thing.
     case keyReused(key: String)
     case invalidSKU(String)
-    case invalidChaos([FieldViolation])
     /// A chaos fault: the deduction committed, and this answer is an error on purpose.
     case injectedErrorAfterCommit
 
@@ -23,8 +22,6 @@ package enum InventoryError: HTTPProblemError, Equatable {
                 status: 422,
                 detail: "Key \(key) was already used for different items; use a new key for a different deduction."
             )
-        case .invalidChaos(let violations):
-            RequestError.invalidFields(violations).problem
         case .injectedErrorAfterCommit:
             Problem(title: "Internal server error", status: 500, detail: "Injected after commit by chaos settings.")
         case .invalidSKU:

@@ -14,4 +14,8 @@ package protocol InventoryRepository: Sendable {
     /// The 1-based position of `key` among all deduction keys this database has seen, assigned the
     /// first time it is asked for and the same ever after.
     func ordinal(of key: String) async throws -> Int64
+    /// The design this service replaces, kept only to measure the difference (`--naive`): reads the
+    /// stock, decides, then writes the new stock in a second transaction, with no record of the key.
+    /// A repeated call deducts again, and concurrent calls overwrite each other's updates.
+    func deductNaively(lines: [StockLine]) async throws -> DeductionOutcome
 }

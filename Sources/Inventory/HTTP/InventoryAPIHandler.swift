@@ -13,6 +13,8 @@ import WarehouseKit
 package struct InventoryAPIHandler: APIProtocol {
     package let repository: any InventoryRepository
     package let chaos: ChaosControl
+    /// Deduct without recording keys (`--naive`), to measure what the real path prevents.
+    package let naive: Bool
     package let logger: Logger
     /// What "the process exits before replying" does; tests in process replace it.
     package let crash: @Sendable () -> Void
@@ -20,11 +22,13 @@ package struct InventoryAPIHandler: APIProtocol {
     package init(
         repository: any InventoryRepository,
         chaos: ChaosControl,
+        naive: Bool = false,
         logger: Logger,
         crash: @escaping @Sendable () -> Void = { _exit(86) }
     ) {
         self.repository = repository
         self.chaos = chaos
+        self.naive = naive
         self.logger = logger
         self.crash = crash
     }
@@ -65,7 +69,16 @@ package struct InventoryAPIHandler: APIProtocol {
         let decision = settings.decide(key: key, ordinal: ordinal)
 
         if decision.placement == .beforeCommit { await holdBack(key, decision) }
-        let result = try await repository.deduct(key: key, lines: lines)
+        let result =
+            if naive {
+                DeductionResult(
+                    record: DeductionRecord(
+                        key: key, outcome: try await repository.deductNaively(lines: lines), lines: lines, recordedAt: Date()),
+                    replayed: false
+                )
+            } else {
+                try await repository.deduct(key: key, lines: lines)
+            }
         logger.info(
             "deduction \(result.replayed ? "replayed" : "recorded")",
             metadata: ["deduction_key": "\(key)", "outcome": "\(result.record.outcome.name)"]

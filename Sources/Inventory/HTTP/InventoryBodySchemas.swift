@@ -3,16 +3,6 @@ import WarehouseKit
 /// The request bodies of the inventory API as `BodySchema`s, keyed by operation id. They mirror
 /// `InventoryAPI/openapi.yaml`; `InventoryContractTests` checks that both say the same.
 package enum InventoryBodySchemas {
-    /// `{"every"}` or `{"fraction", "seed"}`; that only one is given is checked by the handler.
-    package static let selector = BodySchema.object(
-        required: [],
-        optional: [
-            ("every", .integer(minimum: 1, maximum: 1_000_000)),
-            ("fraction", .number(minimum: 0, maximum: 1)),
-            ("seed", .integer(minimum: 0, maximum: .max)),
-        ]
-    )
-
     package static let chaos = BodySchema.object(
         required: [],
         optional: [
@@ -21,14 +11,14 @@ package enum InventoryBodySchemas {
                 .object(
                     required: [],
                     optional: [
-                        ("select", selector),
+                        ("select", .chaosSelector),
                         ("delayMs", .integer(minimum: 0, maximum: 60_000)),
                         ("placement", .oneOf(DelayPlacement.allCases.map(\.rawValue))),
                     ]
                 )
             ),
-            ("crashAfterCommit", selector),
-            ("errorAfterCommit", selector),
+            ("crashAfterCommit", .chaosSelector),
+            ("errorAfterCommit", .chaosSelector),
         ]
     )
 

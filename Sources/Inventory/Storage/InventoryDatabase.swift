@@ -113,6 +113,29 @@ package struct InventoryDatabase: InventoryRepository {
         }
     }
 
+    package func deductNaively(lines: [StockLine]) async throws -> DeductionOutcome {
+        let normalized = StockLine.normalized(lines)
+        let stock = try await writer.read { db in
+            var stock: [String: Int64] = [:]
+            for line in normalized {
+                stock[line.sku] = try Int64.fetchOne(db, sql: "SELECT stock FROM products WHERE sku = ?", arguments: [line.sku])
+            }
+            return stock
+        }
+        let outcome = DeductionRule.decide(normalized, stock: stock)
+        guard outcome == .applied else { return outcome }
+        try await writer.write { db in
+            for line in normalized {
+                // An absolute write of a value read earlier: the lost update the real path avoids.
+                try db.execute(
+                    sql: "UPDATE products SET stock = ?, updatedAt = ? WHERE sku = ?",
+                    arguments: [(stock[line.sku] ?? 0) - Int64(line.quantity), Date(), line.sku]
+                )
+            }
+        }
+        return outcome
+    }
+
     package func deduction(key: String) async throws -> DeductionRecord? {
         try await writer.read { db in try Self.fetchDeduction(db, key: key)?.record }
     }

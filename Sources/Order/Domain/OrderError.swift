@@ -9,6 +9,10 @@ package enum OrderError: HTTPProblemError, Equatable {
     /// The first request with this `Idempotency-Key` is still being answered.
     case idempotencyKeyInFlight
     case invalidIdempotencyKey
+    /// Naive mode only: inventory gave no definite answer and the order was marked rejected.
+    case inventoryFailed(id: String)
+    /// Chaos: the order was stored and processed, and this answer is an error on purpose.
+    case injectedAfterStore
 
     package var problem: Problem {
         switch self {
@@ -26,6 +30,15 @@ package enum OrderError: HTTPProblemError, Equatable {
                 status: 409,
                 detail: "The first request with this Idempotency-Key is still being processed; retry shortly."
             )
+        case .inventoryFailed(let id):
+            Problem(
+                title: "Inventory failed",
+                status: 502,
+                detail: "Inventory did not confirm the stock in time; order \(id) was not placed."
+            )
+        case .injectedAfterStore:
+            Problem(
+                title: "Internal server error", status: 500, detail: "Injected after the order was stored, by chaos settings.")
         case .invalidIdempotencyKey:
             Problem(
                 title: "Invalid Idempotency-Key",

@@ -12,11 +12,12 @@ package protocol OrderRepository: Sendable {
     /// transaction. `retryAt` is when the reconciler may first pick it up.
     ///
     /// - Returns: the stored order, or the existing one when `idempotencyKey` is already taken.
+    /// - Throws: `OrderStoreError.idTaken` when another order has the same id.
     func insert(_ order: Order, idempotencyKey: String?, fingerprint: String?, retryAt: Date) async throws -> StoredOrder
     func order(id: String) async throws -> Order?
     func order(idempotencyKey: String) async throws -> StoredOrder?
     /// Newest first.
-    func orders(status: OrderStatus?, limit: Int) async throws -> [Order]
+    func orders(status: OrderStatus?, limit: Int, offset: Int) async throws -> [Order]
     /// Moves a pending order to its final state. An order that is already final keeps its state.
     ///
     /// - Returns: the order as it now is, or nil when unknown.
@@ -29,6 +30,17 @@ package protocol OrderRepository: Sendable {
     func nextRetry() async throws -> Date?
     /// How many orders are pending now.
     func pendingCount() async throws -> Int
+    /// Forgets the idempotency keys of orders created before `cutoff` (the orders stay).
+    ///
+    /// - Returns: how many keys were forgotten.
+    func forgetIdempotencyKeys(createdBefore cutoff: Date) async throws -> Int
+}
+
+extension OrderRepository {
+    /// The newest orders.
+    package func orders(status: OrderStatus?, limit: Int) async throws -> [Order] {
+        try await orders(status: status, limit: limit, offset: 0)
+    }
 }
 
 package struct StoredOrder: Sendable, Equatable {
@@ -36,11 +48,14 @@ package struct StoredOrder: Sendable, Equatable {
     package var fingerprint: String?
     /// False when the idempotency key already belonged to this earlier order.
     package var inserted: Bool
+    /// The order's position among all orders this database has stored (for "every n-th" chaos).
+    package var ordinal: Int64?
 
-    package init(order: Order, fingerprint: String?, inserted: Bool) {
+    package init(order: Order, fingerprint: String?, inserted: Bool, ordinal: Int64? = nil) {
         self.order = order
         self.fingerprint = fingerprint
         self.inserted = inserted
+        self.ordinal = ordinal
     }
 }
 
@@ -52,4 +67,9 @@ package struct PendingOrder: Sendable, Equatable {
         self.order = order
         self.attempts = attempts
     }
+}
+
+package enum OrderStoreError: Error, Equatable {
+    /// Another order already has this id.
+    case idTaken
 }

@@ -6,9 +6,11 @@ import WarehouseKit
 /// The order API: generated types in, generated types out, the processor in between.
 package struct OrderAPIHandler: APIProtocol {
     package let processor: OrderProcessor
+    package let chaos: OrderChaos
 
-    package init(processor: OrderProcessor) {
+    package init(processor: OrderProcessor, chaos: OrderChaos = OrderChaos(registry: .init())) {
         self.processor = processor
+        self.chaos = chaos
     }
 
     package func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
@@ -17,6 +19,11 @@ package struct OrderAPIHandler: APIProtocol {
         if let key, !Self.isValidIdempotencyKey(key) { throw OrderError.invalidIdempotencyKey }
         let draft = NewOrder(customerId: body.customerId, items: body.items.map { OrderLine(sku: $0.sku, quantity: $0.quantity) })
         let placement = try await processor.place(draft, idempotencyKey: key)
+        if chaos.strikes(placement, idempotencyKey: key) {
+            processor.logger.warning(
+                "chaos: answering 500 after the order was stored", metadata: ["order_id": "\(placement.order.id)"])
+            throw OrderError.injectedAfterStore
+        }
         let order = placement.order
         let headers = Operations.CreateOrder.Output.Created.Headers(
             location: "/orders/\(order.id)",
@@ -53,9 +60,28 @@ package struct OrderAPIHandler: APIProtocol {
         guard (1...500).contains(limit) else {
             throw RequestError.invalidParameter(name: "limit", detail: "must be between 1 and 500")
         }
+        let offset = input.query.offset ?? 0
+        guard offset >= 0 else { throw RequestError.invalidParameter(name: "offset", detail: "must not be negative") }
         let status = input.query.status.flatMap { OrderStatus(rawValue: $0.rawValue) }
-        let orders = try await processor.repository.orders(status: status, limit: limit)
+        let orders = try await processor.repository.orders(status: status, limit: limit, offset: offset)
         return .ok(.init(body: .json(.init(orders: orders.map(Components.Schemas.Order.init)))))
+    }
+
+    package func getChaos(_ input: Operations.GetChaos.Input) async throws -> Operations.GetChaos.Output {
+        .ok(.init(body: .json(.init(chaos.selector))))
+    }
+
+    package func putChaos(_ input: Operations.PutChaos.Input) async throws -> Operations.PutChaos.Output {
+        guard case .json(let body) = input.body else { throw RequestError.unsupportedMediaType(nil) }
+        let selector = try ChaosSelector(
+            every: body.errorAfterStore?.every,
+            fraction: body.errorAfterStore?.fraction,
+            seed: body.errorAfterStore?.seed,
+            at: "/errorAfterStore"
+        )
+        chaos.selector = selector
+        processor.logger.notice("chaos settings changed", metadata: ["errorAfterStore": "\(selector)"])
+        return .ok(.init(body: .json(.init(selector))))
     }
 
     /// 1 to 255 printable ASCII characters, as the contract says.
@@ -76,5 +102,12 @@ extension Components.Schemas.Order {
             createdAt: order.createdAt,
             updatedAt: order.updatedAt
         )
+    }
+}
+
+extension Components.Schemas.OrderChaosSettings {
+    init(_ errorAfterStore: ChaosSelector) {
+        let (every, fraction, seed) = errorAfterStore.fields
+        self.init(errorAfterStore: .init(every: every, fraction: fraction, seed: seed))
     }
 }

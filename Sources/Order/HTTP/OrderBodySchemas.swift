@@ -17,6 +17,7 @@ package enum OrderBodySchemas {
         "createOrder": .object(required: [
             ("customerId", customerId),
             ("items", .lines),
-        ])
+        ]),
+        "putChaos": .object(required: [], optional: [("errorAfterStore", .chaosSelector)]),
     ]
 }

@@ -12,6 +12,11 @@ package struct OrderPolicy: Sendable {
     /// Waits between reconciler tries of one order.
     package var retryBackoff = Backoff(base: .milliseconds(250), cap: .seconds(10))
 
+    /// Keep idempotency keys this long, then forget them (the orders stay).
+    package var idempotencyRetention: Duration = .seconds(24 * 3600)
+    /// The design this one replaces, for experiments only: no retries, no reconciler, no idempotency.
+    package var naive = false
+
     package init() {}
 
     /// How long the request path may wait for inventory.

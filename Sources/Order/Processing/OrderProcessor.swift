@@ -42,44 +42,94 @@ package struct OrderProcessor: Sendable {
         package var order: Order
         /// True when an earlier request with the same `Idempotency-Key` created the order.
         package var replayed: Bool
+        /// The order's position among all stored orders, when this request stored it.
+        package var ordinal: Int64?
+
+        package init(order: Order, replayed: Bool, ordinal: Int64? = nil) {
+            self.order = order
+            self.replayed = replayed
+            self.ordinal = ordinal
+        }
     }
 
     /// Places an order and returns by the deadline with its state at that moment.
     package func place(_ draft: NewOrder, idempotencyKey: String?) async throws -> Placement {
-        let placement = try await placeWithinDeadline(draft, idempotencyKey: idempotencyKey)
+        let deadline = ContinuousClock.now + policy.inventoryBudget
+        let placement =
+            if policy.naive {
+                try await placeNaively(draft, until: deadline)
+            } else {
+                try await place(draft, idempotencyKey: idempotencyKey, until: deadline)
+            }
         if !placement.replayed { metrics.countFirstAnswer(placement.order.status) }
         return placement
     }
 
-    private func placeWithinDeadline(_ draft: NewOrder, idempotencyKey: String?) async throws -> Placement {
-        let deadline = ContinuousClock.now + policy.inventoryBudget
+    private func place(_ draft: NewOrder, idempotencyKey: String?, until deadline: ContinuousClock.Instant) async throws
+        -> Placement
+    {
         guard let idempotencyKey else {
-            return Placement(order: try await createAndSettle(draft, idempotencyKey: nil, until: deadline), replayed: false)
+            return try await createAndSettle(draft, idempotencyKey: nil, until: deadline)
         }
         guard keysInFlight.claim(idempotencyKey) else { throw OrderError.idempotencyKeyInFlight }
         defer { keysInFlight.release(idempotencyKey) }
         if let stored = try await repository.order(idempotencyKey: idempotencyKey) {
             return try await replay(stored, draft: draft, until: deadline)
         }
-        return Placement(
-            order: try await createAndSettle(draft, idempotencyKey: idempotencyKey, until: deadline), replayed: false)
+        return try await createAndSettle(draft, idempotencyKey: idempotencyKey, until: deadline)
     }
 
-    private func createAndSettle(_ draft: NewOrder, idempotencyKey: String?, until deadline: ContinuousClock.Instant) async throws
-        -> Order
-    {
+    private func createAndSettle(
+        _ draft: NewOrder,
+        idempotencyKey: String?,
+        until deadline: ContinuousClock.Instant
+    ) async throws -> Placement {
         let now = Date()
-        let order = Order.pending(draft, at: now)
+        var order = Order.pending(draft, at: now, id: OrderID.make(idempotencyKey: idempotencyKey))
         // The reconciler leaves the order alone until this request has had its chance.
         let retryAt = now.addingTimeInterval(policy.deadline.seconds)
-        let stored = try await repository.insert(
-            order, idempotencyKey: idempotencyKey, fingerprint: draft.fingerprint, retryAt: retryAt)
+        let stored: StoredOrder
+        do {
+            stored = try await repository.insert(
+                order, idempotencyKey: idempotencyKey, fingerprint: draft.fingerprint, retryAt: retryAt)
+        } catch OrderStoreError.idTaken {
+            // The key was used before and forgotten after its retention: its derived id is taken.
+            order.id = OrderID.random()
+            stored = try await repository.insert(
+                order, idempotencyKey: idempotencyKey, fingerprint: draft.fingerprint, retryAt: retryAt)
+        }
         guard stored.inserted else {
             // Another replica took the key between our look-up and our insert.
-            return try await replay(stored, draft: draft, until: deadline).order
+            return try await replay(stored, draft: draft, until: deadline)
         }
         logger.info("order stored", metadata: ["order_id": "\(order.id)"])
-        return await settle(order, attempt: 0, until: deadline)
+        return Placement(order: await settle(order, attempt: 0, until: deadline), replayed: false, ordinal: stored.ordinal)
+    }
+
+    /// The design this service replaces, kept only to measure the difference (`--naive`): idempotency
+    /// keys ignored, one try, and no definite answer taken for a failure (the order is rejected and the
+    /// client told so, although inventory may have deducted the stock). Nothing reconciles it later.
+    private func placeNaively(_ draft: NewOrder, until deadline: ContinuousClock.Instant) async throws -> Placement {
+        let order = Order.pending(draft, at: Date())
+        let stored = try await repository.insert(order, idempotencyKey: nil, fingerprint: nil, retryAt: .distantFuture)
+        let inventory = self.inventory
+        let settlement: Settlement
+        do {
+            let answer = try await withDeadline(deadline) {
+                try await inventory.deduct(key: order.id, lines: order.items, until: deadline)
+            }
+            settlement = answer == .applied ? .shipped : .rejected(reason: Self.reason(of: answer))
+        } catch {
+            _ = try await repository.settle(id: order.id, .rejected(reason: "Inventory failed: \(error)"), at: Date())
+            throw OrderError.inventoryFailed(id: order.id)
+        }
+        let settled = try await repository.settle(id: order.id, settlement, at: Date()) ?? order
+        return Placement(order: settled, replayed: false, ordinal: stored.ordinal)
+    }
+
+    private static func reason(of answer: InventoryAnswer) -> String {
+        if case .rejected(let reason) = answer { return reason }
+        return ""
     }
 
     private func replay(_ stored: StoredOrder, draft: NewOrder, until deadline: ContinuousClock.Instant) async throws -> Placement

@@ -15,6 +15,8 @@ package struct Reconciler: Service {
     package var batchSize = 32
     /// The longest the reconciler sleeps when nothing is due and nobody rings.
     package var idlePoll: Duration = .seconds(1)
+    /// How often idempotency keys past their retention are forgotten.
+    package var pruneInterval: Duration = .seconds(3600)
 
     package init(processor: OrderProcessor) {
         self.processor = processor
@@ -22,7 +24,12 @@ package struct Reconciler: Service {
 
     package func run() async throws {
         await cancelWhenGracefulShutdown {
+            var nextPrune = ContinuousClock.now
             while !Task.isCancelled {
+                if ContinuousClock.now >= nextPrune {
+                    await pruneIdempotencyKeys()
+                    nextPrune = ContinuousClock.now + pruneInterval
+                }
                 do {
                     let worked = try await runOnce()
                     if !worked { await processor.pendingBell.wait(atMost: try await timeUntilNextDue()) }
@@ -53,6 +60,17 @@ package struct Reconciler: Service {
             }
         }
         return true
+    }
+
+    /// Forgets idempotency keys older than the retention (24 h by default); their orders stay.
+    package func pruneIdempotencyKeys(now: Date = Date()) async {
+        let cutoff = now.addingTimeInterval(-processor.policy.idempotencyRetention.seconds)
+        do {
+            let forgotten = try await processor.repository.forgetIdempotencyKeys(createdBefore: cutoff)
+            if forgotten > 0 { processor.logger.info("idempotency keys forgotten", metadata: ["count": "\(forgotten)"]) }
+        } catch {
+            processor.logger.error("could not forget old idempotency keys", metadata: ["error": "\(error)"])
+        }
     }
 
     private func timeUntilNextDue() async throws -> Duration {

@@ -39,7 +39,22 @@ package struct OrderDatabase: OrderRepository {
     package func insert(_ order: Order, idempotencyKey: String?, fingerprint: String?, retryAt: Date) async throws -> StoredOrder
     {
         let items = try Self.encode(order.items)
-        return try await writer.write { db in
+        do {
+            return try await insert(
+                order, items: items, idempotencyKey: idempotencyKey, fingerprint: fingerprint, retryAt: retryAt)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw OrderStoreError.idTaken
+        }
+    }
+
+    private func insert(
+        _ order: Order,
+        items: String,
+        idempotencyKey: String?,
+        fingerprint: String?,
+        retryAt: Date
+    ) async throws -> StoredOrder {
+        try await writer.write { db in
             if let idempotencyKey, let existing = try Self.fetchStored(db, idempotencyKey: idempotencyKey) {
                 return existing
             }
@@ -54,7 +69,7 @@ package struct OrderDatabase: OrderRepository {
                     order.createdAt, order.updatedAt, idempotencyKey, fingerprint, retryAt,
                 ]
             )
-            return StoredOrder(order: order, fingerprint: fingerprint, inserted: true)
+            return StoredOrder(order: order, fingerprint: fingerprint, inserted: true, ordinal: db.lastInsertedRowID)
         }
     }
 
@@ -68,18 +83,19 @@ package struct OrderDatabase: OrderRepository {
         try await writer.read { db in try Self.fetchStored(db, idempotencyKey: idempotencyKey) }
     }
 
-    package func orders(status: OrderStatus?, limit: Int) async throws -> [Order] {
+    package func orders(status: OrderStatus?, limit: Int, offset: Int) async throws -> [Order] {
         try await writer.read { db in
             let rows =
                 if let status {
                     try Row.fetchAll(
                         db,
-                        sql: "SELECT * FROM orders WHERE status = ? ORDER BY createdAt DESC, rowid DESC LIMIT ?",
-                        arguments: [status.rawValue, limit]
+                        sql: "SELECT * FROM orders WHERE status = ? ORDER BY createdAt DESC, rowid DESC LIMIT ? OFFSET ?",
+                        arguments: [status.rawValue, limit, offset]
                     )
                 } else {
                     try Row.fetchAll(
-                        db, sql: "SELECT * FROM orders ORDER BY createdAt DESC, rowid DESC LIMIT ?", arguments: [limit])
+                        db, sql: "SELECT * FROM orders ORDER BY createdAt DESC, rowid DESC LIMIT ? OFFSET ?",
+                        arguments: [limit, offset])
                 }
             return try rows.map(Self.order(from:))
         }
@@ -135,6 +151,17 @@ package struct OrderDatabase: OrderRepository {
     /// How many orders are pending: a health and metrics figure.
     package func pendingCount() async throws -> Int {
         try await writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE status = 'pending'") ?? 0 }
+    }
+
+    package func forgetIdempotencyKeys(createdBefore cutoff: Date) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE orders SET idempotencyKey = NULL, fingerprint = NULL WHERE idempotencyKey IS NOT NULL AND createdAt < ?",
+                arguments: [cutoff]
+            )
+            return db.changesCount
+        }
     }
 
     private static func fetchStored(_ db: Database, idempotencyKey: String) throws -> StoredOrder? {

@@ -40,6 +40,11 @@ package struct AdminToken: Sendable {
         self.value = value
     }
 
+    /// A token nobody knows: admin endpoints guarded by it refuse every call.
+    package static func unguessable() -> AdminToken {
+        AdminToken((0..<4).map { _ in UUID().uuidString }.joined())
+    }
+
     /// Reads `WAREHOUSE_ADMIN_TOKEN` when set (containers), else the token file, making it if missing.
     package static func load(dataDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> AdminToken

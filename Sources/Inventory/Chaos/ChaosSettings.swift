@@ -1,35 +1,5 @@
 import WarehouseKit
 
-/// Which deduction keys a chaos rule hits. Every choice depends only on the key and on values that
-/// survive restarts, so the same seed and workload hit the same deductions on every run, after a
-/// restart, and on any replica.
-package enum ChaosSelector: Sendable, Equatable {
-    case none
-    /// The key whose first deduction call was the n-th, 2n-th, … ever seen by this inventory database
-    /// (its persisted ordinal, see `InventoryRepository.ordinal(of:)`).
-    case everyNth(Int)
-    /// A fraction of keys chosen by a seeded hash of the key: `StableHash.unit(key) < fraction`.
-    case fraction(Double, seed: UInt64)
-
-    package var needsOrdinal: Bool {
-        if case .everyNth = self { return true }
-        return false
-    }
-
-    /// Whether the rule hits `key`. `salt` keeps rules sharing a seed independent of each other.
-    package func selects(key: String, ordinal: Int64?, salt: String) -> Bool {
-        switch self {
-        case .none:
-            return false
-        case .everyNth(let n):
-            guard let ordinal, n > 0 else { return false }
-            return ordinal % Int64(n) == 0
-        case .fraction(let fraction, let seed):
-            return StableHash.unit(salt + ":" + key, seed: seed) < fraction
-        }
-    }
-}
-
 /// Whether a gremlin delay holds the answer before the deduction commits or after it.
 package enum DelayPlacement: String, Sendable, Equatable, CaseIterable {
     /// The caller times out and nothing has happened yet (it will, when the delay ends).

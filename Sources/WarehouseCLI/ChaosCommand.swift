@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WarehouseLab
+
+/// `warehouse chaos`: the Schrödinger experiment, naive design against ours, on real processes.
+struct ChaosCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chaos",
+        abstract: "Run the chaos experiment: the same seeded workload and faults against the naive design and ours.",
+        discussion: """
+            Starts the system itself (warehouse up, free loopback ports, a temporary data directory) for each mode,
+            injects every fault on a seeded schedule, kills services with SIGKILL during the run, then checks the
+            invariants and writes chaos-report.md and chaos-report.json. Exits non-zero when an invariant of the
+            resilient design breaks.
+            """
+    )
+
+    @Option(help: "Orders in the workload.") var orders = 2000
+    @Option(help: "Concurrent clients.") var concurrency = 32
+    @Option(help: "Seed of the workload and of every fault.") var seed: UInt64 = 42
+    @Option(help: "naive, resilient, or both.") var mode: ModeChoice = .both
+    @Option(help: "Where the reports (and the runs' logs) go.") var reportDir = "reports/chaos"
+
+    enum ModeChoice: String, ExpressibleByArgument, CaseIterable {
+        case naive, resilient, both
+    }
+
+    func validate() throws {
+        guard (10...100_000).contains(orders) else { throw ValidationError("--orders must be between 10 and 100000") }
+        guard (1...512).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 512") }
+    }
+
+    func run() async throws {
+        let logger = Logger(label: "chaos")
+        let directory = URL(fileURLWithPath: reportDir, isDirectory: true).standardizedFileURL
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = ChaosExperiment.Configuration(executable: Supervisor.executableURL)
+        configuration.orders = orders
+        configuration.concurrency = concurrency
+        configuration.seed = seed
+        configuration.logDirectory = directory
+        let experiment = ChaosExperiment(configuration: configuration, logger: logger)
+        let modes: [ChaosMode] = mode == .both ? [.naive, .resilient] : [ChaosMode(rawValue: mode.rawValue)!]
+        var runs: [ChaosExperiment.Run] = []
+        for mode in modes {
+            runs.append(try await experiment.run(mode))
+        }
+        let report = ExperimentReport(configuration: configuration, runs: runs)
+        try report.write(to: directory)
+        print(report.markdown)
+        print("Reports: \(directory.appendingPathComponent("chaos-report.md").path), chaos-report.json")
+        if let resilient = runs.first(where: { $0.mode == .resilient }), !resilient.figures.violations.isEmpty {
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/// What a run left behind, as the services report it after faults stopped.
+package struct FinalState: Sendable {
+    package var initialStock: [String: Int]
+    package var finalStock: [String: Int]
+    /// Every order in the order service's database.
+    package var orders: [Contract.Order]
+
+    package init(initialStock: [String: Int], finalStock: [String: Int], orders: [Contract.Order]) {
+        self.initialStock = initialStock
+        self.finalStock = finalStock
+        self.orders = orders
+    }
+}
+
+/// The figures of one run and the invariants they must meet. Units are stock units.
+package struct RunFigures: Sendable, Codable, Equatable {
+    package var ordersPlanned = 0
+    package var acknowledged = 0
+    /// Acknowledged to the client, but not in the order service.
+    package var lost = 0
+    /// Acknowledged and still pending after the follow-up time.
+    package var stuckPending = 0
+    /// Orders beyond the first for one idempotency key (one purchase placed twice).
+    package var duplicateOrders = 0
+    /// Units inventory deducted beyond what shipped orders account for.
+    package var doubleDeductedUnits = 0
+    /// Units shipped beyond the stock there was, and SKUs whose stock went below zero.
+    package var oversoldUnits = 0
+    /// Σ |initial − shipped − final| over SKUs.
+    package var stockDrift = 0
+    /// Answers the client saw that were 5xx or transport errors.
+    package var userVisibleErrors = 0
+    /// Answers that came later than the deadline plus slack.
+    package var lateAnswers = 0
+    package var shipped = 0
+    package var rejected = 0
+    package var p50Milliseconds = 0.0
+    package var p99Milliseconds = 0.0
+    package var maxMilliseconds = 0.0
+
+    /// The invariants of the design; empty when all hold.
+    package var violations: [String] {
+        var found: [String] = []
+        if lost > 0 { found.append("\(lost) acknowledged orders lost") }
+        if stuckPending > 0 { found.append("\(stuckPending) orders still pending 30 s after faults stopped") }
+        if duplicateOrders > 0 { found.append("\(duplicateOrders) extra orders for an idempotency key") }
+        if doubleDeductedUnits > 0 { found.append("\(doubleDeductedUnits) units deducted twice") }
+        if oversoldUnits > 0 { found.append("\(oversoldUnits) units oversold") }
+        if stockDrift > 0 { found.append("stock drifted by \(stockDrift) units") }
+        if lateAnswers > 0 { found.append("\(lateAnswers) answers later than the deadline") }
+        return found
+    }
+}
+
+/// Checks a run: the client's records against the final state of the system.
+package enum InvariantCheck {
+    package static func evaluate(
+        records: [OrderRecord],
+        final: FinalState,
+        answerBound: Duration,
+        latency: LatencySummary
+    ) -> RunFigures {
+        var figures = RunFigures()
+        figures.ordersPlanned = records.count
+        let ordersByID = Dictionary(final.orders.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let acknowledged = records.compactMap(\.orderId)
+        figures.acknowledged = acknowledged.count
+        figures.lost = acknowledged.filter { ordersByID[$0] == nil }.count
+        figures.stuckPending = acknowledged.filter { ordersByID[$0]?.status == "pending" }.count
+        figures.duplicateOrders = Dictionary(grouping: final.orders, by: \.customerId).values.reduce(0) { $0 + $1.count - 1 }
+        figures.shipped = final.orders.filter { $0.status == "shipped" }.count
+        figures.rejected = final.orders.filter { $0.status == "rejected" }.count
+
+        var shippedUnits: [String: Int] = [:]
+        for order in final.orders where order.status == "shipped" {
+            for line in order.items { shippedUnits[line.sku, default: 0] += line.quantity }
+        }
+        for (sku, initial) in final.initialStock {
+            let shipped = shippedUnits[sku, default: 0]
+            let remaining = final.finalStock[sku] ?? 0
+            let deducted = initial - remaining
+            figures.doubleDeductedUnits += max(0, deducted - shipped)
+            figures.oversoldUnits += max(0, shipped - initial) + max(0, -remaining)
+            figures.stockDrift += abs(initial - shipped - remaining)
+        }
+
+        let attempts = records.flatMap(\.attempts)
+        figures.userVisibleErrors = attempts.filter { $0.status == 0 || $0.status >= 500 }.count
+        figures.lateAnswers = attempts.filter { $0.milliseconds > answerBound.milliseconds }.count
+        figures.p50Milliseconds = latency.p50
+        figures.p99Milliseconds = latency.p99
+        figures.maxMilliseconds = latency.max
+        return figures
+    }
+}

@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The lab's HTTP client: one pool with room for a real load, and replies read whole.
+package struct LabHTTP: Sendable {
+    package struct Reply: Sendable {
+        package var status: Int
+        package var headers: HTTPHeaders
+        package var body: Data
+
+        package func json<T: Decodable>(_ type: T.Type) throws -> T {
+            try LabHTTP.decoder.decode(type, from: body)
+        }
+    }
+
+    package let client: HTTPClient
+
+    package init(connectionsPerHost: Int = 256) {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        configuration.timeout = .init(connect: .seconds(2), read: .seconds(30))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    package func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    package func send(
+        _ method: HTTPMethod,
+        _ url: String,
+        json: Data? = nil,
+        headers: [(String, String)] = [],
+        timeout: Duration = .seconds(30)
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: json))
+        }
+        let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+        let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
+    }
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            if let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) {
+                return date
+            }
+            return try Date(text, strategy: .iso8601)
+        }
+        return decoder
+    }()
+}
+
+/// The public contract, as a client of the order and inventory services sees it.
+package enum Contract {
+    package struct Line: Codable, Sendable, Equatable {
+        package var sku: String
+        package var quantity: Int
+
+        package init(sku: String, quantity: Int) {
+            self.sku = sku
+            self.quantity = quantity
+        }
+    }
+
+    package struct Order: Codable, Sendable {
+        package var id: String
+        package var customerId: String
+        package var items: [Line]
+        package var status: String
+        package var message: String
+        package var reason: String?
+
+        package init(id: String, customerId: String, items: [Line], status: String, message: String, reason: String?) {
+            self.id = id
+            self.customerId = customerId
+            self.items = items
+            self.status = status
+            self.message = message
+            self.reason = reason
+        }
+    }
+
+    package struct OrderList: Codable, Sendable {
+        package var orders: [Order]
+    }
+
+    package struct Product: Codable, Sendable {
+        package var sku: String
+        package var name: String
+        package var stock: Int
+    }
+
+    package struct ProductList: Codable, Sendable {
+        package var products: [Product]
+    }
+}

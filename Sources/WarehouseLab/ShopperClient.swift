@@ -1,0 +1,124 @@
+import Foundation
+import NIOHTTP1
+import Synchronization
+
+/// What one HTTP try of `POST /orders` got.
+package struct AttemptRecord: Sendable, Codable {
+    /// 0 for a transport error (refused, reset, timed out).
+    package var status: Int
+    package var milliseconds: Double
+
+    package init(status: Int, milliseconds: Double) {
+        self.status = status
+        self.milliseconds = milliseconds
+    }
+}
+
+/// Everything the client saw of one planned order.
+package struct OrderRecord: Sendable, Codable {
+    package var number: Int
+    package var idempotencyKey: String
+    package var attempts: [AttemptRecord] = []
+    /// The order id, once an answer carried one (the order is acknowledged).
+    package var orderId: String?
+    /// The state in the first answer that carried an order (shipped, rejected, pending).
+    package var firstAnswer: String?
+    /// The state after following the order to its end.
+    package var finalState: String?
+
+    package var acknowledged: Bool { orderId != nil }
+
+    package init(number: Int, idempotencyKey: String) {
+        self.number = number
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// A shopper's client as it should be written: every order carries its own idempotency key; after a
+/// 5xx or a transport error it tries again with the same key (capped exponential backoff); a 409 "in
+/// flight" waits as `Retry-After` says; a 202 is followed to its end later.
+package struct ShopperClient: Sendable {
+    package let http: LabHTTP
+    package let orderURL: String
+    /// Tries of one order before the client gives up on it.
+    package var maxAttempts = 8
+    package var backoffCap: Duration = .seconds(1)
+
+    package init(http: LabHTTP, orderURL: String) {
+        self.http = http
+        self.orderURL = orderURL
+    }
+
+    package func place(_ planned: OrderWorkload.PlannedOrder) async -> OrderRecord {
+        var record = OrderRecord(number: planned.number, idempotencyKey: planned.idempotencyKey)
+        let body = try? JSONSerialization.data(withJSONObject: [
+            "customerId": planned.customerId,
+            "items": planned.lines.map { ["sku": $0.sku, "quantity": $0.quantity] },
+        ])
+        for attempt in 0..<maxAttempts {
+            let started = ContinuousClock.now
+            let reply = try? await http.send(
+                .POST, orderURL + "/orders", json: body, headers: [("Idempotency-Key", planned.idempotencyKey)]
+            )
+            let elapsed = ContinuousClock.now - started
+            record.attempts.append(AttemptRecord(status: reply?.status ?? 0, milliseconds: elapsed.milliseconds))
+            guard let reply else {
+                try? await Task.sleep(for: backoff(attempt))
+                continue
+            }
+            let carriesOrder = reply.headers["Content-Type"].first?.hasPrefix("application/json") == true
+            switch reply.status {
+            case 201, 202:
+                return acknowledge(reply, in: record)
+            case 409 where carriesOrder:
+                return acknowledge(reply, in: record)
+            case 409:
+                // The first request with this key is still being answered.
+                try? await Task.sleep(for: .seconds(Int(reply.headers["Retry-After"].first ?? "1") ?? 1))
+            case 500...599:
+                try? await Task.sleep(for: backoff(attempt))
+            default:
+                return record
+            }
+        }
+        return record
+    }
+
+    /// Records the order an answer carries: the client now holds its id.
+    private func acknowledge(_ reply: LabHTTP.Reply, in record: OrderRecord) -> OrderRecord {
+        var record = record
+        if let order = try? reply.json(Contract.Order.self) {
+            record.orderId = order.id
+            record.firstAnswer = order.status
+            record.finalState = order.status
+        }
+        return record
+    }
+
+    /// Follows an acknowledged order until it is final or `deadline` passes.
+    package func follow(_ record: OrderRecord, until deadline: ContinuousClock.Instant) async -> OrderRecord {
+        var record = record
+        guard let id = record.orderId else { return record }
+        while ContinuousClock.now < deadline {
+            if let reply = try? await http.send(.GET, orderURL + "/orders/\(id)", timeout: .seconds(2)), reply.status == 200,
+                let order = try? reply.json(Contract.Order.self)
+            {
+                record.finalState = order.status
+                if order.status != "pending" { return record }
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return record
+    }
+
+    private func backoff(_ attempt: Int) -> Duration {
+        let ceiling = min(Duration.milliseconds(50) * (1 << min(attempt, 10)), backoffCap)
+        return ceiling * Double.random(in: 0.5..<1)
+    }
+}
+
+extension Duration {
+    package var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Order
+import Testing
+
+/// Idempotency keys are kept for their retention (24 h by default) and then forgotten; orders stay.
+struct IdempotencyRetentionTests {
+    @Test func keysOlderThanTheRetentionAreForgottenAndTheOrdersStay() async throws {
+        try await withOrderFixture { fixture in
+            let database = fixture.database
+            let now = Date()
+            let old = Order.pending(
+                NewOrder(customerId: "c-1", items: [OrderLine(sku: "A", quantity: 1)]), at: now.addingTimeInterval(-25 * 3600))
+            let fresh = Order.pending(NewOrder(customerId: "c-2", items: [OrderLine(sku: "A", quantity: 1)]), at: now)
+            _ = try await database.insert(old, idempotencyKey: "old-key", fingerprint: "f1", retryAt: now)
+            _ = try await database.insert(fresh, idempotencyKey: "fresh-key", fingerprint: "f2", retryAt: now)
+
+            let forgotten = try await database.forgetIdempotencyKeys(createdBefore: now.addingTimeInterval(-24 * 3600))
+
+            #expect(forgotten == 1)
+            #expect(try await database.order(idempotencyKey: "old-key") == nil)
+            #expect(try await database.order(idempotencyKey: "fresh-key")?.order.id == fresh.id)
+            #expect(try await database.order(id: old.id) != nil)
+        }
+    }
+
+    @Test func aKeyDerivedIdIsStableAndARandomOneIsNot() {
+        #expect(OrderID.make(idempotencyKey: "k-1") == OrderID.make(idempotencyKey: "k-1"))
+        #expect(OrderID.make(idempotencyKey: "k-1") != OrderID.make(idempotencyKey: "k-2"))
+        #expect(OrderID.make(idempotencyKey: nil) != OrderID.make(idempotencyKey: nil))
+        #expect(UUID(uuidString: OrderID.make(idempotencyKey: "k-1")) != nil)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// Each fault of "Schrödinger's warehouse" on its own, on real processes: whatever happens after the
+/// commit, the order ends shipped and the stock is deducted exactly once.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct FaultSystemTests {
+    @Test func inventoryExitingAfterCommitIsRestartedAndTheOrderShipsOnce() async throws {
+        try await WarehouseSystem.with(["--crash-after-commit-every", "1"]) { system in
+            let before = try await system.stock("CONSOLE-XSX")
+            let inventory = try system.pid(of: "inventory")
+            let reply = try await system.placeOrder([("CONSOLE-XSX", 2)], idempotencyKey: "crash-1")
+            #expect([201, 202].contains(reply.status))
+            let id = try reply.json(OrderDTO.self).id
+
+            try await eventually("the order has shipped", timeout: .seconds(30)) {
+                try await system.order(id).status == "shipped"
+            }
+            #expect(try system.pid(of: "inventory") != inventory, "inventory really exited and was restarted")
+            #expect(system.log().contains("chaos: exiting after commit"))
+            #expect(try await system.stock("CONSOLE-XSX") == before - 2)
+        }
+    }
+
+    @Test func inventoryAnswering500AfterCommitStillShipsOnce() async throws {
+        try await WarehouseSystem.with(["--error-after-commit-every", "1"]) { system in
+            let before = try await system.stock("CONSOLE-XSX")
+            let reply = try await system.placeOrder([("CONSOLE-XSX", 1)])
+            let id = try reply.json(OrderDTO.self).id
+            try await eventually("the order has shipped", timeout: .seconds(30)) {
+                try await system.order(id).status == "shipped"
+            }
+            #expect(try await system.stock("CONSOLE-XSX") == before - 1)
+            let metrics = String(decoding: try await system.request(.GET, system.inventoryURL + "/metrics").body, as: UTF8.self)
+            #expect(metrics.contains(#"chaos_faults_total{kind="error_after_commit"} 1"#))
+        }
+    }
+
+    @Test func aClientRetryingAfterA500OnTheWayBackGetsTheSameOrder() async throws {
+        try await WarehouseSystem.with(["--order-error-after-store-every", "1"]) { system in
+            let before = try await system.stock("HEADSET-PULSE")
+            let first = try await system.placeOrder([("HEADSET-PULSE", 1)], idempotencyKey: "noise-1")
+            #expect(first.status == 500)
+            #expect(first.headers["Content-Type"].first == "application/problem+json")
+
+            let retry = try await system.placeOrder([("HEADSET-PULSE", 1)], idempotencyKey: "noise-1")
+            #expect(retry.status == 201)
+            #expect(retry.headers["Idempotent-Replayed"].first == "true")
+            #expect(try await system.orders().count == 1)
+            #expect(try await system.stock("HEADSET-PULSE") == before - 1)
+
+            // The same key with another body is a different request: refused, nothing stored.
+            let reused = try await system.placeOrder([("HEADSET-PULSE", 2)], idempotencyKey: "noise-1")
+            #expect(reused.status == 422)
+            #expect(try await system.orders().count == 1)
+        }
+    }
+
+    @Test func theNaiveDesignLosesTrackOfADeductionWhenInventoryAnswers500AfterCommit() async throws {
+        // The same fault as above against `--naive`: the order is rejected although the stock is gone,
+        // and a retry places a second order. This is what the experiment's naive column measures.
+        try await WarehouseSystem.with(["--naive", "--error-after-commit-every", "1"]) { system in
+            let before = try await system.stock("CONSOLE-XSX")
+            let first = try await system.placeOrder([("CONSOLE-XSX", 1)], idempotencyKey: "naive-1")
+            #expect(first.status == 502)
+            let retry = try await system.placeOrder([("CONSOLE-XSX", 1)], idempotencyKey: "naive-1")
+            #expect(retry.status == 502)
+            let orders = try await system.orders()
+            #expect(orders.count == 2)
+            #expect(orders.allSatisfy { $0.status == "rejected" })
+            #expect(try await system.stock("CONSOLE-XSX") == before - 2)
+        }
+    }
+}
