@@ -90,6 +90,7 @@ let package = Package(
         .target(
             name: "WarehouseLab",
             dependencies: [
+                "WarehouseKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -67,6 +67,9 @@ package struct OrderService: Sendable {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(connect: .milliseconds(500))
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        // Our gateway retries with its own backoff and breaker. The client's built-in retry of failed
+        // connections backs off up to a minute and would keep failing calls long after inventory is back.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let registry = PrometheusCollectorRegistry()
         let http = HTTPInventoryGateway(baseURL: configuration.inventoryURL, httpClient: httpClient)

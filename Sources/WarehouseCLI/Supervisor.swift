@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -12,7 +13,8 @@ struct ChildSpec: Sendable {
     var readinessURL: URL
 }
 
-/// Runs each child as its own process, restarts one that dies (with backoff), and on graceful shutdown
+/// Runs each child as its own process, restarts one that dies (at once if it had become ready, with a
+/// growing backoff if it keeps dying before that), and on graceful shutdown
 /// sends every child SIGTERM, waiting for it to finish (SIGKILL after `stopTimeout`).
 ///
 /// Each child's pid is written to `DIR/run/<name>.pid` while it runs, for tests and operators.
@@ -55,18 +57,20 @@ final class Supervisor: Service, Sendable {
     private func supervise(_ child: ChildSpec) async {
         var failures = 0
         while !isStopping {
-            let started = ContinuousClock.now
             let status: Int32
+            var becameReady = false
             do {
-                status = try await runOnce(child)
+                (status, becameReady) = try await runOnce(child)
             } catch {
                 logger.error("could not start child", metadata: ["child": "\(child.name)", "error": "\(error)"])
                 status = -1
             }
             if isStopping { break }
-            // A child that ran a while before dying gets a quick restart; one that keeps dying, a slower one.
-            failures = ContinuousClock.now - started > .seconds(30) ? 0 : failures + 1
-            let delay = restartBackoff.ceiling(attempt: failures - 1)
+            // A child that served and then died (a crash, a kill) is back at once: every second it is down,
+            // orders wait. One that dies before it is ready (a port taken, a bad database) would only die
+            // again, so it waits longer each time.
+            failures = becameReady ? 0 : failures + 1
+            let delay = failures == 0 ? .zero : restartBackoff.ceiling(attempt: failures - 1)
             logger.warning(
                 "child exited; restarting",
                 metadata: ["child": "\(child.name)", "status": "\(status)", "restart_in_ms": "\(Int(delay.seconds * 1000))"]
@@ -75,8 +79,9 @@ final class Supervisor: Service, Sendable {
         }
     }
 
-    /// Starts the child and waits for it to exit; returns its exit status (or signal number).
-    private func runOnce(_ child: ChildSpec) async throws -> Int32 {
+    /// Starts the child and waits for it to exit; returns its exit status (or signal number) and whether
+    /// it answered its readiness probe while it ran.
+    private func runOnce(_ child: ChildSpec) async throws -> (status: Int32, becameReady: Bool) {
         let process = Process()
         process.executableURL = Self.executableURL
         process.arguments = child.arguments
@@ -88,7 +93,7 @@ final class Supervisor: Service, Sendable {
             exited.continuation.yield(finished.terminationStatus)
             exited.continuation.finish()
         }
-        guard !isStopping else { return 0 }
+        guard !isStopping else { return (0, false) }
         try process.run()
         let pid = process.processIdentifier
         let stoppedMeanwhile = state.withLock { state in
@@ -100,13 +105,28 @@ final class Supervisor: Service, Sendable {
         let pidFile = runDirectory.appendingPathComponent("\(child.name).pid")
         try? "\(pid)\n".write(to: pidFile, atomically: true, encoding: .utf8)
         logger.info("child started", metadata: ["child": "\(child.name)", "pid": "\(pid)"])
+        let ready = Task { await Self.waitUntilReady(child.readinessURL) }
         var status: Int32 = -1
         for await code in exited.stream { status = code }
+        ready.cancel()
+        let becameReady = await ready.value
         state.withLock { state in
             if state.running[child.name] == pid { state.running[child.name] = nil }
         }
         try? FileManager.default.removeItem(at: pidFile)
-        return status
+        return (status, becameReady)
+    }
+
+    /// Polls `url` until it answers 200 (true) or the task is cancelled (false).
+    private static func waitUntilReady(_ url: URL) async -> Bool {
+        while !Task.isCancelled {
+            let request = HTTPClientRequest(url: url.absoluteString)
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)), response.status == .ok {
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } }

@@ -25,6 +25,8 @@ package struct OrderRecord: Sendable, Codable {
     package var firstAnswer: String?
     /// The state after following the order to its end.
     package var finalState: String?
+    /// The delay inventory announced it held its answer back by (`X-Gremlin-Delay`), in ms.
+    package var gremlinDelayMilliseconds: Int?
 
     package var acknowledged: Bool { orderId != nil }
 
@@ -87,6 +89,7 @@ package struct ShopperClient: Sendable {
     /// Records the order an answer carries: the client now holds its id.
     private func acknowledge(_ reply: LabHTTP.Reply, in record: OrderRecord) -> OrderRecord {
         var record = record
+        record.gremlinDelayMilliseconds = reply.headers["X-Gremlin-Delay"].first.flatMap(Int.init)
         if let order = try? reply.json(Contract.Order.self) {
             record.orderId = order.id
             record.firstAnswer = order.status

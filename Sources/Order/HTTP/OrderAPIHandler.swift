@@ -18,7 +18,10 @@ package struct OrderAPIHandler: APIProtocol {
         let key = input.headers.idempotencyKey
         if let key, !Self.isValidIdempotencyKey(key) { throw OrderError.invalidIdempotencyKey }
         let draft = NewOrder(customerId: body.customerId, items: body.items.map { OrderLine(sku: $0.sku, quantity: $0.quantity) })
-        let placement = try await processor.place(draft, idempotencyKey: key)
+        let signals = InventorySignals()
+        let placement = try await InventorySignals.$current.withValue(signals) {
+            try await processor.place(draft, idempotencyKey: key)
+        }
         if chaos.strikes(placement, idempotencyKey: key) {
             processor.logger.warning(
                 "chaos: answering 500 after the order was stored", metadata: ["order_id": "\(placement.order.id)"])
@@ -27,7 +30,8 @@ package struct OrderAPIHandler: APIProtocol {
         let order = placement.order
         let headers = Operations.CreateOrder.Output.Created.Headers(
             location: "/orders/\(order.id)",
-            idempotentReplayed: placement.replayed ? "true" : nil
+            idempotentReplayed: placement.replayed ? "true" : nil,
+            xGremlinDelay: signals.gremlinDelayMilliseconds.map(String.init)
         )
         let representation = Components.Schemas.Order(order)
         switch order.status {
@@ -36,13 +40,21 @@ package struct OrderAPIHandler: APIProtocol {
         case .pending:
             return .accepted(
                 .init(
-                    headers: .init(location: headers.location, idempotentReplayed: headers.idempotentReplayed),
+                    headers: .init(
+                        location: headers.location,
+                        idempotentReplayed: headers.idempotentReplayed,
+                        xGremlinDelay: headers.xGremlinDelay
+                    ),
                     body: .json(representation)
                 ))
         case .rejected:
             return .conflict(
                 .init(
-                    headers: .init(location: headers.location, idempotentReplayed: headers.idempotentReplayed),
+                    headers: .init(
+                        location: headers.location,
+                        idempotentReplayed: headers.idempotentReplayed,
+                        xGremlinDelay: headers.xGremlinDelay
+                    ),
                     body: .json(representation)
                 ))
         }

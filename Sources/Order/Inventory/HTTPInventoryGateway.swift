@@ -33,9 +33,14 @@ package struct HTTPInventoryGateway: InventoryGateway {
             throw InventoryCallError.unavailable(Self.describe(error.underlyingError))
         }
         switch output {
-        case .created, .ok:
+        case .created(let applied):
+            InventorySignals.current?.noteGremlinDelay(applied.headers.xGremlinDelay)
+            return .applied
+        case .ok(let replayed):
+            InventorySignals.current?.noteGremlinDelay(replayed.headers.xGremlinDelay)
             return .applied
         case .conflict(let refused):
+            InventorySignals.current?.noteGremlinDelay(refused.headers.xGremlinDelay)
             let deduction = try refused.body.json
             return .rejected(reason: deduction.reason ?? "Inventory refused the order.")
         case .unprocessableContent(let problem):

@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+
+/// `warehouse load`: a bounded series of real orders against a running order service, every request
+/// recorded, pending orders followed to their end, then checked and reported.
+package struct LoadTest: Sendable {
+    package struct Configuration: Sendable {
+        package var orderURL: String
+        package var inventoryURL: String
+        package var adminToken: String
+        package var orders = 3000
+        package var concurrency = 32
+        /// Orders started per second (open loop); nil sends as fast as `concurrency` allows.
+        package var rate: Double?
+        /// The run stops sending new orders after this long.
+        package var timeLimit: Duration = .seconds(300)
+        package var seed: UInt64 = 1
+        package var expected = ExpectedGremlin.none
+        package var deadline: Duration = .seconds(2)
+        package var slack: Duration = .milliseconds(100)
+        /// How long pending orders are followed after the last answer.
+        package var followUp: Duration = .seconds(60)
+
+        package init(orderURL: String, inventoryURL: String, adminToken: String) {
+            self.orderURL = orderURL
+            self.inventoryURL = inventoryURL
+            self.adminToken = adminToken
+        }
+    }
+
+    package struct Result: Sendable, Codable {
+        package var records: [OrderRecord]
+        package var latency: LatencySummary
+        package var seconds: Double
+        package var ordersPerSecond: Double
+        package var checks: [CheckResult]
+        package var initialStock: [String: Int]
+        package var finalStock: [String: Int]
+
+        package var passed: Bool { checks.allSatisfy(\.passed) }
+    }
+
+    package let configuration: Configuration
+    package let logger: Logger
+
+    package init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    package func run(http: LabHTTP) async throws -> Result {
+        let skus = (1...4).map { "LOAD-\(configuration.seed)-\($0)" }
+        // Stock for every order to ship: a refusal would hide what the load is about.
+        let stock = configuration.orders * 3
+        var initialStock: [String: Int] = [:]
+        for sku in skus {
+            let body = try JSONSerialization.data(withJSONObject: ["name": "Load item \(sku)", "stock": stock])
+            let reply = try await http.send(
+                .PUT, configuration.inventoryURL + "/products/\(sku)", json: body,
+                headers: [("Authorization", "Bearer \(configuration.adminToken)")]
+            )
+            guard reply.status == 200 || reply.status == 201 else {
+                throw LabError.unexpected("restock \(sku) answered \(reply.status)")
+            }
+            initialStock[sku] = stock
+        }
+        let workload = Self.workload(seed: configuration.seed, orders: configuration.orders, skus: skus)
+        let client = ShopperClient(http: http, orderURL: configuration.orderURL)
+
+        let started = ContinuousClock.now
+        let stopSending = started + configuration.timeLimit
+        let next = SharedCounter()
+        let rate = configuration.rate
+        let placed: [OrderRecord] = await withTaskGroup(of: [OrderRecord].self) { group in
+            for _ in 0..<configuration.concurrency {
+                group.addTask {
+                    var mine: [OrderRecord] = []
+                    while ContinuousClock.now < stopSending, let index = next.take(below: workload.count) {
+                        if let rate {
+                            try? await Task.sleep(until: started + .seconds(Double(index) / rate), clock: .continuous)
+                        }
+                        mine.append(await client.place(workload[index]))
+                    }
+                    return mine
+                }
+            }
+            var all: [OrderRecord] = []
+            for await part in group { all += part }
+            return all.sorted { $0.number < $1.number }
+        }
+        let elapsed = ContinuousClock.now - started
+        logger.info("load sent", metadata: ["orders": "\(placed.count)", "seconds": "\(elapsed)"])
+
+        let followDeadline = ContinuousClock.now + configuration.followUp
+        let records = await withTaskGroup(of: OrderRecord.self) { group in
+            for record in placed { group.addTask { await client.follow(record, until: followDeadline) } }
+            var all: [OrderRecord] = []
+            for await record in group { all.append(record) }
+            return all.sorted { $0.number < $1.number }
+        }
+
+        let products = try await http.send(.GET, configuration.inventoryURL + "/products").json(Contract.ProductList.self)
+            .products
+        let finalStock = Dictionary(
+            uniqueKeysWithValues: products.filter { initialStock[$0.sku] != nil }.map { ($0.sku, $0.stock) })
+        var shippedUnits: [String: Int] = [:]
+        let linesByNumber = Dictionary(uniqueKeysWithValues: workload.map { ($0.number, $0.lines) })
+        for record in records where record.finalState == "shipped" {
+            for line in linesByNumber[record.number] ?? [] { shippedUnits[line.sku, default: 0] += line.quantity }
+        }
+        let latency = LatencySummary(milliseconds: records.flatMap(\.attempts).map(\.milliseconds))
+        let checks = LoadCheck.evaluate(
+            records: records,
+            initialStock: initialStock,
+            finalStock: finalStock,
+            shippedUnits: shippedUnits,
+            expected: configuration.expected,
+            answerBound: configuration.deadline + configuration.slack
+        )
+        return Result(
+            records: records,
+            latency: latency,
+            seconds: elapsed.milliseconds / 1000,
+            ordersPerSecond: Double(placed.count) / max(elapsed.milliseconds / 1000, 0.001),
+            checks: checks,
+            initialStock: initialStock,
+            finalStock: finalStock
+        )
+    }
+
+    /// One or two lines an order over the load's own SKUs, from the seed.
+    static func workload(seed: UInt64, orders: Int, skus: [String]) -> [OrderWorkload.PlannedOrder] {
+        var random = SeededRandom(seed: seed)
+        return (1...max(1, orders)).map { number in
+            let picked = skus.shuffled(using: &random).prefix(Int.random(in: 1...2, using: &random))
+            return OrderWorkload.PlannedOrder(
+                number: number,
+                customerId: "load-\(seed)-\(number)",
+                idempotencyKey: "load-\(seed)-\(number)",
+                lines: picked.map { Contract.Line(sku: $0, quantity: Int.random(in: 1...3, using: &random)) }
+            )
+        }
+    }
+}
