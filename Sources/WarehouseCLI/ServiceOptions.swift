@@ -49,6 +49,11 @@ struct OrderOptions: ParsableArguments {
     @Option(name: .long, help: "How long the breaker stays open before it lets probes through, in ms (order).")
     var breakerOpenMs = 5000
 
+    @Option(
+        name: .long,
+        help: "The latency alert is raised while order placements average more than this over 30 s, in ms (order).")
+    var latencyAlertThresholdMs = 1000
+
     func validate() throws {
         try require(orderDeadlineMs, in: 100...60_000, "--order-deadline-ms")
         try require(attemptTimeoutMs, in: 10...60_000, "--attempt-timeout-ms")
@@ -57,6 +62,7 @@ struct OrderOptions: ParsableArguments {
         try require(breakerMinimumCalls, in: 1...100_000, "--breaker-minimum-calls")
         try require(breakerWindowS, in: 1...3600, "--breaker-window-s")
         try require(breakerOpenMs, in: 10...600_000, "--breaker-open-ms")
+        try require(latencyAlertThresholdMs, in: 1...600_000, "--latency-alert-threshold-ms")
         guard (0.0...1.0).contains(breakerFailureRate) else {
             throw ValidationError("--breaker-failure-rate must be between 0 and 1")
         }
@@ -86,6 +92,7 @@ struct OrderOptions: ParsableArguments {
             "--retry-timeout-ms", "\(retryTimeoutMs)", "--inventory-concurrency", "\(inventoryConcurrency)",
             "--breaker-minimum-calls", "\(breakerMinimumCalls)", "--breaker-failure-rate", "\(breakerFailureRate)",
             "--breaker-window-s", "\(breakerWindowS)", "--breaker-open-ms", "\(breakerOpenMs)",
+            "--latency-alert-threshold-ms", "\(latencyAlertThresholdMs)",
         ]
     }
 }
