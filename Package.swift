@@ -42,6 +42,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The inventory HTTP contract: types, server stubs and the client, generated from openapi.yaml.
@@ -98,11 +100,27 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        // The command line: `up` (supervisor), `serve <service>`, `chaos`.
+        // The human window: one static page and a server-side proxy to order and inventory. It knows
+        // them only by their HTTP APIs, never by their libraries.
+        .target(
+            name: "Console",
+            dependencies: [
+                "WarehouseKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // The page (plain files, no build step) and the console's own contract.
+            resources: [.copy("Public"), .copy("openapi.yaml")]
+        ),
+        // The command line: `up` (supervisor), `serve <service>`, `chaos`, `load`.
         .target(
             name: "WarehouseCLI",
             dependencies: [
-                "WarehouseKit", "Inventory", "Order", "WarehouseLab",
+                "WarehouseKit", "Inventory", "Order", "Console", "WarehouseLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,7 +130,15 @@ let package = Package(
         ),
         .executableTarget(name: "warehouse", dependencies: ["WarehouseCLI"]),
 
-        .testTarget(name: "WarehouseKitTests", dependencies: ["WarehouseKit"]),
+        .testTarget(
+            name: "WarehouseKitTests",
+            dependencies: [
+                "WarehouseKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(name: "WarehouseLabTests", dependencies: ["WarehouseLab"]),
         .testTarget(
             name: "InventoryTests",
@@ -127,9 +153,18 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ConsoleTests",
+            dependencies: [
+                "Console", "WarehouseKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
             name: "SystemTests",
             dependencies: [
                 "WarehouseKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

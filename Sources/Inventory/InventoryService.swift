@@ -63,10 +63,10 @@ package struct InventoryService: Sendable {
         let health = HealthMonitor(
             serviceId: "inventory",
             indicators: [
-                DatabaseHealthIndicator(
-                    database: pool,
+                try DatabaseHealthIndicator(
+                    service: "inventory",
                     path: configuration.databasePath,
-                    probe: "SELECT count(*) FROM products"
+                    probe: "SELECT 1 FROM products LIMIT 1"
                 )
             ])
         return InventoryService(configuration: configuration, repository: database, health: health, logger: logger)

@@ -25,6 +25,8 @@ package struct OrderConfiguration: Sendable {
     /// Chaos at start: answer 500 to these new orders after storing them (off by default).
     package var errorAfterStore = ChaosSelector.none
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
+    /// The latency alert is raised while order placements average more than this over 30 s.
+    package var latencyAlertThreshold: Duration = .seconds(1)
 
     package init(databasePath: String, inventoryURL: URL) {
         self.databasePath = databasePath
@@ -41,6 +43,8 @@ package struct OrderService: Sendable {
     package let services: [any Service]
     package let registry: PrometheusCollectorRegistry
     package let chaos: OrderChaos
+    /// The response times of order placements (`POST /orders`) and the alert over them.
+    package let latencyAlert: LatencyAlert
     package let logger: Logger
 
     package init(
@@ -49,6 +53,7 @@ package struct OrderService: Sendable {
         health: HealthMonitor,
         services: [any Service],
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        latencyWindow: LatencyWindow = LatencyWindow(),
         logger: Logger
     ) {
         self.configuration = configuration
@@ -57,6 +62,8 @@ package struct OrderService: Sendable {
         self.services = services
         self.registry = registry
         self.chaos = OrderChaos(errorAfterStore: configuration.errorAfterStore, registry: registry)
+        self.latencyAlert = LatencyAlert(
+            window: latencyWindow, measured: "POST /orders", threshold: configuration.latencyAlertThreshold)
         self.logger = logger
     }
 
@@ -88,8 +95,13 @@ package struct OrderService: Sendable {
         let health = HealthMonitor(
             serviceId: "order",
             indicators: [
-                DatabaseHealthIndicator(database: pool, path: configuration.databasePath, probe: "SELECT count(*) FROM orders"),
-                InventoryHealthIndicator(baseURL: configuration.inventoryURL, httpClient: httpClient),
+                try DatabaseHealthIndicator(
+                    service: "order", path: configuration.databasePath, probe: "SELECT 1 FROM orders LIMIT 1"),
+                ServiceHealthIndicator(
+                    service: "inventory",
+                    url: configuration.inventoryURL.appendingPathComponent("health/ready"),
+                    httpClient: httpClient
+                ),
                 CircuitHealthIndicator(breaker: inventory.breaker),
             ]
         )
@@ -108,7 +120,11 @@ package struct OrderService: Sendable {
             name: "order",
             health: health,
             openAPIDocument: OrderAPIDocument.load(),
-            registry: registry
+            registry: registry,
+            observeLatency: { [window = latencyAlert.window] timing in
+                if Self.isOrderPlacement(timing) { window.record(timing.duration) }
+            },
+            latencyAlert: latencyAlert
         )
         return try builder.makeRouter { routes in
             try OrderAPIHandler(processor: processor, chaos: chaos).registerHandlers(
@@ -123,6 +139,13 @@ package struct OrderService: Sendable {
         }
     }
 
+    /// What the latency window measures: order placements, the requests a shopper waits on and the
+    /// only ones inventory can slow down. Reads (`GET /orders`) are left out, or a console polling them
+    /// every second would dilute the very average it shows.
+    package static func isOrderPlacement(_ timing: RequestTiming) -> Bool {
+        timing.method == .post && timing.route == "/orders"
+    }
+
     package func makeApplication() throws -> some ApplicationProtocol {
         Application(
             router: try makeRouter(),
@@ -130,15 +153,5 @@ package struct OrderService: Sendable {
             services: services,
             logger: logger
         )
-    }
-}
-
-/// Shuts an `HTTPClient` down when the service group stops, after the services that use it.
-package struct HTTPClientService: Service {
-    package let client: HTTPClient
-
-    package func run() async throws {
-        try? await gracefulShutdown()
-        try await client.shutdown()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 import Foundation
 import Hummingbird
 import Inventory
@@ -16,17 +17,20 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case order, inventory
+        case order, inventory, console
     }
 
-    @Argument(help: "The service: order or inventory.")
+    @Argument(help: "The service: order, inventory or console.")
     var service: Kind
 
-    @Option(name: .long, help: "Port to listen on (default: order 8080, inventory 8081).")
+    @Option(name: .long, help: "Port to listen on (default: order 8080, inventory 8081, console 8090).")
     var port: Int?
 
-    @Option(name: .long, help: "Base URL of the inventory service (order only).")
+    @Option(name: .long, help: "Base URL of the inventory service (order and console).")
     var inventoryURL: String = "http://127.0.0.1:8081"
+
+    @Option(name: .long, help: "Base URL of the order service (console only).")
+    var orderURL: String = "http://127.0.0.1:8080"
 
     @Flag(name: .long, help: "Add the demo catalogue to a new inventory database (inventory only).")
     var seedDemo = false
@@ -54,12 +58,9 @@ struct ServeCommand: AsyncParsableCommand {
             let service = try await InventoryService.live(configuration: configuration, logger: logger)
             try await run(try service.makeApplication(), logger: logger)
         case .order:
-            guard let url = URL(string: inventoryURL), url.scheme == "http" || url.scheme == "https" else {
-                throw ValidationError("--inventory-url must be an http(s) URL")
-            }
             var configuration = OrderConfiguration(
                 databasePath: directory.appendingPathComponent("orders.sqlite").path,
-                inventoryURL: url
+                inventoryURL: try Self.httpURL(inventoryURL, "--inventory-url")
             )
             configuration.host = common.host
             configuration.port = port ?? 8080
@@ -68,9 +69,26 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.callPolicy = order.callPolicy
             configuration.adminToken = try AdminToken.load(dataDirectory: directory)
             configuration.errorAfterStore = chaos.errorAfterStore
+            configuration.latencyAlertThreshold = .milliseconds(order.latencyAlertThresholdMs)
             let service = try OrderService.live(configuration: configuration, logger: logger)
             try await run(try service.makeApplication(), logger: logger)
+        case .console:
+            var configuration = ConsoleConfiguration(
+                orderURL: try Self.httpURL(orderURL, "--order-url"),
+                inventoryURL: try Self.httpURL(inventoryURL, "--inventory-url")
+            )
+            configuration.host = common.host
+            configuration.port = port ?? 8090
+            let service = try ConsoleService.live(configuration: configuration, logger: logger)
+            try await run(try service.makeApplication(), logger: logger)
         }
+    }
+
+    private static func httpURL(_ text: String, _ flag: String) throws -> URL {
+        guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw ValidationError("\(flag) must be an http(s) URL")
+        }
+        return url
     }
 
     /// Runs the application until SIGTERM or SIGINT; under `warehouse up` also until the supervisor dies.

@@ -54,6 +54,10 @@ struct OrderOptions: ParsableArguments {
 
     @Option(name: .long, help: "Hours an Idempotency-Key is remembered before it is forgotten (order).")
     var idempotencyRetentionH = 24
+    @Option(
+        name: .long,
+        help: "The latency alert is raised while order placements average more than this over 30 s, in ms (order).")
+    var latencyAlertThresholdMs = 1000
 
     func validate() throws {
         try require(orderDeadlineMs, in: 100...60_000, "--order-deadline-ms")
@@ -64,6 +68,7 @@ struct OrderOptions: ParsableArguments {
         try require(breakerWindowS, in: 1...3600, "--breaker-window-s")
         try require(breakerOpenMs, in: 10...600_000, "--breaker-open-ms")
         try require(idempotencyRetentionH, in: 24...24 * 365, "--idempotency-retention-h")
+        try require(latencyAlertThresholdMs, in: 1...600_000, "--latency-alert-threshold-ms")
         guard (0.0...1.0).contains(breakerFailureRate) else {
             throw ValidationError("--breaker-failure-rate must be between 0 and 1")
         }
@@ -96,6 +101,7 @@ struct OrderOptions: ParsableArguments {
             "--breaker-minimum-calls", "\(breakerMinimumCalls)", "--breaker-failure-rate", "\(breakerFailureRate)",
             "--breaker-window-s", "\(breakerWindowS)", "--breaker-open-ms", "\(breakerOpenMs)",
             "--idempotency-retention-h", "\(idempotencyRetentionH)",
+            "--latency-alert-threshold-ms", "\(latencyAlertThresholdMs)",
         ]
     }
 }

@@ -22,7 +22,7 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port of the inventory service.")
     var inventoryPort = 8081
 
-    @Option(name: .long, help: "Port of the console (reserved: the console is not built yet).")
+    @Option(name: .long, help: "Port of the console, the human window.")
     var consolePort = 8090
 
     @Option(name: .long, help: "Seconds to wait for every service to be ready before giving up.")
@@ -49,6 +49,7 @@ struct UpCommand: AsyncParsableCommand {
 
         let inventoryURL = URL(string: "http://\(common.host):\(inventoryPort)")!
         let orderURL = URL(string: "http://\(common.host):\(orderPort)")!
+        let consoleURL = URL(string: "http://\(common.host):\(consolePort)")!
         let children = [
             ChildSpec(
                 name: "inventory",
@@ -62,6 +63,14 @@ struct UpCommand: AsyncParsableCommand {
                     + common.arguments + order.arguments + chaos.arguments,
                 readinessURL: orderURL.appendingPathComponent("health/ready")
             ),
+            ChildSpec(
+                name: "console",
+                arguments: [
+                    "serve", "console", "--port", "\(consolePort)", "--order-url", orderURL.absoluteString,
+                    "--inventory-url", inventoryURL.absoluteString,
+                ] + common.arguments,
+                readinessURL: consoleURL.appendingPathComponent("health/ready")
+            ),
         ]
         let supervisor = Supervisor(children: children, runDirectory: directory.appendingPathComponent("run"), logger: logger)
         let announcer = ReadinessAnnouncer(
@@ -69,6 +78,7 @@ struct UpCommand: AsyncParsableCommand {
             timeout: .seconds(readyTimeout),
             banner: """
                 warehouse is up
+                  console    \(consoleURL.absoluteString)   <- open this in a browser
                   order      \(orderURL.absoluteString)
                   inventory  \(inventoryURL.absoluteString)
                   data       \(directory.path)

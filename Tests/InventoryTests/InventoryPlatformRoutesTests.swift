@@ -138,7 +138,7 @@ struct InventoryPlatformRoutesTests {
                 struct Check: Decodable { var status: String; var output: String? }
                 let report = try response.decode(Report.self)
                 #expect(report.status == "fail")
-                #expect(report.checks["database:responseTime"]?.first?.output == "database file \(path) is missing")
+                #expect(report.checks["database:responseTime"]?.first?.output == "inventory database: file \(path) is missing")
                 // Liveness does not depend on the database.
                 #expect(try await client.execute(uri: "/health/live", method: .get).status == .ok)
             }

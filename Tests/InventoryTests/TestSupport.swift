@@ -49,7 +49,7 @@ func withInventoryService(
         let health = HealthMonitor(
             serviceId: "inventory",
             indicators: [
-                DatabaseHealthIndicator(database: pool, path: path, probe: "SELECT count(*) FROM products")
+                try DatabaseHealthIndicator(service: "inventory", path: path, probe: "SELECT 1 FROM products LIMIT 1")
             ])
         let service = InventoryService(configuration: configuration, repository: database, health: health, logger: quietLogger)
         let app = try service.makeApplication()

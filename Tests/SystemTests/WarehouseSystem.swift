@@ -15,6 +15,7 @@ final class WarehouseSystem: @unchecked Sendable {
     let dataDirectory: URL
     let orderURL: String
     let inventoryURL: String
+    let consoleURL: String
     private let process: Process
 
     /// A client with room for many concurrent requests (the shared one keeps few connections per host).
@@ -25,14 +26,15 @@ final class WarehouseSystem: @unchecked Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    private init(dataDirectory: URL, orderURL: String, inventoryURL: String, process: Process) {
+    private init(dataDirectory: URL, orderURL: String, inventoryURL: String, consoleURL: String, process: Process) {
         self.dataDirectory = dataDirectory
         self.orderURL = orderURL
         self.inventoryURL = inventoryURL
+        self.consoleURL = consoleURL
         self.process = process
     }
 
-    /// Starts the system and returns once both services answer their readiness probes.
+    /// Starts the system and returns once every service answers its readiness probe.
     static func start(_ extraArguments: [String] = []) async throws -> WarehouseSystem {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-system-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -53,6 +55,7 @@ final class WarehouseSystem: @unchecked Sendable {
             dataDirectory: directory,
             orderURL: "http://127.0.0.1:\(ports[0])",
             inventoryURL: "http://127.0.0.1:\(ports[1])",
+            consoleURL: "http://127.0.0.1:\(ports[2])",
             process: process
         )
         do {
@@ -103,7 +106,7 @@ final class WarehouseSystem: @unchecked Sendable {
         }
     }
 
-    /// The pid of a running child (`order` or `inventory`), from the file the supervisor keeps.
+    /// The pid of a running child (`order`, `inventory` or `console`), from the file the supervisor keeps.
     func pid(of child: String) throws -> Int32 {
         let text = try String(contentsOf: dataDirectory.appendingPathComponent("run/\(child).pid"), encoding: .utf8)
         return try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -120,7 +123,7 @@ final class WarehouseSystem: @unchecked Sendable {
     }
 
     func waitUntilReady() async throws {
-        for url in [inventoryURL, orderURL] {
+        for url in [inventoryURL, orderURL, consoleURL] {
             try await eventually("\(url)/health/ready answers 200", timeout: .seconds(60)) {
                 guard self.process.isRunning else { throw SystemError.exited(self.log()) }
                 return (try? await self.request(.GET, url + "/health/ready").status) == 200
@@ -141,6 +144,12 @@ final class WarehouseSystem: @unchecked Sendable {
     }
 
     func request(_ method: HTTPMethod, _ url: String, body: Data? = nil, headers: [(String, String)] = []) async throws -> Reply {
+        try await Self.send(method, url, body: body, headers: headers)
+    }
+
+    static func send(_ method: HTTPMethod, _ url: String, body: Data? = nil, headers: [(String, String)] = []) async throws
+        -> Reply
+    {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -169,6 +178,16 @@ final class WarehouseSystem: @unchecked Sendable {
     func orders(status: String? = nil) async throws -> [OrderDTO] {
         let query = status.map { "?status=\($0)&limit=500" } ?? "?limit=500"
         return try await request(.GET, orderURL + "/orders" + query).json(OrderList.self).orders
+    }
+
+    /// A service's `/health` (or `/health/ready`, `/health/live`): the HTTP status, the report, and how
+    /// long the answer took.
+    func health(_ url: String) async throws -> (status: Int, report: HealthDTO, elapsed: Duration) {
+        let started = ContinuousClock.now
+        let reply = try await request(.GET, url)
+        let elapsed = ContinuousClock.now - started
+        #expect(reply.headers["Content-Type"].first == "application/health+json", "\(url)")
+        return (reply.status, try reply.json(HealthDTO.self), elapsed)
     }
 
     func stock(_ sku: String) async throws -> Int {
@@ -273,6 +292,25 @@ struct ProductDTO: Codable, Sendable {
     var sku: String
     var name: String
     var stock: Int
+}
+
+/// An `application/health+json` report.
+struct HealthDTO: Codable, Sendable {
+    struct Check: Codable, Sendable {
+        var componentType: String
+        var observedValue: Double?
+        var observedUnit: String?
+        var status: String
+        var time: String
+        var output: String?
+    }
+
+    var status: String
+    var serviceId: String
+    var checks: [String: [Check]]
+
+    /// The first result of a check, such as `database:responseTime`.
+    func check(_ key: String) -> Check? { checks[key]?.first }
 }
 
 struct ProblemDTO: Codable, Sendable {

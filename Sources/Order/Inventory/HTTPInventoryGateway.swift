@@ -14,7 +14,8 @@ package struct HTTPInventoryGateway: InventoryGateway {
             serverURL: baseURL,
             configuration: .warehouse,
             // The deadline is enforced by the caller; this is only a backstop against a leaked request.
-            transport: AsyncHTTPClientTransport(configuration: .init(client: httpClient, timeout: .seconds(30)))
+            transport: AsyncHTTPClientTransport(configuration: .init(client: httpClient, timeout: .seconds(30))),
+            middlewares: [RequestIDClientMiddleware()]
         )
     }
 

@@ -52,10 +52,14 @@ package struct Reconciler: Service {
         await withTaskGroup(of: Void.self) { group in
             for pending in due {
                 group.addTask {
-                    let deadline = ContinuousClock.now + processor.policy.retryTimeout
-                    let settled = await processor.settle(
-                        pending.order, attempt: pending.attempts + 1, until: deadline, lookUpFirst: true)
-                    processor.metrics.countReconcilerAttempt(settled: settled.status.isTerminal)
+                    // Each try gets a request id of its own, in its log lines and in its calls to
+                    // inventory, as a request from a shopper would.
+                    await RequestID.$current.withValue(RequestID.make()) {
+                        let deadline = ContinuousClock.now + processor.policy.retryTimeout
+                        let settled = await processor.settle(
+                            pending.order, attempt: pending.attempts + 1, until: deadline, lookUpFirst: true)
+                        processor.metrics.countReconcilerAttempt(settled: settled.status.isTerminal)
+                    }
                 }
             }
         }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import OpenAPIRuntime
 
 extension HTTPField.Name {
     package static let requestID = HTTPField.Name("X-Request-ID")!
@@ -45,5 +46,25 @@ package enum RequestID {
             candidate.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         else { return nil }
         return candidate
+    }
+}
+
+/// Sends the id of the request being served (`RequestID.current`) with every call a generated client
+/// makes, so the service called logs under the same id. A call that names an id itself keeps it.
+package struct RequestIDClientMiddleware: ClientMiddleware {
+    package init() {}
+
+    package func intercept(
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        baseURL: URL,
+        operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var request = request
+        if request.headerFields[.requestID] == nil, let id = RequestID.current {
+            request.headerFields[.requestID] = id
+        }
+        return try await next(request, body, baseURL)
     }
 }

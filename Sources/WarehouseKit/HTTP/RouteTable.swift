@@ -23,6 +23,16 @@ package final class RouteTable<Context: RequestContext>: ServerTransport, @unche
         record(method, path)
     }
 
+    /// Registers a plain Hummingbird handler (not a generated one) and records it for 405 answers.
+    package func on<Output: ResponseGenerator>(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    ) {
+        router.on(RouterPath(path), method: method, use: handler)
+        record(method, path)
+    }
+
     /// Records a route registered directly on the router (health, metrics, the OpenAPI document).
     package func record(_ method: HTTPRequest.Method, _ path: String) {
         if let index = methodsByPath.firstIndex(where: { $0.path == path }) {

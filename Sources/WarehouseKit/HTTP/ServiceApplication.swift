@@ -6,16 +6,18 @@ import Prometheus
 import ServiceLifecycle
 
 /// What every service shares at its edge: request ids, request metrics, problem answers, 405s, health
-/// probes, `/metrics` and its OpenAPI document. A service supplies its generated handler and its
-/// middlewares; this builds the rest.
+/// probes, `/metrics`, its OpenAPI document and, when it keeps one, its latency alert at
+/// `/stats/latency`. A service supplies its generated handler and its middlewares; this builds the rest.
 package struct ServiceRouterBuilder: Sendable {
     package let name: String
     package let health: HealthMonitor
     /// The service's OpenAPI document, served verbatim at `GET /openapi.yaml`.
     package let openAPIDocument: Data?
     package let registry: PrometheusCollectorRegistry
-    /// Told of every request's duration.
-    package let observeLatency: @Sendable (Duration) -> Void
+    /// Told of every answered request, with its route, method, status and duration.
+    package let observeLatency: @Sendable (RequestTiming) -> Void
+    /// Served at `GET /stats/latency` when set.
+    package let latencyAlert: LatencyAlert?
     package let startedAt: Date
 
     package init(
@@ -23,7 +25,8 @@ package struct ServiceRouterBuilder: Sendable {
         health: HealthMonitor,
         openAPIDocument: Data?,
         registry: PrometheusCollectorRegistry,
-        observeLatency: @escaping @Sendable (Duration) -> Void = { _ in },
+        observeLatency: @escaping @Sendable (RequestTiming) -> Void = { _ in },
+        latencyAlert: LatencyAlert? = nil,
         startedAt: Date = Date()
     ) {
         self.name = name
@@ -31,6 +34,7 @@ package struct ServiceRouterBuilder: Sendable {
         self.openAPIDocument = openAPIDocument
         self.registry = registry
         self.observeLatency = observeLatency
+        self.latencyAlert = latencyAlert
         self.startedAt = startedAt
     }
 
@@ -65,6 +69,13 @@ package struct ServiceRouterBuilder: Sendable {
         }
         routes.record(.get, "/metrics")
 
+        if let latencyAlert {
+            router.get("/stats/latency") { request, _ in
+                LatencyReportResponse(report: latencyAlert.report(seriesSeconds: try Self.seriesSeconds(request)))
+            }
+            routes.record(.get, "/stats/latency")
+        }
+
         if let document = openAPIDocument {
             router.get("/openapi.yaml") { _, _ in
                 Response(
@@ -78,6 +89,32 @@ package struct ServiceRouterBuilder: Sendable {
         try registerAPI(routes)
         routes.rejectOtherMethods()
         return router
+    }
+}
+
+extension ServiceRouterBuilder {
+    /// `?seconds=` of `/stats/latency`: how many seconds of series to return, 1 to 300, default 120.
+    static func seriesSeconds(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters["seconds"] else { return 120 }
+        guard let seconds = Int(text), (1...300).contains(seconds) else {
+            throw RequestError.invalidParameter(name: "seconds", detail: "must be an integer from 1 to 300")
+        }
+        return seconds
+    }
+}
+
+/// The latency alert as an HTTP answer, never cached.
+struct LatencyReportResponse: ResponseGenerator {
+    let report: LatencyReport
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(report)))
+        )
     }
 }
 

@@ -5,6 +5,8 @@ package protocol HealthIndicator: Sendable {
     /// `component:measurement`, the key of the check in the report.
     var key: String { get }
     var componentType: String { get }
+    /// What a person calls the dependency (`inventory database`), to start an output with.
+    var displayName: String { get }
     /// Runs the check. It may take as long as it likes: the monitor cuts it off at its timeout.
     func check() async -> HealthCheckResult
 }
@@ -36,7 +38,7 @@ package struct HealthMonitor: Sendable {
                                 observedValue: timeout.milliseconds,
                                 observedUnit: "ms",
                                 status: .fail,
-                                output: "\(indicator.componentType) did not answer within \(Int(timeout.milliseconds)) ms"
+                                output: "\(indicator.displayName) did not answer within \(Int(timeout.milliseconds)) ms"
                             )
                         )
                     }
@@ -63,6 +65,8 @@ package struct HealthMonitor: Sendable {
 }
 
 extension HealthIndicator {
+    package var displayName: String { componentType }
+
     /// Times `probe` and turns its outcome into a result: `pass` when it returns, `fail` with the error's
     /// description when it throws.
     package func measure(_ probe: () async throws -> Void) async -> HealthCheckResult {
@@ -97,7 +101,7 @@ extension Duration {
 
 extension Double {
     func rounded(toPlaces places: Int) -> Double {
-        let scale = pow(10, Double(places))
+        let scale = Foundation.pow(10, Double(places))
         return (self * scale).rounded() / scale
     }
 }

@@ -56,3 +56,20 @@ package struct HealthCheckResult: Codable, Sendable {
         self.output = output
     }
 }
+
+extension HealthReport {
+    /// What a person can act on: the outputs of the checks that did not pass, worst first.
+    package var reasons: [String] {
+        checks.values.flatMap { $0 }
+            .filter { $0.status != .pass }
+            .sorted { ($0.status, $0.output ?? "") > ($1.status, $1.output ?? "") }
+            .map { $0.output ?? "\($0.componentType) is \($0.status.rawValue)" }
+    }
+
+    /// Reads a report as `HealthResponse` writes it; nil when `body` is not one.
+    package static func decode(_ body: Data) -> HealthReport? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(HealthReport.self, from: body)
+    }
+}

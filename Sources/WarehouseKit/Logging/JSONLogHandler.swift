@@ -4,6 +4,11 @@ import Logging
 /// A `LogHandler` that writes one JSON object per line to standard error:
 /// `{"time","level","label","message", ...metadata}`; metadata such as `request_id` and `order_id`
 /// become top-level keys so log tools can filter on them.
+///
+/// A line logged while a request is served carries its `request_id` even when the logger that wrote
+/// it is not the request's own (a service's domain code logs with the service's logger): the id is
+/// read from the task-local `RequestID.current`, which child tasks inherit, and which the order
+/// service passes on to inventory in `X-Request-ID`, so one id follows an order across processes.
 package struct JSONLogHandler: LogHandler {
     package var metadata: Logger.Metadata = [:]
     package var logLevel: Logger.Level
@@ -33,7 +38,8 @@ package struct JSONLogHandler: LogHandler {
             "label": label,
             "message": event.message.description,
         ]
-        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        var merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        if merged["request_id"] == nil, let id = RequestID.current { merged["request_id"] = .string(id) }
         for (key, value) in merged where fields[key] == nil {
             fields[key] = Self.plain(value)
         }

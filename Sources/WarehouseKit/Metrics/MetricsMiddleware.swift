@@ -1,19 +1,37 @@
+import HTTPTypes
 import Hummingbird
 import Prometheus
+
+/// One answered request, as the metrics middleware saw it.
+package struct RequestTiming: Sendable, Equatable {
+    /// The matched route template (`/orders/{id}`), or `unmatched`.
+    package var route: String
+    package var method: HTTPRequest.Method
+    package var status: Int
+    /// From the request's arrival at the middleware to the response head.
+    package var duration: Duration
+
+    package init(route: String, method: HTTPRequest.Method, status: Int, duration: Duration) {
+        self.route = route
+        self.method = method
+        self.status = status
+        self.duration = duration
+    }
+}
 
 /// Records `http_server_request_duration_seconds{route, method, status}` for every request, including
 /// the ones that end in an error answer. `route` is the matched template (`/orders/{id}`), never the raw
 /// path, so ids cannot explode the number of series; unmatched paths count as `unmatched`.
 package struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     package let registry: PrometheusCollectorRegistry
-    /// Told of every request's duration (the order service's rolling latency window listens here).
-    package let observe: @Sendable (Duration) -> Void
+    /// Told of every answered request (the order service's rolling latency window listens here).
+    package let observe: @Sendable (RequestTiming) -> Void
 
     package static var buckets: [Duration] {
         [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10].map { .milliseconds(Int($0 * 1000)) }
     }
 
-    package init(registry: PrometheusCollectorRegistry, observe: @escaping @Sendable (Duration) -> Void = { _ in }) {
+    package init(registry: PrometheusCollectorRegistry, observe: @escaping @Sendable (RequestTiming) -> Void = { _ in }) {
         self.registry = registry
         self.observe = observe
     }
@@ -34,7 +52,7 @@ package struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             labels: [("route", route), ("method", request.method.rawValue), ("status", String(response.status.code))],
             buckets: Self.buckets
         ).record(elapsed)
-        observe(elapsed)
+        observe(RequestTiming(route: route, method: request.method, status: Int(response.status.code), duration: elapsed))
         return response
     }
 }

@@ -1,0 +1,158 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+import WarehouseKit
+
+/// Settings of the console process.
+package struct ConsoleConfiguration: Sendable {
+    package var host = "127.0.0.1"
+    package var port = 8090
+    package var orderURL: URL
+    package var inventoryURL: URL
+    /// The longest the console waits for a service's answer to a proxied request.
+    package var upstreamTimeout: Duration = .seconds(10)
+    /// The longest it waits for a service's `/health` when drawing the tiles.
+    package var healthTimeout: Duration = .milliseconds(1500)
+    package var bodyLimit = RequestBodyMiddleware.defaultLimit
+
+    package init(orderURL: URL, inventoryURL: URL) {
+        self.orderURL = orderURL
+        self.inventoryURL = inventoryURL
+    }
+}
+
+/// The console: the page, and the routes under `/api` it reads and writes through.
+///
+/// | console route | passed on to |
+/// |---|---|
+/// | `GET /api/products` | inventory `GET /products` |
+/// | `GET`, `POST /api/orders`, `GET /api/orders/{id}` | order, the same paths |
+/// | `GET /api/stats/latency` | order `GET /stats/latency` |
+/// | `GET`, `PUT /api/admin/chaos` | inventory `/admin/chaos`, with the `Authorization` the user typed |
+/// | `GET /api/health` | every service's `/health`, as tiles (`HealthOverview`) |
+package struct ConsoleService: Sendable {
+    package let configuration: ConsoleConfiguration
+    package let proxy: ConsoleProxy
+    package let health: HealthMonitor
+    package let assets: StaticAssets
+    package let registry: PrometheusCollectorRegistry
+    package let services: [any Service]
+    package let logger: Logger
+
+    package var order: Upstream { Upstream(name: "order", baseURL: configuration.orderURL) }
+    package var inventory: Upstream { Upstream(name: "inventory", baseURL: configuration.inventoryURL) }
+
+    package init(
+        configuration: ConsoleConfiguration,
+        httpClient: HTTPClient,
+        services: [any Service] = [],
+        logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.proxy = ConsoleProxy(
+            httpClient: httpClient, timeout: configuration.upstreamTimeout, bodyLimit: configuration.bodyLimit)
+        // The console's own health: can it reach what it passes requests on to? Each service's own
+        // verdict is on its tile, not here: a slow inventory must not turn the console's probe red.
+        self.health = HealthMonitor(
+            serviceId: "console",
+            indicators: [
+                ServiceHealthIndicator(
+                    service: "order", url: configuration.orderURL.appendingPathComponent("health/live"), httpClient: httpClient),
+                ServiceHealthIndicator(
+                    service: "inventory", url: configuration.inventoryURL.appendingPathComponent("health/live"),
+                    httpClient: httpClient),
+            ]
+        )
+        self.assets = try StaticAssets.load()
+        self.registry = PrometheusCollectorRegistry()
+        self.services = services
+        self.logger = logger
+    }
+
+    /// The console with an HTTP client of its own, shut down with the service group.
+    package static func live(configuration: ConsoleConfiguration, logger: Logger) throws -> ConsoleService {
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.timeout = .init(connect: .milliseconds(500))
+        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        return try ConsoleService(
+            configuration: configuration, httpClient: httpClient, services: [HTTPClientService(client: httpClient)],
+            logger: logger)
+    }
+
+    package func makeRouter() throws -> Router<BasicRequestContext> {
+        let builder = ServiceRouterBuilder(
+            name: "console",
+            health: health,
+            openAPIDocument: Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap {
+                try? Data(contentsOf: $0)
+            },
+            registry: registry
+        )
+        return builder.makeRouter { routes in
+            for (path, asset) in assets.byPath {
+                routes.on(.get, path) { _, _ in StaticAssets.response(asset) }
+            }
+            let proxy = self.proxy
+            let order = self.order
+            let inventory = self.inventory
+            routes.on(.get, "/api/products") { request, _ in try await proxy.forward(request, to: inventory, path: "/products") }
+            routes.on(.get, "/api/orders") { request, _ in try await proxy.forward(request, to: order, path: "/orders") }
+            routes.on(.post, "/api/orders") { request, _ in try await proxy.forward(request, to: order, path: "/orders") }
+            routes.on(.get, "/api/orders/{id}") { request, _ in
+                // The raw (still percent-encoded) segment, passed on as it came.
+                let id = request.uri.path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+                return try await proxy.forward(request, to: order, path: "/orders/\(id)")
+            }
+            routes.on(.get, "/api/stats/latency") { request, _ in
+                try await proxy.forward(request, to: order, path: "/stats/latency")
+            }
+            routes.on(.get, "/api/admin/chaos") { request, _ in
+                try await proxy.forward(request, to: inventory, path: "/admin/chaos")
+            }
+            routes.on(.put, "/api/admin/chaos") { request, _ in
+                try await proxy.forward(request, to: inventory, path: "/admin/chaos")
+            }
+            let health = self.health
+            let httpClient = proxy.httpClient
+            let healthTimeout = configuration.healthTimeout
+            routes.on(.get, "/api/health") { _, _ in
+                let overview = await HealthOverview.gather(
+                    upstreams: [order, inventory], console: health, httpClient: httpClient, timeout: healthTimeout)
+                return try JSONAnswer(overview)
+            }
+        }
+    }
+
+    package func makeApplication() throws -> some ApplicationProtocol {
+        Application(
+            router: try makeRouter(),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "warehouse-console"),
+            services: services,
+            logger: logger
+        )
+    }
+}
+
+/// A value as a JSON answer, never cached.
+struct JSONAnswer: ResponseGenerator {
+    let body: Data
+
+    init(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        body = try encoder.encode(value)
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+}

@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// Asks another service how it is (`/health/ready` for the order service's check of inventory,
+/// `/health/live` for the console's checks of what it proxies) and reports its response time.
+///
+/// The other service down or not ready is a `warn` by default, not a `fail`: the caller still works
+/// without it (orders are taken as pending; the console shows what it can). The output names the
+/// service and says why: `inventory unreachable: connection refused`, or the outputs of the other
+/// service's failing checks (`inventory not ready: inventory database: file … is missing`).
+package struct ServiceHealthIndicator: HealthIndicator {
+    /// The other service's name, as people call it (`inventory`).
+    package let service: String
+    package let componentType = "component"
+    package let url: URL
+    package let httpClient: HTTPClient
+    /// Must stay under the monitor's timeout, so this check's own output is the one reported.
+    package let timeout: Duration
+    /// What a failed check counts as for the caller.
+    package let severity: HealthStatus
+
+    package var key: String { "\(service):responseTime" }
+    package var displayName: String { service }
+
+    package init(
+        service: String,
+        url: URL,
+        httpClient: HTTPClient,
+        timeout: Duration = .milliseconds(700),
+        severity: HealthStatus = .warn
+    ) {
+        self.service = service
+        self.url = url
+        self.httpClient = httpClient
+        self.timeout = timeout
+        self.severity = severity
+    }
+
+    package func check() async -> HealthCheckResult {
+        var result = await measure {
+            let response: HTTPClientResponse
+            var request = HTTPClientRequest(url: url.absoluteString)
+            if let id = RequestID.current { request.headers.add(name: "X-Request-ID", value: id) }
+            do {
+                response = try await httpClient.execute(request, timeout: .init(timeout))
+            } catch {
+                throw HealthProbeError("\(service) unreachable: \(Self.describe(error, timeout: timeout))")
+            }
+            guard response.status == .ok else {
+                let body = try? await response.body.collect(upTo: 256 * 1024)
+                let reasons = body.flatMap { HealthReport.decode(Data($0.readableBytesView)) }?.reasons ?? []
+                let why = reasons.isEmpty ? "HTTP \(response.status.code)" : reasons.joined(separator: "; ")
+                throw HealthProbeError("\(service) not ready: \(why)")
+            }
+        }
+        if result.status == .fail { result.status = severity }
+        return result
+    }
+
+    /// Connection errors in words a person can act on.
+    package static func describe(_ error: any Error, timeout: Duration) -> String {
+        let text = String(describing: error)
+        if text.localizedCaseInsensitiveContains("connection refused") || text.contains("ECONNREFUSED") {
+            return "connection refused"
+        }
+        if let error = error as? HTTPClientError,
+            error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
+        {
+            return "no answer within \(Int(timeout.milliseconds)) ms"
+        }
+        if let error = error as? HTTPClientError, error == .remoteConnectionClosed {
+            return "connection closed before an answer"
+        }
+        return text
+    }
+}

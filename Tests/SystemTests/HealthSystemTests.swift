@@ -1,0 +1,197 @@
+import Foundation
+import GRDB
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Health that tells the truth, on real processes: each dependency is broken for real (the inventory
+/// database locked, moved away, deleted; inventory stopped or not there at all), and the health
+/// answers, codes and outputs say so within a second, then recover.
+///
+/// CI runs as root, and root reads and writes a file whatever its mode, so `chmod` cannot make the
+/// database unreadable there; that case runs only for other users.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct HealthSystemTests {
+    /// What the contract promises for "inventory's database is broken": fail and 503 within a second.
+    static let bound: Duration = .seconds(1)
+
+    @Test func aLockedInventoryDatabaseFailsInventoryHealthWithinASecondAndOrderWarnsNamingIt() async throws {
+        try await WarehouseSystem.with { system in
+            let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
+            var configuration = Configuration()
+            configuration.allowsUnsafeTransactions = true
+            let holder = try DatabaseQueue(path: path, configuration: configuration)
+            try await holder.writeWithoutTransaction { db in try db.execute(sql: "BEGIN EXCLUSIVE") }
+
+            let locked = "inventory database: locked by another connection (no write lock within 300 ms)"
+            for route in ["/health", "/health/ready"] {
+                let inventory = try await system.health(system.inventoryURL + route)
+                #expect(inventory.status == 503, "\(route)")
+                #expect(inventory.elapsed < Self.bound, "\(route) answered after \(inventory.elapsed)")
+                #expect(inventory.report.status == "fail")
+                let database = try #require(inventory.report.check("database:responseTime"))
+                #expect(database.status == "fail")
+                #expect(database.output == locked)
+                #expect(database.componentType == "datastore")
+                #expect(database.observedUnit == "ms")
+            }
+            let live = try await system.health(system.inventoryURL + "/health/live")
+            #expect(live.status == 200, "liveness never touches the database")
+            #expect(live.report.checks["database:responseTime"] == nil)
+
+            let order = try await system.health(system.orderURL + "/health")
+            #expect(order.status == 200)
+            #expect(order.report.status == "warn")
+            #expect(order.report.check("inventory:responseTime")?.output == "inventory not ready: " + locked)
+            #expect(order.report.check("database:responseTime")?.status == "pass")
+
+            let tiles = try await system.request(.GET, system.consoleURL + "/api/health").json(TilesDTO.self)
+            #expect(tiles.tile("inventory")?.status == "fail")
+            #expect(tiles.tile("inventory")?.reasons == [locked])
+            #expect(tiles.tile("order")?.status == "warn")
+
+            try await holder.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
+            let recovered = try await system.health(system.inventoryURL + "/health")
+            #expect(recovered.status == 200)
+            #expect(recovered.report.status == "pass")
+            #expect(try await system.health(system.orderURL + "/health").report.status == "pass")
+        }
+    }
+
+    @Test func anInventoryDatabaseFileMovedAwayFailsWithinASecondAndPassesWhenPutBack() async throws {
+        try await WarehouseSystem.with { system in
+            let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
+            try FileManager.default.moveItem(atPath: path, toPath: path + ".away")
+
+            let inventory = try await system.health(system.inventoryURL + "/health")
+            #expect(inventory.status == 503)
+            #expect(inventory.elapsed < Self.bound)
+            #expect(inventory.report.check("database:responseTime")?.output == "inventory database: file \(path) is missing")
+            let order = try await system.health(system.orderURL + "/health")
+            #expect(order.status == 200)
+            #expect(order.report.status == "warn")
+            #expect(
+                order.report.check("inventory:responseTime")?.output
+                    == "inventory not ready: inventory database: file \(path) is missing")
+
+            try FileManager.default.moveItem(atPath: path + ".away", toPath: path)
+            #expect(try await system.health(system.inventoryURL + "/health").status == 200)
+            #expect(try await system.health(system.orderURL + "/health").report.status == "pass")
+            #expect(try await system.placeOrder([("CONSOLE-PS5", 1)]).status == 201)
+        }
+    }
+
+    @Test func aDeletedInventoryDatabaseFailsUntilInventoryIsRestartedOnAFreshOne() async throws {
+        try await WarehouseSystem.with { system in
+            let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+
+            let inventory = try await system.health(system.inventoryURL + "/health")
+            #expect(inventory.status == 503)
+            #expect(inventory.elapsed < Self.bound)
+            #expect(inventory.report.status == "fail")
+            #expect(inventory.report.check("database:responseTime")?.output == "inventory database: file \(path) is missing")
+            #expect(try await system.health(system.orderURL + "/health").report.status == "warn")
+
+            // What an operator does: restart inventory, which makes (and seeds) a new database.
+            try await system.killAndAwaitRestart("inventory")
+            #expect(try await system.health(system.inventoryURL + "/health").report.status == "pass")
+            try await eventually("order sees inventory ready again", timeout: .seconds(10)) {
+                try await system.health(system.orderURL + "/health").report.status == "pass"
+            }
+            #expect(try await system.placeOrder([("CONSOLE-PS5", 1)]).status == 201)
+        }
+    }
+
+    @Test func aStoppedInventoryIsAWarnOfTheOrderServiceNamingItAndLivenessStaysUntouched() async throws {
+        try await WarehouseSystem.with { system in
+            let inventory = try system.pid(of: "inventory")
+            #expect(kill(inventory, SIGSTOP) == 0)
+
+            let order = try await system.health(system.orderURL + "/health")
+            #expect(order.status == 200)
+            #expect(order.elapsed < Self.bound)
+            #expect(order.report.status == "warn")
+            let check = try #require(order.report.check("inventory:responseTime"))
+            #expect(check.status == "warn")
+            #expect(check.output == "inventory unreachable: no answer within 700 ms")
+            #expect(try await system.health(system.orderURL + "/health/ready").report.status == "warn")
+
+            let live = try await system.health(system.orderURL + "/health/live")
+            #expect(live.status == 200)
+            #expect(live.report.status == "pass")
+            #expect(live.elapsed < .milliseconds(500), "liveness does not wait for inventory")
+
+            let console = try await system.health(system.consoleURL + "/health")
+            #expect(console.status == 200)
+            #expect(console.report.status == "warn")
+            #expect(console.report.check("inventory:responseTime")?.output == "inventory unreachable: no answer within 700 ms")
+            #expect(console.report.check("order:responseTime")?.status == "pass")
+
+            #expect(kill(inventory, SIGCONT) == 0)
+            try await eventually("order's health passes again", timeout: .seconds(10)) {
+                try await system.health(system.orderURL + "/health").report.status == "pass"
+            }
+            #expect(try await system.health(system.consoleURL + "/health").report.status == "pass")
+        }
+    }
+
+    @Test func withNoInventoryListeningOrderWarnsConnectionRefusedAndPassesOnceItStarts() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ports = try WarehouseSystem.freePorts(2)
+        let order = try await ServiceProcess.start(
+            "order", port: ports[0], dataDirectory: directory, arguments: ["--inventory-url", "http://127.0.0.1:\(ports[1])"])
+        var inventory: ServiceProcess?
+        do {
+            let health = try await WarehouseSystem.send(.GET, order.url + "/health").json(HealthDTO.self)
+            #expect(health.status == "warn")
+            #expect(health.check("inventory:responseTime")?.output == "inventory unreachable: connection refused")
+
+            inventory = try await ServiceProcess.start("inventory", port: ports[1], dataDirectory: directory)
+            try await eventually("order passes once inventory listens", timeout: .seconds(10)) {
+                try await WarehouseSystem.send(.GET, order.url + "/health").json(HealthDTO.self).status == "pass"
+            }
+        } catch {
+            Issue.record("order log:\n\(order.log().suffix(3000))")
+            await order.stop()
+            await inventory?.stop()
+            throw error
+        }
+        await order.stop()
+        await inventory?.stop()
+    }
+
+    @Test(.enabled(if: getuid() != 0, "root reads any file whatever its mode"))
+    func anUnreadableInventoryDatabaseFailsWithinASecondAndPassesOnceReadableAgain() async throws {
+        try await WarehouseSystem.with { system in
+            let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
+            try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: path)
+            let inventory = try await system.health(system.inventoryURL + "/health")
+            #expect(inventory.status == 503)
+            #expect(inventory.elapsed < Self.bound)
+            #expect(
+                inventory.report.check("database:responseTime")?.output
+                    == "inventory database: file \(path) is not readable and writable by this process")
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+            #expect(try await system.health(system.inventoryURL + "/health").status == 200)
+        }
+    }
+}
+
+/// The console's health tiles (`GET /api/health`).
+struct TilesDTO: Codable, Sendable {
+    struct Tile: Codable, Sendable {
+        var name: String
+        var status: String
+        var httpStatus: Int?
+        var reasons: [String]
+    }
+
+    var services: [Tile]
+
+    func tile(_ name: String) -> Tile? { services.first { $0.name == name } }
+}
