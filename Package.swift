@@ -163,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "SystemTests",
             dependencies: [
-                "WarehouseKit",
+                "WarehouseKit", "WarehouseLab",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -57,7 +57,7 @@ package struct ChaosExperiment: Sendable {
     package struct Run: Sendable, Codable {
         package var mode: ChaosMode
         package var figures: RunFigures
-        package var latency: LatencySummary
+        package var latency: LatencyPercentiles
         package var kills: [String]
         package var seconds: Double
     }
@@ -129,7 +129,7 @@ package struct ChaosExperiment: Sendable {
             for await part in group { all += part }
             return all.sorted { $0.number < $1.number }
         }
-        let latency = LatencySummary(milliseconds: placed.flatMap(\.attempts).map(\.milliseconds))
+        let latency = LatencyPercentiles(milliseconds: placed.flatMap(\.attempts).map(\.milliseconds))
 
         // Faults stop here; from now on every acknowledged order must reach its end within the follow-up time.
         try await stopFaults(system, token: token, http: http)

@@ -58,7 +58,7 @@ package enum InvariantCheck {
         records: [OrderRecord],
         final: FinalState,
         answerBound: Duration,
-        latency: LatencySummary
+        latency: LatencyPercentiles
     ) -> RunFigures {
         var figures = RunFigures()
         figures.ordersPlanned = records.count

@@ -30,7 +30,7 @@ package struct LoadTest: Sendable {
 
     package struct Result: Sendable, Codable {
         package var records: [OrderRecord]
-        package var latency: LatencySummary
+        package var latency: LatencyPercentiles
         package var seconds: Double
         package var ordersPerSecond: Double
         package var checks: [CheckResult]
@@ -108,7 +108,7 @@ package struct LoadTest: Sendable {
         for record in records where record.finalState == "shipped" {
             for line in linesByNumber[record.number] ?? [] { shippedUnits[line.sku, default: 0] += line.quantity }
         }
-        let latency = LatencySummary(milliseconds: records.flatMap(\.attempts).map(\.milliseconds))
+        let latency = LatencyPercentiles(milliseconds: records.flatMap(\.attempts).map(\.milliseconds))
         let checks = LoadCheck.evaluate(
             records: records,
             initialStock: initialStock,

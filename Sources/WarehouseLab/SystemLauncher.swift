@@ -98,7 +98,7 @@ package final class SystemLauncher: @unchecked Sendable {
     }
 
     /// Ports the kernel hands out as free right now.
-    static func freePorts(_ count: Int) throws -> [Int] {
+    package static func freePorts(_ count: Int) throws -> [Int] {
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
         return try (0..<count).map { _ in

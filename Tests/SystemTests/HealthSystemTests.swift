@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import WarehouseLab
 
 #if canImport(Glibc)
     import Glibc
@@ -142,7 +143,7 @@ struct HealthSystemTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let ports = try WarehouseSystem.freePorts(2)
+        let ports = try SystemLauncher.freePorts(2)
         let order = try await ServiceProcess.start(
             "order", port: ports[0], dataDirectory: directory, arguments: ["--inventory-url", "http://127.0.0.1:\(ports[1])"])
         var inventory: ServiceProcess?

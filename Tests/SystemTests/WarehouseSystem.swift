@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
+import WarehouseLab
 
 #if canImport(Glibc)
     import Glibc
@@ -38,7 +39,7 @@ final class WarehouseSystem: @unchecked Sendable {
     static func start(_ extraArguments: [String] = []) async throws -> WarehouseSystem {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-system-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let ports = try freePorts(3)
+        let ports = try SystemLauncher.freePorts(3)
         let process = Process()
         process.executableURL = try binary()
         process.arguments =
@@ -217,39 +218,16 @@ final class WarehouseSystem: @unchecked Sendable {
         throw SystemError.noBinary
     }
 
-    /// Ports the kernel hands out as free right now.
-    static func freePorts(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        defer { sockets.forEach { close($0) } }
-        return try (0..<count).map { _ in
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            sockets.append(fd)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-            }
-            guard bound == 0 else { throw SystemError.noPort }
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            return Int(UInt16(bigEndian: address.sin_port))
-        }
-    }
 }
 
 enum SystemError: Error, CustomStringConvertible {
-    case noBinary, noPort
+    case noBinary
     case exited(String)
     case timedOut(String)
 
     var description: String {
         switch self {
         case .noBinary: "no warehouse binary: run `swift build` first or set WAREHOUSE_BIN"
-        case .noPort: "could not find a free port"
         case .exited(let log): "warehouse up exited early; its log:\n\(log.suffix(4000))"
         case .timedOut(let what): "timed out waiting until \(what)"
         }

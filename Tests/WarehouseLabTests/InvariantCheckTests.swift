@@ -24,7 +24,7 @@ struct InvariantCheckTests {
             records: records,
             final: FinalState(initialStock: initial, finalStock: final, orders: orders),
             answerBound: .milliseconds(2100),
-            latency: LatencySummary()
+            latency: LatencyPercentiles()
         )
     }
 

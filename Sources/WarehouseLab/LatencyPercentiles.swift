@@ -1,7 +1,7 @@
 import Histogram
 
 /// Percentiles of answer times, from an HdrHistogram of microseconds (3 significant digits).
-package struct LatencySummary: Sendable, Codable, Equatable {
+package struct LatencyPercentiles: Sendable, Codable, Equatable {
     package var count = 0
     package var p50 = 0.0
     package var p90 = 0.0
