@@ -164,13 +164,18 @@ struct ConsoleRoutesTests {
             let order = overview.services[0]
             #expect(order.status == .fail)
             #expect(order.httpStatus == nil)
-            #expect(order.reasons == ["order unreachable: connection refused"])
+            // The cause is "connection refused", or a timeout when a loaded machine starves the check:
+            // what must hold is that the tile names the service and says it is unreachable.
+            #expect(order.reasons.count == 1)
+            #expect(order.reasons.first?.hasPrefix("order unreachable: ") == true)
             let inventory = overview.services[1]
             #expect(inventory.status == .warn)
-            #expect(inventory.reasons == ["inventory unreachable: connection refused"])
+            #expect(inventory.reasons.count == 1)
+            #expect(inventory.reasons.first?.hasPrefix("inventory unreachable: ") == true)
             let console = overview.services[2]
             #expect(console.status == .warn)
-            #expect(console.reasons == ["order unreachable: connection refused"])
+            #expect(console.reasons.count == 1)
+            #expect(console.reasons.first?.hasPrefix("order unreachable: ") == true)
         }
     }
 }

@@ -34,6 +34,19 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("an answer lost after commit settles the order from inventory's record, without a second deduction")
+    func settlesFromTheRecord() async throws {
+        try await withOrderFixture(.hang) { fixture in
+            let order = try await insertDuePending(fixture.database)
+            // Inventory committed an earlier try whose answer never arrived; a new deduction would hang.
+            fixture.inventory.record(.applied)
+            #expect(try await Reconciler(processor: fixture.processor).runOnce())
+            #expect(try await fixture.database.order(id: order.id)?.status == .shipped)
+            #expect(fixture.inventory.lookUps == 1)
+            #expect(fixture.inventory.calls.isEmpty)
+        }
+    }
+
     @Test("a refusal rejects the pending order")
     func pendingThenRejected() async throws {
         try await withOrderFixture(.rejected("Unknown SKU CONSOLE-PS5.")) { fixture in
