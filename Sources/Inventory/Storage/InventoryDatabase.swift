@@ -6,10 +6,13 @@ import WarehouseKit
 /// that keep stock and deduction records consistent.
 package struct InventoryDatabase: InventoryRepository {
     package let writer: any DatabaseWriter
+    /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
+    private let commits: GroupCommitWriter
 
     /// Opens the database and brings its schema up to date.
     package init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
+        self.commits = GroupCommitWriter(writer)
         try Self.migrator.migrate(writer)
     }
 
@@ -49,11 +52,13 @@ package struct InventoryDatabase: InventoryRepository {
     }
 
     package func ordinal(of key: String) async throws -> Int64 {
-        try await writer.write { db in
-            if let known = try Int64.fetchOne(db, sql: "SELECT ordinal FROM deductionOrdinals WHERE key = ?", arguments: [key]) {
+        try await commits.write { db in
+            if let known = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT ordinal FROM deductionOrdinals WHERE key = ?"), arguments: [key])
+            {
                 return known
             }
-            try db.execute(sql: "INSERT INTO deductionOrdinals (key) VALUES (?)", arguments: [key])
+            try db.cachedStatement(sql: "INSERT INTO deductionOrdinals (key) VALUES (?)").execute(arguments: [key])
             return db.lastInsertedRowID
         }
     }
@@ -72,7 +77,7 @@ package struct InventoryDatabase: InventoryRepository {
     }
 
     package func upsert(_ product: Product) async throws -> Bool {
-        try await writer.write { db in
+        try await commits.write { db in
             let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM products WHERE sku = ?", arguments: [product.sku]) ?? false
             try db.execute(
                 sql: """
@@ -87,7 +92,7 @@ package struct InventoryDatabase: InventoryRepository {
 
     package func deduct(key: String, lines: [StockLine]) async throws -> DeductionResult {
         let fingerprint = StockLine.fingerprint(lines)
-        return try await writer.write { db in
+        return try await commits.write { db in
             if let (record, recordedFingerprint) = try Self.fetchDeduction(db, key: key) {
                 guard recordedFingerprint == fingerprint else { throw InventoryError.keyReused(key: key) }
                 return DeductionResult(record: record, replayed: true)
@@ -95,16 +100,15 @@ package struct InventoryDatabase: InventoryRepository {
             let normalized = StockLine.normalized(lines)
             var stock: [String: Int64] = [:]
             for line in normalized {
-                stock[line.sku] = try Int64.fetchOne(db, sql: "SELECT stock FROM products WHERE sku = ?", arguments: [line.sku])
+                stock[line.sku] = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT stock FROM products WHERE sku = ?"), arguments: [line.sku])
             }
             let outcome = DeductionRule.decide(normalized, stock: stock)
             if outcome == .applied {
                 let now = Date()
                 for line in normalized {
-                    try db.execute(
-                        sql: "UPDATE products SET stock = stock - ?, updatedAt = ? WHERE sku = ?",
-                        arguments: [line.quantity, now, line.sku]
-                    )
+                    try db.cachedStatement(sql: "UPDATE products SET stock = stock - ?, updatedAt = ? WHERE sku = ?")
+                        .execute(arguments: [line.quantity, now, line.sku])
                 }
             }
             let record = DeductionRecord(key: key, outcome: outcome, lines: normalized, recordedAt: Date())
@@ -157,8 +161,9 @@ package struct InventoryDatabase: InventoryRepository {
     }
 
     private static func fetchDeduction(_ db: Database, key: String) throws -> (record: DeductionRecord, fingerprint: String)? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM deductions WHERE key = ?", arguments: [key]) else { return nil }
-        let lines = try JSONDecoder().decode([StockLine].self, from: Data((row["lines"] as String).utf8))
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM deductions WHERE key = ?"), arguments: [key])
+        else { return nil }
+        let lines = try decoder.decode([StockLine].self, from: Data((row["lines"] as String).utf8))
         let outcome: DeductionOutcome =
             row["outcome"] == "applied"
             ? .applied
@@ -168,24 +173,31 @@ package struct InventoryDatabase: InventoryRepository {
     }
 
     private static func insert(_ record: DeductionRecord, fingerprint: String, _ db: Database) throws {
-        let lines = String(decoding: try JSONEncoder().encode(record.lines), as: UTF8.self)
+        let lines = String(decoding: try encoder.encode(record.lines), as: UTF8.self)
         var sku: String?
         var reason: String?
         if case .rejected(let rejectedSKU, let why) = record.outcome {
             sku = rejectedSKU
             reason = why
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO deductions (key, outcome, sku, reason, lines, fingerprint, recordedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 record.key, record.outcome == .applied ? "applied" : "rejected", sku, reason, lines, fingerprint,
                 record.recordedAt,
             ]
         )
     }
+}
+
+extension InventoryDatabase {
+    // Shared: making a coder per record cost more than the coding itself.
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
 }
 
 extension Product {

@@ -5,9 +5,12 @@ import WarehouseKit
 /// The order service's SQLite database: schema (migrations run at open) and the transactions on it.
 package struct OrderDatabase: OrderRepository {
     package let writer: any DatabaseWriter
+    /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
+    private let commits: GroupCommitWriter
 
     package init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
+        self.commits = GroupCommitWriter(writer)
         try Self.migrator.migrate(writer)
     }
 
@@ -54,16 +57,17 @@ package struct OrderDatabase: OrderRepository {
         fingerprint: String?,
         retryAt: Date
     ) async throws -> StoredOrder {
-        try await writer.write { db in
+        try await commits.write { db in
             if let idempotencyKey, let existing = try Self.fetchStored(db, idempotencyKey: idempotencyKey) {
                 return existing
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO orders (id, customerId, items, status, message, reason, createdAt, updatedAt,
                                         idempotencyKey, fingerprint, attempts, retryAt)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     order.id, order.customerId, items, order.status.rawValue, order.message, order.reason,
                     order.createdAt, order.updatedAt, idempotencyKey, fingerprint, retryAt,
@@ -102,26 +106,26 @@ package struct OrderDatabase: OrderRepository {
     }
 
     package func settle(id: String, _ settlement: Settlement, at now: Date) async throws -> Order? {
-        try await writer.write { db in
+        try await commits.write { db in
             let (status, message, reason): (OrderStatus, String, String?) =
                 switch settlement {
                 case .shipped: (.shipped, OrderMessage.shipped, nil)
                 case .rejected(let reason): (.rejected, OrderMessage.rejected(reason), reason)
                 }
             // `status = 'pending'` makes settling idempotent: the first final word stands.
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE orders SET status = ?, message = ?, reason = ?, updatedAt = ?, retryAt = NULL
                     WHERE id = ? AND status = 'pending'
-                    """,
-                arguments: [status.rawValue, message, reason, now, id]
-            )
-            return try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id]).map(Self.order(from:))
+                    """
+            ).execute(arguments: [status.rawValue, message, reason, now, id])
+            return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id])
+                .map(Self.order(from:))
         }
     }
 
     package func postpone(id: String, message: String, retryAt: Date) async throws {
-        try await writer.write { db in
+        try await commits.write { db in
             try db.execute(
                 sql: """
                     UPDATE orders SET attempts = attempts + 1, message = ?, retryAt = ?
@@ -165,7 +169,9 @@ package struct OrderDatabase: OrderRepository {
     }
 
     private static func fetchStored(_ db: Database, idempotencyKey: String) throws -> StoredOrder? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE idempotencyKey = ?", arguments: [idempotencyKey])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM orders WHERE idempotencyKey = ?"), arguments: [idempotencyKey])
         else {
             return nil
         }
@@ -176,7 +182,7 @@ package struct OrderDatabase: OrderRepository {
         Order(
             id: row["id"],
             customerId: row["customerId"],
-            items: try JSONDecoder().decode([OrderLine].self, from: Data((row["items"] as String).utf8)),
+            items: try decoder.decode([OrderLine].self, from: Data((row["items"] as String).utf8)),
             status: OrderStatus(rawValue: row["status"]) ?? .pending,
             message: row["message"],
             reason: row["reason"],
@@ -186,6 +192,10 @@ package struct OrderDatabase: OrderRepository {
     }
 
     private static func encode(_ items: [OrderLine]) throws -> String {
-        String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
+        String(decoding: try encoder.encode(items), as: UTF8.self)
     }
+
+    // Shared: making a coder per row cost more than the coding itself.
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
 }
