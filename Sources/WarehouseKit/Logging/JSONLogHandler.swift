@@ -1,6 +1,10 @@
 import Foundation
 import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A `LogHandler` that writes one JSON object per line to standard error:
 /// `{"time","level","label","message", ...metadata}`; metadata such as `request_id` and `order_id`
 /// become top-level keys so log tools can filter on them.
@@ -31,30 +35,13 @@ package struct JSONLogHandler: LogHandler {
     }
 
     package func log(event: LogEvent) {
-        var fields: [String: Any] = [
-            "time": Date().formatted(
-                .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)),
-            "level": event.level.rawValue,
-            "label": label,
-            "message": event.message.description,
-        ]
-        var merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         if merged["request_id"] == nil, let id = RequestID.current { merged["request_id"] = .string(id) }
-        for (key, value) in merged where fields[key] == nil {
-            fields[key] = Self.plain(value)
-        }
-        guard var line = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return }
-        line.append(0x0A)
-        FileHandle.standardError.write(line)
-    }
-
-    private static func plain(_ value: Logger.Metadata.Value) -> Any {
-        switch value {
-        case .string(let string): string
-        case .stringConvertible(let convertible): convertible.description
-        case .array(let array): array.map(plain)
-        case .dictionary(let dictionary): dictionary.mapValues(plain)
-        }
+        let line = JSONLogLine.render(
+            time: Date(), level: event.level, label: label, message: event.message.description, metadata: merged)
+        // One write(2) per line: lines from concurrent tasks do not interleave, and nothing waits in a
+        // buffer that a crash would lose.
+        line.withUnsafeBytes { buffer in _ = write(STDERR_FILENO, buffer.baseAddress, buffer.count) }
     }
 }
