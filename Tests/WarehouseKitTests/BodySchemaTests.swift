@@ -195,7 +195,7 @@ struct BodySchemaTests {
 
     @Test("malformed JSON is a 400 problem, not a violation")
     func malformedJSON() {
-        #expect(throws: RequestError.malformedJSON("The body is not valid JSON.")) {
+        #expect(throws: RequestError.malformedJSON("The body is not valid JSON: unexpected end of the body at byte 9.")) {
             try JSONValue.parse(Data(#"{"name": "#.utf8))
         }
         #expect(throws: RequestError.self) { try JSONValue.parse(Data()) }

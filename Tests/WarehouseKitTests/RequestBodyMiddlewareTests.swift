@@ -101,7 +101,7 @@ struct RequestBodyMiddlewareTests {
         await #expect(throws: RequestError.malformedJSON("The body is empty; a JSON object is required.")) {
             try await send(nil, to: downstream)
         }
-        await #expect(throws: RequestError.malformedJSON("The body is not valid JSON.")) {
+        await #expect(throws: RequestError.malformedJSON("The body is not valid JSON: unexpected end of the body at byte 1.")) {
             try await send(HTTPBody("{"), to: downstream)
         }
         await #expect(throws: RequestError.invalidFields([FieldViolation("/name", "must not be empty")])) {

@@ -73,9 +73,8 @@ package struct OrderProcessor: Sendable {
         }
         guard keysInFlight.claim(idempotencyKey) else { throw OrderError.idempotencyKeyInFlight }
         defer { keysInFlight.release(idempotencyKey) }
-        if let stored = try await repository.order(idempotencyKey: idempotencyKey) {
-            return try await replay(stored, draft: draft, until: deadline)
-        }
+        // No separate look-up: the insert finds an order already stored under the key in the same
+        // transaction, and `createAndSettle` replays it.
         return try await createAndSettle(draft, idempotencyKey: idempotencyKey, until: deadline)
     }
 
@@ -99,7 +98,7 @@ package struct OrderProcessor: Sendable {
                 order, idempotencyKey: idempotencyKey, fingerprint: draft.fingerprint, retryAt: retryAt)
         }
         guard stored.inserted else {
-            // Another replica took the key between our look-up and our insert.
+            // The key is taken: by an earlier request, or by another replica a moment ago.
             return try await replay(stored, draft: draft, until: deadline)
         }
         logger.info("order stored", metadata: ["order_id": "\(order.id)"])
