@@ -49,12 +49,4 @@ struct JSONLogLineTests {
         #expect(fields["skus"] as? [String] == ["A", "B"])
         #expect(fields["counts"] as? [String: String] == ["a": "1", "b": "2"])
     }
-
-    @Test("timestamps: UTC, milliseconds, before and after 1970")
-    func timestamps() {
-        #expect(JSONLogLine.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
-        #expect(JSONLogLine.timestamp(Date(timeIntervalSince1970: -0.001)) == "1969-12-31T23:59:59.999Z")
-        #expect(JSONLogLine.timestamp(Date(timeIntervalSince1970: 951_782_400.5)) == "2000-02-29T00:00:00.500Z")
-        #expect(JSONLogLine.timestamp(Date(timeIntervalSince1970: 253_402_300_799.999)) == "9999-12-31T23:59:59.999Z")
-    }
 }

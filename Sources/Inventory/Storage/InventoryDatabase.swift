@@ -84,7 +84,7 @@ package struct InventoryDatabase: InventoryRepository {
                     INSERT INTO products (sku, name, stock, updatedAt) VALUES (?, ?, ?, ?)
                     ON CONFLICT(sku) DO UPDATE SET name = excluded.name, stock = excluded.stock, updatedAt = excluded.updatedAt
                     """,
-                arguments: [product.sku, product.name, product.stock, Date()]
+                arguments: [product.sku, product.name, product.stock, UTCTimestamp.sqlite(Date())]
             )
             return !existed
         }
@@ -105,7 +105,7 @@ package struct InventoryDatabase: InventoryRepository {
             }
             let outcome = DeductionRule.decide(normalized, stock: stock)
             if outcome == .applied {
-                let now = Date()
+                let now = UTCTimestamp.sqlite(Date())
                 for line in normalized {
                     try db.cachedStatement(sql: "UPDATE products SET stock = stock - ?, updatedAt = ? WHERE sku = ?")
                         .execute(arguments: [line.quantity, now, line.sku])
@@ -188,7 +188,7 @@ package struct InventoryDatabase: InventoryRepository {
         ).execute(
             arguments: [
                 record.key, record.outcome == .applied ? "applied" : "rejected", sku, reason, lines, fingerprint,
-                record.recordedAt,
+                UTCTimestamp.sqlite(record.recordedAt),
             ]
         )
     }

@@ -6,7 +6,7 @@ import Logging
 /// Rendering with `JSONSerialization` and a date format style cost a tenth of each service's CPU under
 /// load (perf, issue 6): it boxes every value as `Any` and formats the time through the calendar. This
 /// writes straight into bytes: keys sorted, strings escaped as RFC 8259 requires (and `/` left alone), the
-/// time as `2026-11-25T13:34:11.123Z` in UTC.
+/// time as `UTCTimestamp.iso8601` writes it.
 package struct JSONLogLine {
     package private(set) var bytes: [UInt8] = []
 
@@ -25,7 +25,7 @@ package struct JSONLogLine {
     ) -> [UInt8] {
         let fixed: [(String, Logger.MetadataValue)] = [
             ("label", .string(label)), ("level", .string(level.rawValue)), ("message", .string(message)),
-            ("time", .string(Self.timestamp(time))),
+            ("time", .string(UTCTimestamp.iso8601(time))),
         ]
         var fields = fixed
         for (key, value) in metadata where !fixed.contains(where: { $0.0 == key }) {
@@ -36,35 +36,6 @@ package struct JSONLogLine {
         line.object(fields)
         line.bytes.append(UInt8(ascii: "\n"))
         return line.bytes
-    }
-
-    /// `2026-11-25T13:34:11.123Z`: ISO 8601 in UTC to the nearest millisecond, without a calendar.
-    package static func timestamp(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        var seconds = time_t(milliseconds.quotient(1000))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        var text = ""
-        text.reserveCapacity(24)
-        func digits(_ value: Int32, _ count: Int) {
-            let decimal = String(value)
-            text += String(repeating: "0", count: max(0, count - decimal.count)) + decimal
-        }
-        digits(parts.tm_year + 1900, 4)
-        text += "-"
-        digits(parts.tm_mon + 1, 2)
-        text += "-"
-        digits(parts.tm_mday, 2)
-        text += "T"
-        digits(parts.tm_hour, 2)
-        text += ":"
-        digits(parts.tm_min, 2)
-        text += ":"
-        digits(parts.tm_sec, 2)
-        text += "."
-        digits(Int32(milliseconds.remainder(1000)), 3)
-        text += "Z"
-        return text
     }
 
     private mutating func object(_ fields: some Sequence<(String, Logger.MetadataValue)>) {
@@ -114,18 +85,5 @@ package struct JSONLogLine {
             }
         }
         bytes.append(UInt8(ascii: "\""))
-    }
-}
-
-extension Int64 {
-    /// Division rounding toward negative infinity, so times before 1970 still split into whole seconds.
-    fileprivate func quotient(_ divisor: Int64) -> Int64 {
-        let (q, r) = quotientAndRemainder(dividingBy: divisor)
-        return r < 0 ? q - 1 : q
-    }
-
-    fileprivate func remainder(_ divisor: Int64) -> Int64 {
-        let r = self % divisor
-        return r < 0 ? r + divisor : r
     }
 }
