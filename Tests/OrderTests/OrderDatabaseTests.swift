@@ -53,13 +53,13 @@ struct OrderDatabaseTests {
         try await withDatabase { database throws in
             _ = try await database.insert(pendingOrder("o1"), idempotencyKey: nil, fingerprint: nil, retryAt: base)
             let now = base.addingTimeInterval(5)
-            let shipped = try #require(try await database.settle(id: "o1", .shipped, at: now))
+            let shipped = try #require(try await database.settle(pendingOrder("o1"), .shipped, at: now))
             #expect(shipped.status == .shipped)
             #expect(shipped.message == OrderMessage.shipped)
             #expect(shipped.updatedAt == now)
 
             let again = try #require(
-                try await database.settle(id: "o1", .rejected(reason: "too late"), at: now.addingTimeInterval(5)))
+                try await database.settle(pendingOrder("o1"), .rejected(reason: "too late"), at: now.addingTimeInterval(5)))
             #expect(again == shipped)
             #expect(try await database.order(id: "o1") == shipped)
             #expect(try await database.pendingCount() == 0)
@@ -71,19 +71,20 @@ struct OrderDatabaseTests {
     func settleRejected() async throws {
         try await withDatabase { database throws in
             _ = try await database.insert(pendingOrder("o1"), idempotencyKey: nil, fingerprint: nil, retryAt: base)
-            let rejected = try #require(try await database.settle(id: "o1", .rejected(reason: "Unknown SKU X."), at: base))
+            let rejected = try #require(
+                try await database.settle(pendingOrder("o1"), .rejected(reason: "Unknown SKU X."), at: base))
             #expect(rejected.status == .rejected)
             #expect(rejected.reason == "Unknown SKU X.")
             #expect(rejected.message == OrderMessage.rejected("Unknown SKU X."))
             // Shipping later does not overturn it.
-            #expect(try await database.settle(id: "o1", .shipped, at: base)?.status == .rejected)
+            #expect(try await database.settle(pendingOrder("o1"), .shipped, at: base)?.status == .rejected)
         }
     }
 
     @Test("settling an unknown order returns nil")
     func settleUnknown() async throws {
         try await withDatabase { database throws in
-            #expect(try await database.settle(id: "ghost", .shipped, at: base) == nil)
+            #expect(try await database.settle(pendingOrder("ghost"), .shipped, at: base) == nil)
         }
     }
 
@@ -96,8 +97,8 @@ struct OrderDatabaseTests {
                     idempotencyKey: nil, fingerprint: nil, retryAt: base
                 )
             }
-            _ = try await database.settle(id: "o1", .shipped, at: base)
-            _ = try await database.settle(id: "o3", .shipped, at: base)
+            _ = try await database.settle(pendingOrder("o1"), .shipped, at: base)
+            _ = try await database.settle(pendingOrder("o3"), .shipped, at: base)
 
             #expect(try await database.orders(status: nil, limit: 10).map(\.id) == ["o3", "o2", "o1", "o0"])
             #expect(try await database.orders(status: nil, limit: 2).map(\.id) == ["o3", "o2"])
@@ -128,7 +129,7 @@ struct OrderDatabaseTests {
             #expect(due.first { $0.order.id == "o1" }?.attempts == 2)
             #expect(due.first { $0.order.id == "o1" }?.order.message == "later still")
 
-            _ = try await database.settle(id: "o2", .shipped, at: base)
+            _ = try await database.settle(pendingOrder("o2"), .shipped, at: base)
             try await database.postpone(id: "o2", message: "ignored", retryAt: base)
             #expect(try await database.order(id: "o2")?.message == OrderMessage.shipped)
         }
@@ -144,7 +145,7 @@ struct OrderDatabaseTests {
             _ = try await database.insert(
                 pendingOrder("mid"), idempotencyKey: nil, fingerprint: nil, retryAt: base.addingTimeInterval(20))
             _ = try await database.insert(pendingOrder("done"), idempotencyKey: nil, fingerprint: nil, retryAt: base)
-            _ = try await database.settle(id: "done", .shipped, at: base)
+            _ = try await database.settle(pendingOrder("done"), .shipped, at: base)
 
             #expect(try await database.duePending(asOf: base, limit: 10).isEmpty)
             #expect(

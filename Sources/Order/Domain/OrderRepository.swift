@@ -18,10 +18,11 @@ package protocol OrderRepository: Sendable {
     func order(idempotencyKey: String) async throws -> StoredOrder?
     /// Newest first.
     func orders(status: OrderStatus?, limit: Int, offset: Int) async throws -> [Order]
-    /// Moves a pending order to its final state. An order that is already final keeps its state.
+    /// Moves the pending `order` (as stored) to its final state. An order that is already final keeps
+    /// its state.
     ///
     /// - Returns: the order as it now is, or nil when unknown.
-    func settle(id: String, _ settlement: Settlement, at now: Date) async throws -> Order?
+    func settle(_ order: Order, _ settlement: Settlement, at now: Date) async throws -> Order?
     /// Records a try that gave no definite answer, and when to try again.
     func postpone(id: String, message: String, retryAt: Date) async throws
     /// Pending orders whose next try is due, oldest first, with how many tries each had.

@@ -119,10 +119,10 @@ package struct OrderProcessor: Sendable {
             }
             settlement = answer == .applied ? .shipped : .rejected(reason: Self.reason(of: answer))
         } catch {
-            _ = try await repository.settle(id: order.id, .rejected(reason: "Inventory failed: \(error)"), at: Date())
+            _ = try await repository.settle(order, .rejected(reason: "Inventory failed: \(error)"), at: Date())
             throw OrderError.inventoryFailed(id: order.id)
         }
-        let settled = try await repository.settle(id: order.id, settlement, at: Date()) ?? order
+        let settled = try await repository.settle(order, settlement, at: Date()) ?? order
         return Placement(order: settled, replayed: false, ordinal: stored.ordinal)
     }
 
@@ -169,7 +169,7 @@ package struct OrderProcessor: Sendable {
                 case .rejected(let reason): .rejected(reason: reason)
                 }
             do {
-                if let settled = try await repository.settle(id: order.id, settlement, at: Date()) {
+                if let settled = try await repository.settle(order, settlement, at: Date()) {
                     logger.info("order settled", metadata: ["order_id": "\(order.id)", "status": "\(settled.status.rawValue)"])
                     return settled
                 }

@@ -70,7 +70,8 @@ package struct OrderDatabase: OrderRepository {
             ).execute(
                 arguments: [
                     order.id, order.customerId, items, order.status.rawValue, order.message, order.reason,
-                    order.createdAt, order.updatedAt, idempotencyKey, fingerprint, retryAt,
+                    UTCTimestamp.sqlite(order.createdAt), UTCTimestamp.sqlite(order.updatedAt), idempotencyKey,
+                    fingerprint, UTCTimestamp.sqlite(retryAt),
                 ]
             )
             return StoredOrder(order: order, fingerprint: fingerprint, inserted: true, ordinal: db.lastInsertedRowID)
@@ -105,21 +106,27 @@ package struct OrderDatabase: OrderRepository {
         }
     }
 
-    package func settle(id: String, _ settlement: Settlement, at now: Date) async throws -> Order? {
+    package func settle(_ order: Order, _ settlement: Settlement, at now: Date) async throws -> Order? {
         try await commits.write { db in
-            let (status, message, reason): (OrderStatus, String, String?) =
-                switch settlement {
-                case .shipped: (.shipped, OrderMessage.shipped, nil)
-                case .rejected(let reason): (.rejected, OrderMessage.rejected(reason), reason)
-                }
+            var settled = order
+            switch settlement {
+            case .shipped: (settled.status, settled.message, settled.reason) = (.shipped, OrderMessage.shipped, nil)
+            case .rejected(let reason):
+                (settled.status, settled.message, settled.reason) = (.rejected, OrderMessage.rejected(reason), reason)
+            }
+            settled.updatedAt = now
             // `status = 'pending'` makes settling idempotent: the first final word stands.
             try db.cachedStatement(
                 sql: """
                     UPDATE orders SET status = ?, message = ?, reason = ?, updatedAt = ?, retryAt = NULL
                     WHERE id = ? AND status = 'pending'
                     """
-            ).execute(arguments: [status.rawValue, message, reason, now, id])
-            return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id])
+            ).execute(arguments: [
+                settled.status.rawValue, settled.message, settled.reason, UTCTimestamp.sqlite(now), order.id,
+            ])
+            // The row changed as asked: no need to read it back.
+            if db.changesCount == 1 { return settled }
+            return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [order.id])
                 .map(Self.order(from:))
         }
     }
@@ -131,7 +138,7 @@ package struct OrderDatabase: OrderRepository {
                     UPDATE orders SET attempts = attempts + 1, message = ?, retryAt = ?
                     WHERE id = ? AND status = 'pending'
                     """,
-                arguments: [message, retryAt, id]
+                arguments: [message, UTCTimestamp.sqlite(retryAt), id]
             )
         }
     }
