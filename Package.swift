@@ -98,6 +98,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // The human window: one static page and a server-side proxy to order and inventory. It knows
@@ -139,7 +140,15 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "WarehouseLabTests", dependencies: ["WarehouseLab"]),
+        .testTarget(
+            name: "WarehouseLabTests",
+            dependencies: [
+                "WarehouseLab",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "InventoryTests",
             dependencies: ["Inventory", "InventoryAPI", .product(name: "HummingbirdTesting", package: "hummingbird")]

@@ -74,13 +74,17 @@ package struct LoadTest: Sendable {
         let placed: [OrderRecord] = await withTaskGroup(of: [OrderRecord].self) { group in
             for _ in 0..<configuration.concurrency {
                 group.addTask {
+                    // Each client keeps its own connection, as a shopper's app would.
+                    let connection = try? KeepAliveHTTPConnection(baseURL: client.orderURL)
+                    let shopper = connection.map { ShopperClient(http: $0, orderURL: client.orderURL) } ?? client
                     var mine: [OrderRecord] = []
                     while ContinuousClock.now < stopSending, let index = next.take(below: workload.count) {
                         if let rate {
                             try? await Task.sleep(until: started + .seconds(Double(index) / rate), clock: .continuous)
                         }
-                        mine.append(await client.place(workload[index]))
+                        mine.append(await shopper.place(workload[index]))
                     }
+                    await connection?.close()
                     return mine
                 }
             }

@@ -40,13 +40,13 @@ package struct OrderRecord: Sendable, Codable {
 /// 5xx or a transport error it tries again with the same key (capped exponential backoff); a 409 "in
 /// flight" waits as `Retry-After` says; a 202 is followed to its end later.
 package struct ShopperClient: Sendable {
-    package let http: LabHTTP
+    package let http: any HTTPSending
     package let orderURL: String
     /// Tries of one order before the client gives up on it.
     package var maxAttempts = 8
     package var backoffCap: Duration = .seconds(1)
 
-    package init(http: LabHTTP, orderURL: String) {
+    package init(http: any HTTPSending, orderURL: String) {
         self.http = http
         self.orderURL = orderURL
     }
@@ -60,7 +60,8 @@ package struct ShopperClient: Sendable {
         for attempt in 0..<maxAttempts {
             let started = ContinuousClock.now
             let reply = try? await http.send(
-                .POST, orderURL + "/orders", json: body, headers: [("Idempotency-Key", planned.idempotencyKey)]
+                .POST, orderURL + "/orders", json: body, headers: [("Idempotency-Key", planned.idempotencyKey)],
+                timeout: .seconds(30)
             )
             let elapsed = ContinuousClock.now - started
             record.attempts.append(AttemptRecord(status: reply?.status ?? 0, milliseconds: elapsed.milliseconds))
@@ -103,7 +104,8 @@ package struct ShopperClient: Sendable {
         var record = record
         guard let id = record.orderId else { return record }
         while ContinuousClock.now < deadline {
-            if let reply = try? await http.send(.GET, orderURL + "/orders/\(id)", timeout: .seconds(2)), reply.status == 200,
+            if let reply = try? await http.send(.GET, orderURL + "/orders/\(id)", json: nil, headers: [], timeout: .seconds(2)),
+                reply.status == 200,
                 let order = try? reply.json(Contract.Order.self)
             {
                 record.finalState = order.status
