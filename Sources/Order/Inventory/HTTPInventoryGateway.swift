@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import InventoryAPI
-import OpenAPIAsyncHTTPClient
+import NIOCore
 import OpenAPIRuntime
 import WarehouseKit
 
@@ -9,12 +9,13 @@ import WarehouseKit
 package struct HTTPInventoryGateway: InventoryGateway {
     private let client: Client
 
-    package init(baseURL: URL, httpClient: HTTPClient) {
+    /// - Parameter transport: `KeepAliveTransport` in the service; its deadline is only a backstop, the
+    ///   caller enforces its own.
+    package init(baseURL: URL, transport: any ClientTransport) {
         self.client = Client(
             serverURL: baseURL,
             configuration: .warehouse,
-            // The deadline is enforced by the caller; this is only a backstop against a leaked request.
-            transport: AsyncHTTPClientTransport(configuration: .init(client: httpClient, timeout: .seconds(30))),
+            transport: transport,
             middlewares: [RequestIDClientMiddleware()]
         )
     }
@@ -79,6 +80,7 @@ package struct HTTPInventoryGateway: InventoryGateway {
     }
 
     private static func describe(_ error: any Error) -> String {
+        if let error = error as? ChannelError, case .connectTimeout = error { return "connect timeout" }
         if let error = error as? HTTPClientError {
             switch error {
             case .connectTimeout: return "connect timeout"
