@@ -173,7 +173,7 @@ package struct InventoryDatabase: InventoryRepository {
     }
 
     private static func insert(_ record: DeductionRecord, fingerprint: String, _ db: Database) throws {
-        let lines = String(decoding: try encoder.encode(record.lines), as: UTF8.self)
+        let lines = JSONText.lines(record.lines.lazy.map { ($0.sku, $0.quantity) })
         var sku: String?
         var reason: String?
         if case .rejected(let rejectedSKU, let why) = record.outcome {
@@ -195,8 +195,7 @@ package struct InventoryDatabase: InventoryRepository {
 }
 
 extension InventoryDatabase {
-    // Shared: making a coder per record cost more than the coding itself.
-    private static let encoder = JSONEncoder()
+    // Shared: making a decoder per record cost more than the decoding itself.
     private static let decoder = JSONDecoder()
 }
 

@@ -41,7 +41,7 @@ package struct OrderDatabase: OrderRepository {
 
     package func insert(_ order: Order, idempotencyKey: String?, fingerprint: String?, retryAt: Date) async throws -> StoredOrder
     {
-        let items = try Self.encode(order.items)
+        let items = Self.encode(order.items)
         do {
             return try await insert(
                 order, items: items, idempotencyKey: idempotencyKey, fingerprint: fingerprint, retryAt: retryAt)
@@ -198,11 +198,10 @@ package struct OrderDatabase: OrderRepository {
         )
     }
 
-    private static func encode(_ items: [OrderLine]) throws -> String {
-        String(decoding: try encoder.encode(items), as: UTF8.self)
+    private static func encode(_ items: [OrderLine]) -> String {
+        JSONText.lines(items.lazy.map { ($0.sku, $0.quantity) })
     }
 
-    // Shared: making a coder per row cost more than the coding itself.
-    private static let encoder = JSONEncoder()
+    // Shared: making a decoder per row cost more than the decoding itself.
     private static let decoder = JSONDecoder()
 }
