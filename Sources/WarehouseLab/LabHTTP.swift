@@ -73,6 +73,12 @@ package enum Contract {
         }
     }
 
+    /// Just what a client needs of an order's answer: its id and state.
+    package struct OrderState: Codable, Sendable {
+        package var id: String
+        package var status: String
+    }
+
     package struct Order: Codable, Sendable {
         package var id: String
         package var customerId: String

@@ -67,6 +67,7 @@ package struct LoadTest: Sendable {
         let workload = Self.workload(seed: configuration.seed, orders: configuration.orders, skus: skus)
         let client = ShopperClient(http: http, orderURL: configuration.orderURL)
 
+        let bodies = workload.map(ShopperClient.body(of:))
         let started = ContinuousClock.now
         let stopSending = started + configuration.timeLimit
         let next = SharedCounter()
@@ -82,7 +83,7 @@ package struct LoadTest: Sendable {
                         if let rate {
                             try? await Task.sleep(until: started + .seconds(Double(index) / rate), clock: .continuous)
                         }
-                        mine.append(await shopper.place(workload[index]))
+                        mine.append(await shopper.place(workload[index], body: bodies[index]))
                     }
                     await connection?.close()
                     return mine
