@@ -46,7 +46,10 @@ struct ResilientInventoryGatewayTests {
 
     func gateway(_ base: StepInventory, configure: (inout InventoryCallPolicy) -> Void = { _ in }) -> ResilientInventoryGateway {
         var policy = InventoryCallPolicy()
-        policy.attemptTimeout = .milliseconds(100)
+        // Long enough that a try which answers at once never times out on a loaded machine (the deadline
+        // timer runs on the event loop, whether or not the try's task got a thread yet); the tests that
+        // need a try to time out hang it.
+        policy.attemptTimeout = .seconds(1)
         policy.retryBackoff = Backoff(base: .milliseconds(1), cap: .milliseconds(5))
         policy.breaker.minimumCalls = 1000
         configure(&policy)
@@ -84,9 +87,9 @@ struct ResilientInventoryGatewayTests {
 
     @Test func aTryThatTimesOutIsNotRetriedWhenOnlyPartOfATryIsLeft() async throws {
         let base = StepInventory([.hang, .applied])
-        // The first 100 ms try ends no earlier than 100 ms in, leaving under 50 ms: less than a whole try.
+        // The first 1 s try ends no earlier than 1 s in, leaving under 0.5 s: less than a whole try.
         await #expect(throws: InventoryCallError.timeout) {
-            try await gateway(base).deduct(key: "k", lines: [], until: .now + .milliseconds(150))
+            try await gateway(base).deduct(key: "k", lines: [], until: .now + .milliseconds(1500))
         }
         #expect(base.calls == 1)
     }

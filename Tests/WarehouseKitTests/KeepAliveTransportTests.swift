@@ -32,6 +32,7 @@ struct KeepAliveTransportTests {
             }
             #expect(accepted.value == 1)
             transport.shutdown()
+            await #expect(throws: KeepAliveTransport.ShutDown.self) { try await post(transport, baseURL, "/echo") }
         }
     }
 

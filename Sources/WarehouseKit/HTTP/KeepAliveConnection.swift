@@ -76,6 +76,8 @@ package final class KeepAliveConnection: Sendable {
         let collector = self.collector
         let promise = channel.eventLoop.makePromise(of: (head: HTTPResponseHead, body: ByteBuffer).self)
         channel.eventLoop.execute {
+            // Closed since the caller picked it: nothing would ever answer.
+            guard channel.isActive else { return promise.fail(Closed()) }
             collector.value.expect(promise, maximumBytes: maximumReplyBytes)
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }

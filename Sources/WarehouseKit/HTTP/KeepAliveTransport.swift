@@ -19,6 +19,7 @@ package final class KeepAliveTransport: ClientTransport {
         package var requestTimeout: Duration = .seconds(30)
         /// Open connections at most; a request beyond them fails at once (`PoolExhausted`).
         package var maximumConnections = 128
+        package var maximumRequestBytes = 1 << 20
         package var maximumReplyBytes = 1 << 20
 
         package init() {}
@@ -27,6 +28,11 @@ package final class KeepAliveTransport: ClientTransport {
     /// More requests in flight than `maximumConnections`.
     package struct PoolExhausted: Error, CustomStringConvertible {
         package var description: String { "too many requests in flight" }
+    }
+
+    /// The transport was shut down.
+    package struct ShutDown: Error, CustomStringConvertible {
+        package var description: String { "client shut down" }
     }
 
     private let configuration: Configuration
@@ -54,7 +60,7 @@ package final class KeepAliveTransport: ClientTransport {
         for field in request.headerFields { head.headers.add(name: field.name.rawName, value: field.value) }
         var bytes: ByteBuffer?
         if let body {
-            let collected = try await ByteBuffer(bytes: [UInt8](collecting: body, upTo: configuration.maximumReplyBytes))
+            let collected = try await ByteBuffer(bytes: [UInt8](collecting: body, upTo: configuration.maximumRequestBytes))
             head.headers.replaceOrAdd(name: "Content-Length", value: String(collected.readableBytes))
             bytes = collected
         }
@@ -95,7 +101,7 @@ package final class KeepAliveTransport: ClientTransport {
             case open
         }
         let choice: Choice = try pool.withLock { pool in
-            guard !pool.closed else { throw CancellationError() }
+            guard !pool.closed else { throw ShutDown() }
             while let connection = pool.idle.popLast() {
                 if connection.isReusable { return .reuse(connection) }
                 pool.open -= 1
