@@ -70,39 +70,26 @@ package struct LoadTest: Sendable {
         let bodies = workload.map(ShopperClient.body(of:))
         let started = ContinuousClock.now
         let stopSending = started + configuration.timeLimit
-        let next = SharedCounter()
         let rate = configuration.rate
-        let placed: [OrderRecord] = await withTaskGroup(of: [OrderRecord].self) { group in
-            for _ in 0..<configuration.concurrency {
-                group.addTask {
-                    // Each client keeps its own connection, as a shopper's app would.
-                    let connection = try? KeepAliveHTTPConnection(baseURL: client.orderURL)
-                    let shopper = connection.map { ShopperClient(http: $0, orderURL: client.orderURL) } ?? client
-                    var mine: [OrderRecord] = []
-                    while ContinuousClock.now < stopSending, let index = next.take(below: workload.count) {
-                        if let rate {
-                            try? await Task.sleep(until: started + .seconds(Double(index) / rate), clock: .continuous)
-                        }
-                        mine.append(await shopper.place(workload[index], body: bodies[index]))
-                    }
-                    await connection?.close()
-                    return mine
-                }
+        let placed = await onClients(count: workload.count, fallback: client) {
+            ContinuousClock.now < stopSending
+        } work: { shopper, index in
+            if let rate {
+                try? await Task.sleep(until: started + .seconds(Double(index) / rate), clock: .continuous)
             }
-            var all: [OrderRecord] = []
-            for await part in group { all += part }
-            return all.sorted { $0.number < $1.number }
-        }
+            return await shopper.place(workload[index], body: bodies[index])
+        }.sorted { $0.number < $1.number }
         let elapsed = ContinuousClock.now - started
         logger.info("load sent", metadata: ["orders": "\(placed.count)", "seconds": "\(elapsed)"])
 
+        // Every order is read back, by as many clients as sent them: a burst of thousands of fresh
+        // connections at once is a test of the machine's accept queue, not of the services.
         let followDeadline = ContinuousClock.now + configuration.followUp
-        let records = await withTaskGroup(of: OrderRecord.self) { group in
-            for record in placed { group.addTask { await client.follow(record, until: followDeadline) } }
-            var all: [OrderRecord] = []
-            for await record in group { all.append(record) }
-            return all.sorted { $0.number < $1.number }
-        }
+        let records = await onClients(count: placed.count, fallback: client) {
+            true
+        } work: { shopper, index in
+            await shopper.follow(placed[index], until: followDeadline)
+        }.sorted { $0.number < $1.number }
 
         let products = try await http.send(.GET, configuration.inventoryURL + "/products").json(Contract.ProductList.self)
             .products
@@ -131,6 +118,35 @@ package struct LoadTest: Sendable {
             initialStock: initialStock,
             finalStock: finalStock
         )
+    }
+
+    /// Runs `work` for every index below `count` on `configuration.concurrency` clients, each keeping its
+    /// own connection to the order service as a shopper's app would (`fallback`'s pool if it cannot open
+    /// one); a client takes the next index while `keepTaking` says so.
+    private func onClients<R: Sendable>(
+        count: Int,
+        fallback: ShopperClient,
+        keepTaking: @escaping @Sendable () -> Bool,
+        work: @escaping @Sendable (ShopperClient, Int) async -> R
+    ) async -> [R] {
+        let next = SharedCounter()
+        return await withTaskGroup(of: [R].self) { group in
+            for _ in 0..<configuration.concurrency {
+                group.addTask {
+                    let connection = try? KeepAliveHTTPConnection(baseURL: fallback.orderURL)
+                    let shopper = connection.map { ShopperClient(http: $0, orderURL: fallback.orderURL) } ?? fallback
+                    var mine: [R] = []
+                    while keepTaking(), let index = next.take(below: count) {
+                        mine.append(await work(shopper, index))
+                    }
+                    await connection?.close()
+                    return mine
+                }
+            }
+            var all: [R] = []
+            for await part in group { all += part }
+            return all
+        }
     }
 
     /// One or two lines an order over the load's own SKUs, from the seed.
