@@ -112,7 +112,9 @@ package struct ShopperClient: Sendable {
     package func follow(_ record: OrderRecord, until deadline: ContinuousClock.Instant) async -> OrderRecord {
         var record = record
         guard let id = record.orderId else { return record }
-        while ContinuousClock.now < deadline {
+        // At least one read, even past the deadline: an order followed late by a busy client is still
+        // reported as it now is.
+        while true {
             if let reply = try? await http.send(.GET, orderURL + "/orders/\(id)", json: nil, headers: [], timeout: .seconds(2)),
                 reply.status == 200,
                 let order = try? reply.json(Contract.Order.self)
@@ -120,9 +122,9 @@ package struct ShopperClient: Sendable {
                 record.finalState = order.status
                 if order.status != "pending" { return record }
             }
+            guard ContinuousClock.now < deadline else { return record }
             try? await Task.sleep(for: .milliseconds(100))
         }
-        return record
     }
 
     private func backoff(_ attempt: Int) -> Duration {
