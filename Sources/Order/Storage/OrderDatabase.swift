@@ -41,7 +41,7 @@ package struct OrderDatabase: OrderRepository {
 
     package func insert(_ order: Order, idempotencyKey: String?, fingerprint: String?, retryAt: Date) async throws -> StoredOrder
     {
-        let items = Self.encode(order.items)
+        let items = JSONText.lines(order.items.lazy.map { ($0.sku, $0.quantity) })
         do {
             return try await insert(
                 order, items: items, idempotencyKey: idempotencyKey, fingerprint: fingerprint, retryAt: retryAt)
@@ -196,10 +196,6 @@ package struct OrderDatabase: OrderRepository {
             createdAt: row["createdAt"],
             updatedAt: row["updatedAt"]
         )
-    }
-
-    private static func encode(_ items: [OrderLine]) -> String {
-        JSONText.lines(items.lazy.map { ($0.sku, $0.quantity) })
     }
 
     // Shared: making a decoder per row cost more than the decoding itself.
