@@ -130,10 +130,12 @@ let package = Package(
         ),
         .executableTarget(name: "warehouse", dependencies: ["WarehouseCLI"]),
 
+        // What several test targets share: a latch, temporary directories, problem bodies.
+        .target(name: "WarehouseTestSupport", path: "Tests/WarehouseTestSupport"),
         .testTarget(
             name: "WarehouseKitTests",
             dependencies: [
-                "WarehouseKit",
+                "WarehouseKit", "WarehouseTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -146,12 +148,15 @@ let package = Package(
         .testTarget(name: "WarehouseLabTests", dependencies: ["WarehouseLab"]),
         .testTarget(
             name: "InventoryTests",
-            dependencies: ["Inventory", "InventoryAPI", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "Inventory", "InventoryAPI", "WarehouseTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "OrderTests",
             dependencies: [
-                "Order", "OrderAPI", "InventoryAPI",
+                "Order", "OrderAPI", "InventoryAPI", "WarehouseTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

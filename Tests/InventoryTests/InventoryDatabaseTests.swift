@@ -3,6 +3,7 @@ import GRDB
 import Inventory
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 @Suite("InventoryDatabase", .timeLimit(.minutes(1)))
 struct InventoryDatabaseTests {

@@ -5,6 +5,7 @@ import Inventory
 import NIOCore
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 @Suite("Inventory API: deductions", .timeLimit(.minutes(1)))
 struct InventoryDeductionAPITests {

@@ -5,6 +5,7 @@ import Inventory
 import NIOCore
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 /// What every route shares: 404/405 problems, request ids, the OpenAPI document, health.
 @Suite("Inventory API: platform routes", .timeLimit(.minutes(1)))

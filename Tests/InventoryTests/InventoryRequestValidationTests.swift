@@ -5,6 +5,7 @@ import Inventory
 import NIOCore
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 /// Bad request bodies are refused before anything is stored, with a problem that says why.
 @Suite("Inventory API: request validation", .timeLimit(.minutes(1)))

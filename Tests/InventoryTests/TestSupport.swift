@@ -7,18 +7,7 @@ import Inventory
 import Logging
 import NIOCore
 import WarehouseKit
-
-/// Runs `body` with a fresh, empty directory and removes it afterwards, whatever happens.
-func withTemporaryDirectory<T>(
-    isolation: isolated (any Actor)? = #isolation,
-    _ body: (URL) async throws -> T
-) async throws -> T {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("InventoryTests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try await body(url)
-}
+import WarehouseTestSupport
 
 /// A fresh inventory database in its own temporary directory.
 func withInventoryDatabase<T>(
@@ -64,21 +53,6 @@ extension HTTPFields {
 
 extension ByteBuffer {
     init(json: String) { self.init(string: json) }
-}
-
-/// The problem+json body of an error answer.
-struct ProblemBody: Decodable, Equatable {
-    struct FieldError: Decodable, Equatable {
-        var pointer: String
-        var detail: String
-    }
-
-    var type: String?
-    var title: String
-    var status: Int
-    var detail: String?
-    var instance: String?
-    var errors: [FieldError]?
 }
 
 /// A deduction as the API returns it.

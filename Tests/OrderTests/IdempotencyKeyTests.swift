@@ -2,6 +2,7 @@ import Foundation
 import Order
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 @Suite("OrderProcessor: Idempotency-Key", .timeLimit(.minutes(1)))
 struct IdempotencyKeyTests {

@@ -7,6 +7,7 @@ import Order
 import Synchronization
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 /// `GET /stats/latency`: the order service's own 30-second window of order placements and its alert.
 @Suite("Order API: latency window", .timeLimit(.minutes(1)))

@@ -5,6 +5,7 @@ import NIOCore
 import Order
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 @Suite("Order API: POST /orders", .timeLimit(.minutes(1)))
 struct OrderCreateAPITests {

@@ -3,6 +3,7 @@ import GRDB
 import Order
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 private func withDatabase(_ body: (OrderDatabase) async throws -> Void) async throws {
     try await withTemporaryDirectory { directory in

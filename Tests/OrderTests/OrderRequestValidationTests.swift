@@ -5,6 +5,7 @@ import NIOCore
 import Order
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 /// Bad orders are refused with a problem that says why, and never stored or sent to inventory.
 @Suite("Order API: request validation", .timeLimit(.minutes(1)))

@@ -1,36 +1,7 @@
 import Foundation
 import Order
 import Synchronization
-
-/// A one-shot latch: `wait()` suspends until `open()`.
-final class Gate: Sendable {
-    private struct State {
-        var isOpen = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
-    }
-
-    private let state = Mutex(State())
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.isOpen = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        waiters.forEach { $0.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let openAlready = state.withLock { state in
-                if state.isOpen { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if openAlready { continuation.resume() }
-        }
-    }
-}
+import WarehouseTestSupport
 
 /// A fake inventory whose answers the test scripts, and which records every call.
 final class ScriptedInventory: InventoryGateway {

@@ -5,18 +5,7 @@ import Logging
 import NIOCore
 import Order
 import WarehouseKit
-
-/// Runs `body` with a fresh, empty directory and removes it afterwards, whatever happens.
-func withTemporaryDirectory<T>(
-    isolation: isolated (any Actor)? = #isolation,
-    _ body: (URL) async throws -> T
-) async throws -> T {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("OrderTests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try await body(url)
-}
+import WarehouseTestSupport
 
 let quietLogger = Logger(label: "order-tests") { _ in SwiftLogNoOpLogHandler() }
 
@@ -119,21 +108,6 @@ struct OrderBody: Decodable, Equatable {
 
 struct OrderListBody: Decodable {
     var orders: [OrderBody]
-}
-
-/// The problem+json body of an error answer.
-struct ProblemBody: Decodable, Equatable {
-    struct FieldError: Decodable, Equatable {
-        var pointer: String
-        var detail: String
-    }
-
-    var type: String?
-    var title: String
-    var status: Int
-    var detail: String?
-    var instance: String?
-    var errors: [FieldError]?
 }
 
 extension TestResponse {

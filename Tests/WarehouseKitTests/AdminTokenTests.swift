@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 @Suite("AdminToken")
 struct AdminTokenTests {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 private struct Boom: Error, Equatable {}
 

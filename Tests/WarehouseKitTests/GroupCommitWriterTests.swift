@@ -3,6 +3,7 @@ import GRDB
 import Synchronization
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 /// Group commit against a real SQLite file: callers share transactions, yet each keeps the all-or-nothing
 /// of its own.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 private struct FixedIndicator: HealthIndicator {
     let key: String

@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 @Suite("SingleFlight", .timeLimit(.minutes(1)))
 struct SingleFlightTests {
