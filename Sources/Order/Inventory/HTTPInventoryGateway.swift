@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import InventoryAPI
 import NIOCore
@@ -81,13 +80,6 @@ package struct HTTPInventoryGateway: InventoryGateway {
 
     private static func describe(_ error: any Error) -> String {
         if let error = error as? ChannelError, case .connectTimeout = error { return "connect timeout" }
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .connectTimeout: return "connect timeout"
-            case .remoteConnectionClosed: return "connection closed before an answer"
-            default: return "\(error)"
-            }
-        }
         let text = String(describing: error)
         if text.localizedCaseInsensitiveContains("connection refused") { return "connection refused" }
         return text
