@@ -14,7 +14,8 @@ package struct ConsoleConfiguration: Sendable {
     package var inventoryURL: URL
     /// The longest the console waits for a service's answer to a proxied request.
     package var upstreamTimeout: Duration = .seconds(10)
-    /// The longest it waits for a service's `/health` when drawing the tiles.
+    /// The longest it waits for a service's `/health` when drawing the tiles, and for each check of its
+    /// own `/health` (can it reach the services?).
     package var healthTimeout: Duration = .milliseconds(1500)
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
 
@@ -64,7 +65,8 @@ package struct ConsoleService: Sendable {
                 ServiceHealthIndicator(
                     service: "inventory", url: configuration.inventoryURL.appendingPathComponent("health/live"),
                     httpClient: httpClient),
-            ]
+            ],
+            timeout: configuration.healthTimeout
         )
         self.assets = try StaticAssets.load()
         self.registry = PrometheusCollectorRegistry()

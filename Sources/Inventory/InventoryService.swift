@@ -22,6 +22,8 @@ package struct InventoryConfiguration: Sendable {
     package var chaos = ChaosSettings.off
     /// The design this one replaces, for experiments only: deductions without a record of their key.
     package var naive = false
+    /// How long the database check of `/health` may take before it fails.
+    package var healthTimeout = HealthMonitor.defaultTimeout
 
     package init(databasePath: String, adminToken: AdminToken) {
         self.databasePath = databasePath
@@ -68,7 +70,9 @@ package struct InventoryService: Sendable {
                     path: configuration.databasePath,
                     probe: "SELECT 1 FROM products LIMIT 1"
                 )
-            ])
+            ],
+            timeout: configuration.healthTimeout
+        )
         return InventoryService(configuration: configuration, repository: database, health: health, logger: logger)
     }
 

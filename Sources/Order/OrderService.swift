@@ -27,6 +27,8 @@ package struct OrderConfiguration: Sendable {
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
     /// The latency alert is raised while order placements average more than this over 30 s.
     package var latencyAlertThreshold: Duration = .seconds(1)
+    /// How long each check of `/health` (database, inventory, circuit) may take before it fails.
+    package var healthTimeout = HealthMonitor.defaultTimeout
 
     package init(databasePath: String, inventoryURL: URL) {
         self.databasePath = databasePath
@@ -106,7 +108,8 @@ package struct OrderService: Sendable {
                     httpClient: httpClient
                 ),
                 CircuitHealthIndicator(breaker: inventory.breaker),
-            ]
+            ],
+            timeout: configuration.healthTimeout
         )
         return OrderService(
             configuration: configuration,

@@ -118,6 +118,8 @@ func withConsole(
         var configuration = ConsoleConfiguration(orderURL: orderURL ?? stubURL, inventoryURL: stubURL)
         configuration.upstreamTimeout = upstreamTimeout
         configuration.bodyLimit = 1024
+        // Generous, so a loaded machine cannot turn a check that answers into a timeout.
+        configuration.healthTimeout = .seconds(30)
         let console = try ConsoleService(configuration: configuration, httpClient: .shared, logger: quietLogger)
         try await console.makeApplication().test(.router) { client in try await body(client) }
     }

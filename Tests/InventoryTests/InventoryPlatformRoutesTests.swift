@@ -107,7 +107,7 @@ struct InventoryPlatformRoutesTests {
     func health(_ path: String) async throws {
         try await withInventoryService { client, _ in
             let response = try await client.execute(uri: path, method: .get)
-            #expect(response.status == .ok)
+            #expect(response.status == .ok, "\(response.text)")
             #expect(response.headers[.contentType] == "application/health+json")
             #expect(response.headers[.cacheControl] == "no-store")
             struct Report: Decodable { var status: String; var serviceId: String; var checks: [String: [Check]] }
@@ -125,13 +125,13 @@ struct InventoryPlatformRoutesTests {
     func healthFailsWithoutDatabase() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("inventory.sqlite").path
-            let service = try await InventoryService.live(
-                configuration: InventoryConfiguration(databasePath: path, adminToken: AdminToken(adminToken)),
-                logger: quietLogger
-            )
+            var configuration = InventoryConfiguration(databasePath: path, adminToken: AdminToken(adminToken))
+            configuration.healthTimeout = healthTimeout
+            let service = try await InventoryService.live(configuration: configuration, logger: quietLogger)
             let app = try service.makeApplication()
             try await app.test(.router) { client in
-                #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
+                let healthy = try await client.execute(uri: "/health", method: .get)
+                #expect(healthy.status == .ok, "\(healthy.text)")
                 try FileManager.default.removeItem(atPath: path)
                 let response = try await client.execute(uri: "/health", method: .get)
                 #expect(response.status == .serviceUnavailable)

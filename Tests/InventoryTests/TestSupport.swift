@@ -24,6 +24,10 @@ let quietLogger = Logger(label: "inventory-tests") { _ in SwiftLogNoOpLogHandler
 
 let adminToken = "test-admin-token"
 
+/// Generous, so that a machine busy with the other tests cannot turn a check that answers into a
+/// timeout (a fresh-clone CI run once failed every health test at 800 ms, two seconds into the run).
+let healthTimeout = Duration.seconds(30)
+
 /// An inventory service on a temporary SQLite file, exercised in-process through HummingbirdTesting's
 /// router client. `body` also gets the repository, to arrange and inspect state directly.
 func withInventoryService(
@@ -39,7 +43,9 @@ func withInventoryService(
             serviceId: "inventory",
             indicators: [
                 try DatabaseHealthIndicator(service: "inventory", path: path, probe: "SELECT 1 FROM products LIMIT 1")
-            ])
+            ],
+            timeout: healthTimeout
+        )
         let service = InventoryService(configuration: configuration, repository: database, health: health, logger: quietLogger)
         let app = try service.makeApplication()
         try await app.test(.router) { client in try await body(client, database) }

@@ -17,7 +17,11 @@ package struct HealthMonitor: Sendable {
     package let indicators: [any HealthIndicator]
     package let timeout: Duration
 
-    package init(serviceId: String, indicators: [any HealthIndicator], timeout: Duration = .milliseconds(800)) {
+    /// How long a check may take before it counts as failed, unless a service says otherwise: short
+    /// enough for a load balancer's probe, long enough for a database under load to answer.
+    package static let defaultTimeout = Duration.milliseconds(800)
+
+    package init(serviceId: String, indicators: [any HealthIndicator], timeout: Duration = defaultTimeout) {
         self.serviceId = serviceId
         self.indicators = indicators
         self.timeout = timeout
