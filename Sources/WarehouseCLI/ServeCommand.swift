@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Inventory
 import Logging
+import NIOCore
 import Order
 import ServiceLifecycle
 import WarehouseKit
@@ -40,6 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Chaos (all off by default)") var chaos: ChaosOptions
 
     func run() async throws {
+        // Before anything starts the event loops: the count cannot change once they run.
+        if let loops = common.eventLoops { NIOSingletons.groupLoopCountSuggestion = loops }
         let logger = Logger(label: service.rawValue)
         let directory = common.dataDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -18,11 +18,24 @@ struct CommonOptions: ParsableArguments {
     @Flag(name: .long, help: "Run the naive design this one replaces (no retries, reconciler or idempotency), for experiments.")
     var naive = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Event-loop threads of each service (default: serve, one per core; up, half the cores each).",
+            discussion: "The services under `up` share the machine's cores; more loops than cores only add thread switches."
+        ))
+    var eventLoops: Int?
+
     var dataDirectory: URL { URL(fileURLWithPath: dataDir, isDirectory: true).standardizedFileURL }
+
+    func validate() throws {
+        if let eventLoops { try require(eventLoops, in: 1...256, "--event-loops") }
+    }
 
     /// The same options as arguments, to hand down to a child process.
     var arguments: [String] {
-        ["--data-dir", dataDirectory.path, "--host", host, "--durability", durability.rawValue] + (naive ? ["--naive"] : [])
+        ["--data-dir", dataDirectory.path, "--host", host, "--durability", durability.rawValue]
+            + (naive ? ["--naive"] : []) + (eventLoops.map { ["--event-loops", "\($0)"] } ?? [])
     }
 }
 

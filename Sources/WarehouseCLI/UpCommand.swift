@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import WarehouseKit
 
@@ -47,6 +48,10 @@ struct UpCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         _ = try AdminToken.load(dataDirectory: directory)
 
+        // Order and inventory are busy at the same time on the same cores: each gets half of them as
+        // event loops (more loops than cores measured ~15% more CPU per order, from thread switches).
+        var common = self.common
+        common.eventLoops = common.eventLoops ?? max(1, System.coreCount / 2)
         let inventoryURL = URL(string: "http://\(common.host):\(inventoryPort)")!
         let orderURL = URL(string: "http://\(common.host):\(orderPort)")!
         let consoleURL = URL(string: "http://\(common.host):\(consolePort)")!
