@@ -9,9 +9,9 @@ struct ChaosCommand: AsyncParsableCommand {
         commandName: "chaos",
         abstract: "Run the chaos experiment: the same seeded workload and faults against the naive design and ours.",
         discussion: """
-            Starts the system itself (warehouse up, free loopback ports, a temporary data directory) for each mode,
-            injects every fault on a seeded schedule, kills services with SIGKILL during the run, then checks the
-            invariants and writes chaos-report.md and chaos-report.json. Exits non-zero when an invariant of the
+            Starts the system itself (warehouse up, free loopback ports, a temporary data directory) for each mode, \
+            injects every fault on a seeded schedule, kills services with SIGKILL during the run, then checks the \
+            invariants and writes chaos-report.md and chaos-report.json. Exits non-zero when an invariant of the \
             resilient design breaks.
             """
     )

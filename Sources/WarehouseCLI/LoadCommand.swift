@@ -9,9 +9,9 @@ struct LoadCommand: AsyncParsableCommand {
         commandName: "load",
         abstract: "Put a bounded load of real orders on the system and report what every order got.",
         discussion: """
-            With --order-url it drives a running system (give --data-dir or --admin-token-file so it can stock its
-            own SKUs, and --data-dir for the services' memory figures); without, it starts one itself with the
-            gremlin it is told to expect. Loopback only. Writes report.json and report.md, prints the summary, and
+            With --order-url it drives a running system (give --data-dir or --admin-token-file so it can stock its \
+            own SKUs, and --data-dir for the services' memory figures); without, it starts one itself with the \
+            gremlin it is told to expect. Loopback only. Writes report.json and report.md, prints the summary, and \
             exits non-zero when a check fails. --bench measures speed instead: no gremlin, 64 clients.
             """
     )

@@ -12,7 +12,7 @@ struct UpCommand: AsyncParsableCommand {
         commandName: "up",
         abstract: "Start every service as a supervised child process.",
         discussion: """
-            Seeds a demo catalogue in a new data directory and writes the admin token to DIR/admin-token.
+            Seeds a demo catalogue in a new data directory and writes the admin token to DIR/admin-token. \
             A child that dies is restarted (with backoff). Ctrl-C or SIGTERM stops every child and exits 0.
             """
     )

@@ -47,9 +47,9 @@ struct ResilientInventoryGatewayTests {
     func gateway(_ base: StepInventory, configure: (inout InventoryCallPolicy) -> Void = { _ in }) -> ResilientInventoryGateway {
         var policy = InventoryCallPolicy()
         // Long enough that a try which answers at once never times out on a loaded machine (the deadline
-        // timer runs on the event loop, whether or not the try's task got a thread yet); the tests that
-        // need a try to time out hang it.
-        policy.attemptTimeout = .seconds(1)
+        // timer runs on the event loop, whether or not the try's task got a thread yet; a crowded test
+        // run has starved tasks for over 800 ms); the tests that need a try to time out hang it.
+        policy.attemptTimeout = .seconds(5)
         policy.retryBackoff = Backoff(base: .milliseconds(1), cap: .milliseconds(5))
         policy.breaker.minimumCalls = 1000
         configure(&policy)
@@ -80,7 +80,8 @@ struct ResilientInventoryGatewayTests {
 
     @Test func aTryThatTimesOutIsRetriedWhenAWholeTryStillFits() async throws {
         let base = StepInventory([.hang, .applied])
-        let answer = try await gateway(base).deduct(key: "k", lines: [], until: .now + .seconds(30))
+        let gateway = gateway(base) { $0.attemptTimeout = .seconds(1) }
+        let answer = try await gateway.deduct(key: "k", lines: [], until: .now + .seconds(30))
         #expect(answer == .applied)
         #expect(base.calls == 2)
     }
@@ -88,8 +89,9 @@ struct ResilientInventoryGatewayTests {
     @Test func aTryThatTimesOutIsNotRetriedWhenOnlyPartOfATryIsLeft() async throws {
         let base = StepInventory([.hang, .applied])
         // The first 1 s try ends no earlier than 1 s in, leaving under 0.5 s: less than a whole try.
+        let gateway = gateway(base) { $0.attemptTimeout = .seconds(1) }
         await #expect(throws: InventoryCallError.timeout) {
-            try await gateway(base).deduct(key: "k", lines: [], until: .now + .milliseconds(1500))
+            try await gateway.deduct(key: "k", lines: [], until: .now + .milliseconds(1500))
         }
         #expect(base.calls == 1)
     }
