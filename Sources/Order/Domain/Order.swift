@@ -51,7 +51,7 @@ package struct Order: Sendable, Equatable {
     }
 
     /// A new order, pending, with a fresh id.
-    package static func pending(_ draft: NewOrder, at now: Date, id: String = UUID().uuidString.lowercased()) -> Order {
+    package static func pending(_ draft: NewOrder, at now: Date, id: String = OrderID.random()) -> Order {
         Order(
             id: id,
             customerId: draft.customerId,

@@ -1,4 +1,3 @@
-import Foundation
 import WarehouseKit
 
 /// Order ids. An order placed with an `Idempotency-Key` gets an id derived from the key (a stable
@@ -12,25 +11,10 @@ package enum OrderID {
         // Version 8 ("custom") and the RFC 9562 variant, so it reads as a UUID and says what it is.
         let versioned = (high & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_8000
         let varianted = (low & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000
-        return uuidText(versioned, varianted)
-    }
-
-    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lowercase hex, without `String(format:)` (a visible cost
-    /// on the order path under load).
-    package static func uuidText(_ high: UInt64, _ low: UInt64) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(36)
-        for nibble in 0..<32 {
-            if [8, 12, 16, 20].contains(nibble) { text.append(UInt8(ascii: "-")) }
-            let word = nibble < 16 ? high : low
-            let shift = UInt64(60 - 4 * (nibble % 16))
-            text.append(digits[Int((word >> shift) & 0xF)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return UUIDText.format(versioned, varianted)
     }
 
     package static func random() -> String {
-        UUID().uuidString.lowercased()
+        UUIDText.random()
     }
 }

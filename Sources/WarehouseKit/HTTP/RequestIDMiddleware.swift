@@ -37,7 +37,7 @@ package enum RequestID {
     @TaskLocal package static var current: String?
 
     package static func make() -> String {
-        UUID().uuidString.lowercased()
+        UUIDText.random()
     }
 
     /// A caller's id is kept only if it is short printable ASCII, so logs cannot be forged or flooded.
