@@ -49,7 +49,7 @@ struct UpCommand: AsyncParsableCommand {
         _ = try AdminToken.load(dataDirectory: directory)
 
         // Order and inventory are busy at the same time on the same cores: each gets half of them as
-        // event loops (more loops than cores measured ~15% more CPU per order, from thread switches).
+        // event loops (two each cost 10-20% more CPU per order on two cores, in thread switches).
         var common = self.common
         common.eventLoops = common.eventLoops ?? max(1, System.coreCount / 2)
         let inventoryURL = URL(string: "http://\(common.host):\(inventoryPort)")!
