@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -132,8 +133,15 @@ def screenshot(driver, name):
     driver.save_screenshot(str(REPORTS / name))
 
 
+def waiting(driver, seconds, poll=0.1):
+    """A wait that looks again when the page has re-rendered what it was reading: the console redraws
+    its tables on every refresh, so an element found a moment ago may be gone by the time it is read."""
+    return WebDriverWait(driver, seconds, poll_frequency=poll,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+
+
 def test_console_shows_orders_shipping_and_the_latency_alert(system, browser):
-    wait = WebDriverWait(browser, 20, poll_frequency=0.1)
+    wait = waiting(browser, 20)
     browser.get(system.console_url)
 
     # At rest: the catalogue with stock, every service passing, the alert tile green.
@@ -147,7 +155,7 @@ def test_console_shows_orders_shipping_and_the_latency_alert(system, browser):
 
     # An order placed in the page ships, and the catalogue shows the stock it took.
     stock_cell = '#catalogue tr[data-sku="CONSOLE-PS5"] .stock'
-    stock_before = int(browser.find_element(By.CSS_SELECTOR, stock_cell).text)
+    stock_before = int(wait.until(lambda driver: driver.find_element(By.CSS_SELECTOR, stock_cell).text))
     Select(browser.find_element(By.ID, "order-sku")).select_by_value("CONSOLE-PS5")
     browser.find_element(By.ID, "place-order").click()
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '#current-order-status[data-status="shipped"]')))
@@ -174,27 +182,27 @@ def test_console_shows_orders_shipping_and_the_latency_alert(system, browser):
         Select(browser.find_element(By.ID, "order-sku")).select_by_value(sku)
         browser.find_element(By.ID, "place-order").click()
         wait.until(lambda driver: driver.find_element(By.ID, "current-order-id").text != previous)
-        history = browser.find_element(By.ID, "current-order-history")
-        wait.until(lambda _: history.get_attribute("data-history").startswith("pending"))
+        wait.until(lambda driver: driver.find_element(By.ID, "current-order-history")
+                   .get_attribute("data-history").startswith("pending"))
         slow_orders.append(browser.find_element(By.ID, "current-order-id").text)
     slow_answered = time.monotonic()
 
-    WebDriverWait(browser, 5, poll_frequency=0.05).until(
+    waiting(browser, 5, poll=0.05).until(
         lambda _: alert.get_attribute("data-state") == "alert")
     turned_red = time.monotonic() - slow_answered
     print(f"\nlatency alert tile red {turned_red:.2f} s after the order service's average went over 1 s")
     screenshot(browser, "console-alert.png")
 
     # The page saw the last order change from pending to shipped by itself; the other shipped too.
-    WebDriverWait(browser, 30, poll_frequency=0.1).until(
+    waiting(browser, 30).until(
         lambda _: browser.find_element(By.ID, "current-order-history").get_attribute("data-history") == "pending shipped")
-    WebDriverWait(browser, 30, poll_frequency=0.1).until(EC.presence_of_element_located(
+    waiting(browser, 30).until(EC.presence_of_element_located(
         (By.CSS_SELECTOR, f'#recent-orders tr[data-order="{slow_orders[0]}"] .status.shipped')))
 
     # Gremlin off; no new placements: the tile turns green once the slow ones have left the 30 s window.
     browser.find_element(By.ID, "chaos-off").click()
     wait.until(EC.text_to_be_present_in_element((By.ID, "chaos-result"), "In force: gremlin off"))
-    WebDriverWait(browser, 45, poll_frequency=0.1).until(lambda _: alert.get_attribute("data-state") == "ok")
+    waiting(browser, 45).until(lambda _: alert.get_attribute("data-state") == "ok")
     turned_green = time.monotonic() - slow_answered
     print(f"latency alert tile green again {turned_green:.2f} s after the last slow placement was answered")
     assert 25 <= turned_green <= 40, "green only once the 30-second window has passed"
