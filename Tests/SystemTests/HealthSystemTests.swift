@@ -108,8 +108,7 @@ struct HealthSystemTests {
 
     @Test func aStoppedInventoryIsAWarnOfTheOrderServiceNamingItAndLivenessStaysUntouched() async throws {
         try await WarehouseSystem.with { system in
-            let inventory = try system.pid(of: "inventory")
-            #expect(kill(inventory, SIGSTOP) == 0)
+            let inventory = try await system.suspend("inventory")
 
             let order = try await system.health(system.orderURL + "/health")
             #expect(order.status == 200)

@@ -94,8 +94,7 @@ struct ResilienceSystemTests {
             "--breaker-minimum-calls", "4", "--breaker-open-ms", "1000", "--attempt-timeout-ms", "300", "--order-deadline-ms",
             "1000",
         ]) { system in
-            let inventory = try system.pid(of: "inventory")
-            #expect(kill(inventory, SIGSTOP) == 0)
+            let inventory = try await system.suspend("inventory")
             var ids: [String] = []
             var fast = 0
             // Until the circuit opens, each answer waits out its deadline; after, each comes at once.

@@ -113,6 +113,30 @@ final class WarehouseSystem: @unchecked Sendable {
         return try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
+    /// Stops a child with SIGSTOP and returns its pid once every thread of it has stopped: `kill` returns
+    /// before that, and a thread still running could answer one more request (a CI run saw inventory
+    /// pass a health check just after being sent SIGSTOP).
+    @discardableResult
+    func suspend(_ child: String) async throws -> Int32 {
+        let pid = try pid(of: child)
+        #expect(kill(pid, SIGSTOP) == 0)
+        try await eventually("\(child) stopped", timeout: .seconds(10)) { Self.isStopped(pid) }
+        return pid
+    }
+
+    /// Whether every thread of `pid` is in state T (stopped), from `/proc/PID/task/*/stat`.
+    private static func isStopped(_ pid: Int32) -> Bool {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"), !tasks.isEmpty else {
+            return false
+        }
+        return tasks.allSatisfy { task in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+                let afterName = stat.range(of: ") ", options: .backwards)
+            else { return false }
+            return stat[afterName.upperBound...].first == "T"
+        }
+    }
+
     /// Kills a child with SIGKILL and waits until the supervisor has restarted it and it is ready again.
     func killAndAwaitRestart(_ child: String) async throws {
         let old = try pid(of: child)
