@@ -41,6 +41,11 @@ private struct ProbeIndicator: HealthIndicator {
 
 @Suite("HealthMonitor", .timeLimit(.minutes(1)))
 struct HealthMonitorTests {
+    /// For the tests about folding results, not about time: a check that answers at once can still wait
+    /// seconds for a thread while hundreds of tests start together (a CI run failed every case of "the
+    /// worst status wins" with the default 800 ms, 2.8 s into the run).
+    private static let unhurried = Duration.seconds(30)
+
     @Test("no indicators: pass")
     func empty() async {
         let report = await HealthMonitor(serviceId: "svc", indicators: []).report()
@@ -60,7 +65,7 @@ struct HealthMonitorTests {
         ])
     func worstStatusWins(statuses: [HealthStatus], expected: HealthStatus) async {
         let indicators = statuses.enumerated().map { FixedIndicator(key: "c\($0.offset):check", status: $0.element) }
-        let report = await HealthMonitor(serviceId: "svc", indicators: indicators).report()
+        let report = await HealthMonitor(serviceId: "svc", indicators: indicators, timeout: Self.unhurried).report()
         #expect(report.status == expected)
         #expect(report.checks.count == statuses.count)
         for (index, status) in statuses.enumerated() {
