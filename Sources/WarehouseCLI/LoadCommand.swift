@@ -25,7 +25,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Orders started per second (open loop); default: as fast as the clients go.") var rate: Double?
     @Option(help: "Stop sending new orders after this many seconds.") var timeLimit = 300
     @Option(help: "Seed of the workload (and of its idempotency keys).") var seed: UInt64 = 1
-    @Option(help: "The gremlin runs on every n-th deduction key.") var expectGremlinEvery: Int?
+    @Option(
+        help: "The gremlin runs on every n-th deduction key (which orders: read from inventory's count of their keys)."
+    ) var expectGremlinEvery: Int?
     @Option(help: "The gremlin runs on this fraction of keys (with --expect-chaos-seed).") var expectGremlinFraction: Double?
     @Option(help: "The chaos seed the system runs with.") var expectChaosSeed: UInt64 = 1
     @Option(help: "The gremlin's delay, when this command starts the system, in ms.") var gremlinDelayMs = 3000

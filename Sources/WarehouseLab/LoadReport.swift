@@ -59,10 +59,12 @@ package struct LoadReport: Sendable, Codable {
         var text = summary
         text += "\n### Affected orders (\(affected.count))\n\n"
         text += "Delayed by the gremlin (inventory said so) or answered pending; the rest completed normally.\n\n"
-        text += "| # | idempotency key | order id | first answer | answered in (ms) | gremlin delay (ms) | final state |\n"
-        text += "|---:|---|---|---|---:|---:|---|\n"
+        text += "| # | idempotency key | order id | inventory's count of its key | first answer | answered in (ms) "
+        text += "| gremlin delay (ms) | final state |\n"
+        text += "|---:|---|---|---:|---|---:|---:|---|\n"
         for record in affected {
-            text += "| \(record.number) | \(record.idempotencyKey) | \(record.orderId ?? "-") | \(record.firstAnswer ?? "-") | "
+            text += "| \(record.number) | \(record.idempotencyKey) | \(record.orderId ?? "-") | "
+            text += "\(record.deductionOrdinal.map(String.init) ?? "-") | \(record.firstAnswer ?? "-") | "
             text += String(format: "%.0f", record.attempts.last?.milliseconds ?? 0)
             text += " | \(record.gremlinDelayMilliseconds.map(String.init) ?? "-") | \(record.finalState ?? "-") |\n"
         }

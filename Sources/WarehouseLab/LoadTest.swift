@@ -65,19 +65,19 @@ package struct LoadTest: Sendable {
             initialStock[sku] = stock
         }
         let workload = Self.workload(seed: configuration.seed, orders: configuration.orders, skus: skus)
-        let client = ShopperClient(http: http, orderURL: configuration.orderURL)
 
         let bodies = workload.map(ShopperClient.body(of:))
         let started = ContinuousClock.now
         let stopSending = started + configuration.timeLimit
         let rate = configuration.rate
-        let placed = await onClients(count: workload.count, fallback: client) {
+        let orderURL = configuration.orderURL
+        let placed = await onClients(count: workload.count, of: orderURL, fallback: http) {
             ContinuousClock.now < stopSending
-        } work: { shopper, index in
+        } work: { connection, index in
             if let rate {
                 try? await Task.sleep(until: started + .seconds(Double(index) / rate), clock: .continuous)
             }
-            return await shopper.place(workload[index], body: bodies[index])
+            return await ShopperClient(http: connection, orderURL: orderURL).place(workload[index], body: bodies[index])
         }.sorted { $0.number < $1.number }
         let elapsed = ContinuousClock.now - started
         logger.info("load sent", metadata: ["orders": "\(placed.count)", "seconds": "\(elapsed)"])
@@ -85,11 +85,14 @@ package struct LoadTest: Sendable {
         // Every order is read back, by as many clients as sent them: a burst of thousands of fresh
         // connections at once is a test of the machine's accept queue, not of the services.
         let followDeadline = ContinuousClock.now + configuration.followUp
-        let records = await onClients(count: placed.count, fallback: client) {
+        var records = await onClients(count: placed.count, of: orderURL, fallback: http) {
             true
-        } work: { shopper, index in
-            await shopper.follow(placed[index], until: followDeadline)
+        } work: { connection, index in
+            await ShopperClient(http: connection, orderURL: orderURL).follow(placed[index], until: followDeadline)
         }.sorted { $0.number < $1.number }
+        if case .everyNth = configuration.expected {
+            records = await readDeductionOrdinals(of: records, http: http)
+        }
 
         let products = try await http.send(.GET, configuration.inventoryURL + "/products").json(Contract.ProductList.self)
             .products
@@ -120,24 +123,46 @@ package struct LoadTest: Sendable {
         )
     }
 
+    /// Asks inventory for each acknowledged order's deduction record, for the ordinal of its key.
+    private func readDeductionOrdinals(of records: [OrderRecord], http: LabHTTP) async -> [OrderRecord] {
+        let inventoryURL = configuration.inventoryURL
+        return await onClients(count: records.count, of: inventoryURL, fallback: http) {
+            true
+        } work: { connection, index in
+            var record = records[index]
+            guard let id = record.orderId else { return record }
+            let reply = try? await connection.send(
+                .GET, inventoryURL + "/deductions/\(id)", json: nil, headers: [], timeout: .seconds(5))
+            if let reply, reply.status == 200 {
+                record.deductionOrdinal = try? reply.json(DeductionOrdinal.self).ordinal
+            }
+            return record
+        }.sorted { $0.number < $1.number }
+    }
+
+    private struct DeductionOrdinal: Decodable {
+        var ordinal: Int64?
+    }
+
     /// Runs `work` for every index below `count` on `configuration.concurrency` clients, each keeping its
-    /// own connection to the order service as a shopper's app would (`fallback`'s pool if it cannot open
-    /// one); a client takes the next index while `keepTaking` says so.
+    /// own connection to the service at `baseURL` as a shopper's app would (`fallback`'s pool if it cannot
+    /// open one); a client takes the next index while `keepTaking` says so.
     private func onClients<R: Sendable>(
         count: Int,
-        fallback: ShopperClient,
+        of baseURL: String,
+        fallback: any HTTPSending,
         keepTaking: @escaping @Sendable () -> Bool,
-        work: @escaping @Sendable (ShopperClient, Int) async -> R
+        work: @escaping @Sendable (any HTTPSending, Int) async -> R
     ) async -> [R] {
         let next = SharedCounter()
         return await withTaskGroup(of: [R].self) { group in
             for _ in 0..<configuration.concurrency {
                 group.addTask {
-                    let connection = try? KeepAliveHTTPConnection(baseURL: fallback.orderURL)
-                    let shopper = connection.map { ShopperClient(http: $0, orderURL: fallback.orderURL) } ?? fallback
+                    let connection = try? KeepAliveHTTPConnection(baseURL: baseURL)
+                    let sender: any HTTPSending = connection ?? fallback
                     var mine: [R] = []
                     while keepTaking(), let index = next.take(below: count) {
-                        mine.append(await work(shopper, index))
+                        mine.append(await work(sender, index))
                     }
                     await connection?.close()
                     return mine

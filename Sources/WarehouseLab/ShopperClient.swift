@@ -27,6 +27,9 @@ package struct OrderRecord: Sendable, Codable {
     package var finalState: String?
     /// The delay inventory announced it held its answer back by (`X-Gremlin-Delay`), in ms.
     package var gremlinDelayMilliseconds: Int?
+    /// Inventory's count of the order's deduction key (`GET /deductions/{id}`), read when an every-n-th
+    /// gremlin is expected: the n-th, 2n-th, … keys are the ones it was due to delay.
+    package var deductionOrdinal: Int64?
 
     package var acknowledged: Bool { orderId != nil }
 

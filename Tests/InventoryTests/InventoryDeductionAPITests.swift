@@ -103,6 +103,32 @@ struct InventoryDeductionAPITests {
         }
     }
 
+    @Test("while an every-n-th rule counts keys, a deduction carries its key's ordinal; without one it has none")
+    func ordinals() async throws {
+        try await withInventoryService { client, database in
+            _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
+            let line = ByteBuffer(json: #"{"items": [{"sku": "A", "quantity": 1}]}"#)
+            func deduct(_ key: String) async throws -> DeductionBody {
+                try await client.execute(uri: "/deductions/\(key)", method: .put, headers: .json, body: line)
+                    .decode(DeductionBody.self)
+            }
+            func lookUp(_ key: String) async throws -> DeductionBody {
+                try await client.execute(uri: "/deductions/\(key)", method: .get).decode(DeductionBody.self)
+            }
+
+            #expect(try await deduct("uncounted").ordinal == nil)
+            // Every 1000th key: counts every key, delays none of these.
+            let chaos = ByteBuffer(json: #"{"gremlin": {"select": {"every": 1000}}}"#)
+            #expect(try await client.execute(uri: "/admin/chaos", method: .put, headers: .admin, body: chaos).status == .ok)
+
+            #expect(try await deduct("first").ordinal == 1)
+            #expect(try await deduct("second").ordinal == 2)
+            #expect(try await deduct("first").ordinal == 1, "a replay keeps its place")
+            #expect(try await lookUp("second").ordinal == 2)
+            #expect(try await lookUp("uncounted").ordinal == nil, "deducted before any rule counted")
+        }
+    }
+
     @Test("a quantity written 2.0 is an integer all the way through")
     func integralNumber() async throws {
         try await withInventoryService { client, database in

@@ -74,6 +74,7 @@ struct DeductionBody: Decodable, Equatable {
     var sku: String?
     var items: [Line]
     var recordedAt: String
+    var ordinal: Int64?
 }
 
 struct ProductBody: Decodable, Equatable {

@@ -75,9 +75,27 @@ struct LoadCheckTests {
         #expect(evaluate(wrong, expected: .fraction(0.2, seed: seed))["affected orders are exactly the predicted ones"] == false)
     }
 
-    @Test func everyNthPredictsHowManyAreAffected() {
-        let records = (1...20).map { record($0, id: "o\($0)", first: $0 % 5 == 0 ? "pending" : "shipped", final: "shipped") }
-        #expect(evaluate(records, expected: .everyNth(5))["affected orders: 4 predicted (every 5th of 20)"] == true)
-        #expect(evaluate(records, expected: .everyNth(4))["affected orders: 5 predicted (every 4th of 20)"] == false)
+    /// Under concurrency inventory counts keys in arrival order, not in the order they were planned: the
+    /// prediction follows the ordinal inventory recorded for each order's key.
+    @Test func everyNthPredictsExactlyTheOrdersWhoseKeysInventoryCountedNth() {
+        let arrival: [Int64] = [3, 1, 2, 5, 4, 7, 6, 10, 9, 8]
+        let honest = arrival.enumerated().map { index, ordinal in
+            var record = record(index + 1, id: "o\(index + 1)", first: ordinal % 5 == 0 ? "pending" : "shipped", final: "shipped")
+            record.deductionOrdinal = ordinal
+            return record
+        }
+        let name = "affected orders are exactly the predicted ones"
+        #expect(evaluate(honest, expected: .everyNth(5))[name] == true)
+        #expect(evaluate(honest, expected: .everyNth(4))[name] == false)
+
+        // As many affected as predicted, but the wrong ones: orders 4 and 5 swap their first answers.
+        var swapped = honest
+        swapped[3].firstAnswer = "shipped"
+        swapped[4].firstAnswer = "pending"
+        #expect(evaluate(swapped, expected: .everyNth(5))[name] == false)
+
+        var uncounted = honest
+        uncounted[0].deductionOrdinal = nil
+        #expect(evaluate(uncounted, expected: .everyNth(5))[name] == false)
     }
 }

@@ -13,12 +13,16 @@ package struct DeductionRecord: Sendable, Equatable {
     package var outcome: DeductionOutcome
     package var lines: [StockLine]
     package var recordedAt: Date
+    /// The key's place in the count that every-n-th chaos rules select by (`InventoryRepository.ordinal(of:)`),
+    /// when a rule has counted it: what lets a load tell exactly which orders the gremlin was due to delay.
+    package var ordinal: Int64?
 
-    package init(key: String, outcome: DeductionOutcome, lines: [StockLine], recordedAt: Date) {
+    package init(key: String, outcome: DeductionOutcome, lines: [StockLine], recordedAt: Date, ordinal: Int64? = nil) {
         self.key = key
         self.outcome = outcome
         self.lines = lines
         self.recordedAt = recordedAt
+        self.ordinal = ordinal
     }
 }
 

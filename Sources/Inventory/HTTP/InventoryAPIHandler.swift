@@ -95,7 +95,9 @@ package struct InventoryAPIHandler: APIProtocol {
             throw InventoryError.injectedErrorAfterCommit
         }
 
-        let body = Components.Schemas.Deduction(result.record)
+        var record = result.record
+        record.ordinal = ordinal
+        let body = Components.Schemas.Deduction(record)
         let replayed = result.replayed ? "true" : nil
         let delayed = decision.delay.map { String(Int($0.milliseconds)) }
         switch (result.record.outcome, result.replayed) {
@@ -168,7 +170,8 @@ extension Components.Schemas.Deduction {
             reason: reason,
             sku: sku,
             items: record.lines.map { .init(sku: $0.sku, quantity: $0.quantity) },
-            recordedAt: record.recordedAt
+            recordedAt: record.recordedAt,
+            ordinal: record.ordinal
         )
     }
 }

@@ -141,7 +141,11 @@ package struct InventoryDatabase: InventoryRepository {
     }
 
     package func deduction(key: String) async throws -> DeductionRecord? {
-        try await writer.read { db in try Self.fetchDeduction(db, key: key)?.record }
+        try await writer.read { db in
+            guard var record = try Self.fetchDeduction(db, key: key)?.record else { return nil }
+            record.ordinal = try Int64.fetchOne(db, sql: "SELECT ordinal FROM deductionOrdinals WHERE key = ?", arguments: [key])
+            return record
+        }
     }
 
     /// Adds the demo catalogue once, the first time a data directory is used; later starts leave the
