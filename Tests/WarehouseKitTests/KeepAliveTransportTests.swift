@@ -80,7 +80,7 @@ struct KeepAliveTransportTests {
         try await withLoopbackServer { baseURL, accepted in
             var configuration = KeepAliveTransport.Configuration()
             // Also the limit of the request after it, which must answer: long enough for a crowded test run.
-            configuration.requestTimeout = .seconds(2)
+            configuration.requestTimeout = .seconds(5)
             let transport = KeepAliveTransport(configuration: configuration)
             await #expect(throws: KeepAliveConnection.Timeout.self) { try await post(transport, baseURL, "/never") }
             let next = try await post(transport, baseURL, "/echo")
