@@ -9,8 +9,8 @@ import WarehouseKit
 struct ChildSpec: Sendable {
     var name: String
     var arguments: [String]
-    /// Answers 200 once the child can serve.
-    var readinessURL: URL
+    /// Where it serves: ready once `/health/ready` there answers 200 with a report of `name`.
+    var baseURL: URL
 }
 
 /// Runs each child as its own process, restarts one that dies (at once if it had become ready, with a
@@ -105,7 +105,7 @@ final class Supervisor: Service, Sendable {
         let pidFile = runDirectory.appendingPathComponent("\(child.name).pid")
         try? "\(pid)\n".write(to: pidFile, atomically: true, encoding: .utf8)
         logger.info("child started", metadata: ["child": "\(child.name)", "pid": "\(pid)"])
-        let ready = Task { await Self.waitUntilReady(child.readinessURL) }
+        let ready = Task { await Self.waitUntilReady(child) }
         var status: Int32 = -1
         for await code in exited.stream { status = code }
         ready.cancel()
@@ -117,13 +117,10 @@ final class Supervisor: Service, Sendable {
         return (status, becameReady)
     }
 
-    /// Polls `url` until it answers 200 (true) or the task is cancelled (false).
-    private static func waitUntilReady(_ url: URL) async -> Bool {
+    /// Probes `child` until it is ready (true) or the task is cancelled (false).
+    private static func waitUntilReady(_ child: ChildSpec) async -> Bool {
         while !Task.isCancelled {
-            let request = HTTPClientRequest(url: url.absoluteString)
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)), response.status == .ok {
-                return true
-            }
+            if await ReadinessProbe.isReady(child.name, at: child.baseURL.absoluteString) { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }
         return false

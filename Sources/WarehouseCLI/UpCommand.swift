@@ -61,13 +61,13 @@ struct UpCommand: AsyncParsableCommand {
                 name: "inventory",
                 arguments: ["serve", "inventory", "--port", "\(inventoryPort)", "--seed-demo"] + common.arguments
                     + chaos.arguments,
-                readinessURL: inventoryURL.appendingPathComponent("health/ready")
+                baseURL: inventoryURL
             ),
             ChildSpec(
                 name: "order",
                 arguments: ["serve", "order", "--port", "\(orderPort)", "--inventory-url", inventoryURL.absoluteString]
                     + common.arguments + order.arguments + chaos.arguments,
-                readinessURL: orderURL.appendingPathComponent("health/ready")
+                baseURL: orderURL
             ),
             ChildSpec(
                 name: "console",
@@ -75,7 +75,7 @@ struct UpCommand: AsyncParsableCommand {
                     "serve", "console", "--port", "\(consolePort)", "--order-url", orderURL.absoluteString,
                     "--inventory-url", inventoryURL.absoluteString,
                 ] + common.arguments,
-                readinessURL: consoleURL.appendingPathComponent("health/ready")
+                baseURL: consoleURL
             ),
         ]
         let supervisor = Supervisor(children: children, runDirectory: directory.appendingPathComponent("run"), logger: logger)
@@ -117,7 +117,7 @@ struct ReadinessAnnouncer: Service {
     func run() async throws {
         let giveUp = ContinuousClock.now + timeout
         for child in children {
-            while !(await isReady(child.readinessURL)) {
+            while !(await ReadinessProbe.isReady(child.name, at: child.baseURL.absoluteString)) {
                 guard ContinuousClock.now < giveUp else {
                     throw ReadinessTimeout(child: child.name, seconds: Int(timeout.seconds))
                 }
@@ -125,12 +125,6 @@ struct ReadinessAnnouncer: Service {
             }
         }
         FileHandle.standardOutput.write(Data((banner + "\n").utf8))
-    }
-
-    private func isReady(_ url: URL) async -> Bool {
-        let request = HTTPClientRequest(url: url.absoluteString)
-        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)) else { return false }
-        return response.status == .ok
     }
 }
 

@@ -1,5 +1,7 @@
 import Foundation
 import NIOHTTP1
+import Synchronization
+import WarehouseKit
 
 #if canImport(Glibc)
     import Glibc
@@ -77,8 +79,8 @@ package final class SystemLauncher: @unchecked Sendable {
 
     package func waitUntilReady(timeout: Duration) async throws {
         let giveUp = ContinuousClock.now + timeout
-        for url in [inventoryURL, orderURL] {
-            while (try? await http.send(.GET, url + "/health/ready", timeout: .seconds(1)).status) != 200 {
+        for (service, url) in [("inventory", inventoryURL), ("order", orderURL)] {
+            while !(await ReadinessProbe.isReady(service, at: url, client: http.client)) {
                 guard process.isRunning else { throw LabError.systemExited }
                 guard ContinuousClock.now < giveUp else { throw LabError.notReady(url) }
                 try await Task.sleep(for: .milliseconds(50))
@@ -97,26 +99,44 @@ package final class SystemLauncher: @unchecked Sendable {
         if !keepData { try? FileManager.default.removeItem(at: dataDirectory) }
     }
 
-    /// Ports the kernel hands out as free right now.
+    /// Ports no other caller in this process has been given.
+    private static let handedOut = Mutex(Set<Int>())
+
+    /// Ports the kernel hands out as free right now, never one this process handed out before: systems
+    /// started side by side (parallel tests) would otherwise be given the same just-freed port, and one
+    /// system's service would answer for the other's.
     package static func freePorts(_ count: Int) throws -> [Int] {
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
-        return try (0..<count).map { _ in
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            sockets.append(fd)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-            }
-            guard bound == 0 else { throw LabError.noFreePort }
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            return Int(UInt16(bigEndian: address.sin_port))
+        var ports: [Int] = []
+        // A port seen before stays bound until the end, so the kernel offers another one next.
+        while ports.count < count {
+            let port = try bindFreePort(keepingOpenIn: &sockets)
+            let fresh = handedOut.withLock { $0.insert(port).inserted }
+            if fresh { ports.append(port) }
+            guard sockets.count < count + 1000 else { throw LabError.noFreePort }
         }
+        return ports
+    }
+
+    /// Binds a socket to port 0 on loopback and returns the port the kernel chose; the socket is kept in
+    /// `sockets` for the caller to close.
+    private static func bindFreePort(keepingOpenIn sockets: inout [Int32]) throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LabError.noFreePort }
+        sockets.append(fd)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw LabError.noFreePort }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -163,4 +163,15 @@ struct InventoryPlatformRoutesTests {
             }
         }
     }
+
+    /// `warehouse up`, the lab and the system tests wait for services with this probe: a port picked
+    /// for one service may be answered by another system's, which must not count.
+    @Test("the readiness probe takes inventory's /health/ready for inventory only")
+    func readinessProbe() async throws {
+        try await withInventoryService(.live) { client, _ in
+            let url = "http://localhost:\(try #require(client.port))"
+            #expect(await ReadinessProbe.isReady("inventory", at: url, timeout: .seconds(30)))
+            #expect(await !ReadinessProbe.isReady("order", at: url, timeout: .seconds(30)))
+        }
+    }
 }

@@ -29,9 +29,10 @@ let adminToken = "test-admin-token"
 let healthTimeout = Duration.seconds(30)
 
 /// An inventory service on a temporary SQLite file, exercised in-process through HummingbirdTesting's
-/// router client. `body` also gets the repository, to arrange and inspect state directly.
+/// router client (or, with `.live`, on a real loopback port). `body` also gets the repository, to arrange and inspect state directly.
 func withInventoryService(
     isolation: isolated (any Actor)? = #isolation,
+    _ setup: TestingSetup = .router,
     _ body: @Sendable @escaping (any TestClientProtocol, InventoryDatabase) async throws -> Void
 ) async throws {
     try await withTemporaryDirectory { directory in
@@ -48,7 +49,7 @@ func withInventoryService(
         )
         let service = InventoryService(configuration: configuration, repository: database, health: health, logger: quietLogger)
         let app = try service.makeApplication()
-        try await app.test(.router) { client in try await body(client, database) }
+        try await app.test(setup) { client in try await body(client, database) }
     }
 }
 

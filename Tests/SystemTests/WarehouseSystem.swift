@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
+import WarehouseKit
 import WarehouseLab
 
 #if canImport(Glibc)
@@ -148,10 +149,10 @@ final class WarehouseSystem: @unchecked Sendable {
     }
 
     func waitUntilReady() async throws {
-        for url in [inventoryURL, orderURL, consoleURL] {
-            try await eventually("\(url)/health/ready answers 200", timeout: .seconds(60)) {
+        for (service, url) in [("inventory", inventoryURL), ("order", orderURL), ("console", consoleURL)] {
+            try await eventually("\(service) ready at \(url)", timeout: .seconds(60)) {
                 guard self.process.isRunning else { throw SystemError.exited(self.log()) }
-                return (try? await self.request(.GET, url + "/health/ready").status) == 200
+                return await ReadinessProbe.isReady(service, at: url, client: Self.http)
             }
         }
     }
