@@ -30,6 +30,9 @@ struct InventoryPlatformRoutesTests {
             ("/deductions/k1", .post, ["GET", "HEAD", "PUT"]),
             ("/health", .delete, ["GET", "HEAD"]),
             ("/openapi.yaml", .put, ["GET", "HEAD"]),
+            ("/products", .trace, ["GET", "HEAD"]),
+            ("/products/A", HTTPRequest.Method("QUERY")!, ["GET", "HEAD", "PUT"]),
+            ("/admin/chaos", .options, ["GET", "HEAD", "PUT"]),
         ])
     func wrongMethod(path: String, method: HTTPRequest.Method, allowed: [String]) async throws {
         try await withInventoryService { client, _ in

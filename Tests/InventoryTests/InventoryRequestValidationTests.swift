@@ -129,6 +129,23 @@ struct InventoryRequestValidationTests {
         }
     }
 
+    /// Found by schemathesis: null stood for "left out", so `delayMs: null` quietly meant the default.
+    @Test("null for an optional chaos field is 422, and the settings in force stay")
+    func nullChaosField() async throws {
+        try await withInventoryService { client, _ in
+            let body = ByteBuffer(json: #"{"gremlin": {"select": {"every": 2}, "delayMs": null}, "errorAfterCommit": {"fraction": null}}"#)
+            let response = try await client.execute(uri: "/admin/chaos", method: .put, headers: .admin, body: body)
+            #expect(response.status == .unprocessableContent)
+            #expect(
+                try response.decode(ProblemBody.self).errors == [
+                    .init(pointer: "/gremlin/delayMs", detail: "must be an integer"),
+                    .init(pointer: "/errorAfterCommit/fraction", detail: "must be a number"),
+                ])
+            let inForce = try await client.execute(uri: "/admin/chaos", method: .get, headers: .admin)
+            #expect(!inForce.text.contains("every"))
+        }
+    }
+
     @Test("a product update sent as text/plain is 415 and stores nothing")
     func productAsText() async throws {
         try await withInventoryService { client, database in

@@ -25,6 +25,7 @@ struct OrderQueryAPITests {
         "GET /orders with a bad parameter is 400 problem+json",
         arguments: [
             "?limit=0", "?limit=501", "?limit=-1", "?limit=abc", "?status=bogus", "?status=SHIPPED",
+            "?offset=-1", "?offset=9223372036854775808",
         ])
     func badParameters(_ query: String) async throws {
         try await withOrderService { client, _ in
@@ -53,6 +54,9 @@ struct OrderQueryAPITests {
             #expect(try await client.listOrders("?status=shipped").map(\.id) == ids.reversed())
             #expect(try await client.listOrders("?status=rejected").map(\.id) == [rejectedID])
             #expect(try await client.listOrders("?status=pending&limit=500").isEmpty)
+            #expect(try await client.listOrders("?offset=3").map(\.id) == [ids[0]])
+            // The contract's largest offset: past every order, not an error.
+            #expect(try await client.listOrders("?offset=9223372036854775807").isEmpty)
         }
     }
 
@@ -61,6 +65,7 @@ struct OrderQueryAPITests {
         arguments: [
             ("/orders", HTTPRequest.Method.delete, ["GET", "HEAD", "POST"]),
             ("/orders/abc", .post, ["GET", "HEAD"]),
+            ("/orders", .trace, ["GET", "HEAD", "POST"]),
         ])
     func wrongMethod(path: String, method: HTTPRequest.Method, allowed: [String]) async throws {
         try await withOrderService { client, _ in

@@ -172,11 +172,11 @@ struct BodySchemaTests {
         #expect(twoOrMore.violations(of: .array([.integer(1)])) == [FieldViolation("/", "must have at least 2 items")])
     }
 
-    @Test("optional fields are checked only when present")
+    @Test("optional fields are checked when present, and null is not a value they take")
     func optionalFields() {
         let schema = BodySchema.object(required: [], optional: [("note", .string(maxLength: 2))])
         #expect(schema.violations(of: .object([:])).isEmpty)
-        #expect(schema.violations(of: .object(["note": .null])).isEmpty)
+        #expect(schema.violations(of: .object(["note": .null])) == [FieldViolation("/note", "must be a string")])
         #expect(
             schema.violations(of: .object(["note": .string("long")])) == [
                 FieldViolation("/note", "must have at most 2 characters")

@@ -42,16 +42,16 @@ package final class RouteTable<Context: RequestContext>: ServerTransport, @unche
         }
     }
 
-    /// Answers 405 for every method a known path does not serve. Call once, after every route is registered.
+    /// Answers 405 for every method a known path does not serve, whatever the method (TRACE, QUERY, a
+    /// made-up one): the router finds no route and would say 404. Call once, after every route is
+    /// registered: the middleware added here then sits only in front of the router's not-found answer.
     package func rejectOtherMethods() {
-        let all: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
-        for (path, methods) in methodsByPath {
-            let allowed = methods.contains(.get) && !methods.contains(.head) ? methods + [.head] : methods
-            for method in all where !allowed.contains(method) {
-                router.on(RouterPath(path), method: method) { _, _ -> Response in
-                    throw RequestError.methodNotAllowed(allowed: allowed)
-                }
-            }
+        let routes = methodsByPath.map { route in
+            (
+                template: MethodNotAllowedMiddleware<Context>.segments(of: route.path),
+                allowed: route.methods.contains(.get) && !route.methods.contains(.head) ? route.methods + [.head] : route.methods
+            )
         }
+        router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     }
 }
