@@ -53,6 +53,22 @@ struct OrderRequestValidationTests {
         }
     }
 
+    /// Found by probing a running system: the validator read the last `customerId`, the generated
+    /// decoder the first, so an empty customer id and a line of quantity 0 were stored.
+    @Test(
+        "400 for a property given twice, whichever copy is the bad one",
+        arguments: [
+            #"{"customerId": "", "customerId": "c-42", "items": [{"sku": "A", "quantity": 1}]}"#,
+            #"{"customerId": "c-42", "items": [{"sku": "no!", "quantity": 0}], "items": [{"sku": "A", "quantity": 1}]}"#,
+            #"{"customerId": "c-42", "items": [{"sku": "A", "quantity": 0, "quantity": 1}]}"#,
+        ])
+    func repeatedProperty(_ text: String) async throws {
+        try await post(ByteBuffer(string: text)) { response throws in
+            #expect(response.status == .badRequest)
+            #expect(try response.decode(ProblemBody.self).detail?.contains("appears twice") == true)
+        }
+    }
+
     @Test("400 for an empty body")
     func emptyBody() async throws {
         try await post(nil) { response throws in

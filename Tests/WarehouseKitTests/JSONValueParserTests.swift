@@ -47,7 +47,17 @@ struct JSONValueParserTests {
         #expect(try parse(#""a\"b\\c\/d\b\f\n\r\t""#) == .string("a\"b\\c/d\u{08}\u{0C}\n\r\t"))
         #expect(try parse(#""\u00e9\u20AC\ud83d\ude00""#) == .string("é€😀"))
         #expect(try parse(#""Grüße 📦""#) == .string("Grüße 📦"))
-        #expect(try parse(#"{"a": 1, "a": 2}"#) == .object(["a": .integer(2)]))
+    }
+
+    /// The validator and the generated decoder must read the same value: with a name twice they need not.
+    @Test("a property name twice in one object is refused, where it is")
+    func duplicateNames() throws {
+        #expect(throws: JSONValueParser.SyntaxError(message: #"the property "a" appears twice"#, offset: 9)) {
+            try parse(#"{"a": 1, "a": 2}"#)
+        }
+        #expect(throws: JSONValueParser.SyntaxError.self) { try parse(#"[{"b": {"a": 1, "a": 1}}]"#) }
+        // The same name in different objects is fine.
+        #expect(try parse(#"[{"a": 1}, {"a": 2}]"#) == .array([.object(["a": .integer(1)]), .object(["a": .integer(2)])]))
     }
 
     @Test(
