@@ -76,13 +76,23 @@ package struct ConsoleService: Sendable {
 
     /// The console with an HTTP client of its own, shut down with the service group.
     package static func live(configuration: ConsoleConfiguration, logger: Logger) throws -> ConsoleService {
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.timeout = .init(connect: .milliseconds(500))
-        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let httpClient = makeHTTPClient()
         return try ConsoleService(
             configuration: configuration, httpClient: httpClient, services: [HTTPClientService(client: httpClient)],
             logger: logger)
+    }
+
+    /// The client the console reaches the services with; whoever makes it shuts it down.
+    ///
+    /// It does not retry a refused connection itself: AsyncHTTPClient's own retries hold the answer to
+    /// "nobody listens" back until the connect timeout (500 ms here), for a 502 or a health tile that
+    /// can be given at once.
+    package static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .milliseconds(500))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
