@@ -15,21 +15,8 @@ warehouse=${1:-.build/debug/warehouse}
 report_dir=${2:-reports/contract}
 mkdir -p "$report_dir"
 
-data_dir=$(mktemp -d)
-read -r order_port inventory_port console_port < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])')
-"$warehouse" up --data-dir "$data_dir" --order-port "$order_port" --inventory-port "$inventory_port" \
-  --console-port "$console_port" > "$report_dir/up.log" 2>&1 &
-up_pid=$!
-trap 'kill -TERM "$up_pid" 2>/dev/null || true; wait "$up_pid" 2>/dev/null || true; rm -rf "$data_dir"' EXIT
-for _ in $(seq 1 300); do
-  if curl -sf "http://127.0.0.1:$order_port/health/ready" > /dev/null \
-    && curl -sf "http://127.0.0.1:$inventory_port/health/ready" > /dev/null; then break; fi
-  sleep 0.2
-done
+source .ci/system.sh
+start_system "$warehouse" "$report_dir/up.log"
 token=$(cat "$data_dir/admin-token")
 
 status=0
@@ -44,4 +31,5 @@ run() {
 }
 run Order "$order_port" examples,coverage,fuzzing,stateful
 run Inventory "$inventory_port" examples,fuzzing,stateful
+stop_system
 exit "$status"
