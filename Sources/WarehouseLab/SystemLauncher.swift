@@ -1,5 +1,4 @@
 import Foundation
-import NIOHTTP1
 import Synchronization
 import WarehouseKit
 
@@ -99,7 +98,7 @@ package final class SystemLauncher: @unchecked Sendable {
         if !keepData { try? FileManager.default.removeItem(at: dataDirectory) }
     }
 
-    /// Ports no other caller in this process has been given.
+    /// Every port `freePorts` has handed out in this process so far.
     private static let handedOut = Mutex(Set<Int>())
 
     /// Ports the kernel hands out as free right now, never one this process handed out before: systems
