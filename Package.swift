@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // HMAC-SHA256 for webhook signatures. 4.x: the version async-http-client's graph already resolves.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Platform code every service shares: problem+json, request ids, JSON logs, health, admin auth, storage.
@@ -69,6 +71,7 @@ let package = Package(
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // The contract, served at GET /openapi.yaml; InventoryAPI generates code from a link to it.
             resources: [.copy("openapi.yaml")]
@@ -86,6 +89,31 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // The contract, served at GET /openapi.yaml; OrderAPI generates code from a link to it.
+            resources: [.copy("openapi.yaml")]
+        ),
+        // The notification HTTP contract, generated the same way (types and server stubs).
+        .target(
+            name: "NotificationAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: generatedCode,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // Follows the order feed, keeps customer inboxes, delivers signed webhooks. It knows order only by
+        // its events (HTTP), never by the `Order` library.
+        .target(
+            name: "Notification",
+            dependencies: [
+                "WarehouseKit", "NotificationAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            // The contract, served at GET /openapi.yaml; NotificationAPI generates code from a link to it.
             resources: [.copy("openapi.yaml")]
         ),
         // Experiments and loads against a real system, over HTTP only: `warehouse chaos`, `warehouse load`.
@@ -120,7 +148,7 @@ let package = Package(
         .target(
             name: "WarehouseCLI",
             dependencies: [
-                "WarehouseKit", "Inventory", "Order", "Console", "WarehouseLab",
+                "WarehouseKit", "Inventory", "Order", "Notification", "Console", "WarehouseLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -138,6 +166,7 @@ let package = Package(
             dependencies: [
                 "WarehouseKit", "WarehouseTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -160,6 +189,14 @@ let package = Package(
                 "Order", "OrderAPI", "InventoryAPI", "WarehouseTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(
+            name: "NotificationTests",
+            dependencies: [
+                "Notification", "NotificationAPI", "WarehouseKit", "WarehouseTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(

@@ -12,6 +12,8 @@ package struct ConsoleConfiguration: Sendable {
     package var port = 8090
     package var orderURL: URL
     package var inventoryURL: URL
+    /// The notification service: the customer inbox beside the order form.
+    package var notificationURL = URL(string: "http://127.0.0.1:8082")!
     /// The longest the console waits for a service's answer to a proxied request.
     package var upstreamTimeout: Duration = .seconds(10)
     /// The longest it waits for a service's `/health` when drawing the tiles, and for each check of its
@@ -32,6 +34,7 @@ package struct ConsoleConfiguration: Sendable {
 /// | `GET /api/products` | inventory `GET /products` |
 /// | `GET`, `POST /api/orders`, `GET /api/orders/{id}` | order, the same paths |
 /// | `GET /api/stats/latency` | order `GET /stats/latency` |
+/// | `GET /api/notifications` | notification `GET /notifications` (a customer's inbox) |
 /// | `GET`, `PUT /api/admin/chaos` | inventory `/admin/chaos`, with the `Authorization` the user typed |
 /// | `GET /api/health` | every service's `/health`, as tiles (`HealthOverview`) |
 package struct ConsoleService: Sendable {
@@ -45,6 +48,7 @@ package struct ConsoleService: Sendable {
 
     package var order: Upstream { Upstream(name: "order", baseURL: configuration.orderURL) }
     package var inventory: Upstream { Upstream(name: "inventory", baseURL: configuration.inventoryURL) }
+    package var notification: Upstream { Upstream(name: "notification", baseURL: configuration.notificationURL) }
 
     package init(
         configuration: ConsoleConfiguration,
@@ -64,6 +68,9 @@ package struct ConsoleService: Sendable {
                     service: "order", url: configuration.orderURL.appendingPathComponent("health/live"), httpClient: httpClient),
                 ServiceHealthIndicator(
                     service: "inventory", url: configuration.inventoryURL.appendingPathComponent("health/live"),
+                    httpClient: httpClient),
+                ServiceHealthIndicator(
+                    service: "notification", url: configuration.notificationURL.appendingPathComponent("health/live"),
                     httpClient: httpClient),
             ],
             timeout: configuration.healthTimeout
@@ -111,6 +118,7 @@ package struct ConsoleService: Sendable {
             let proxy = self.proxy
             let order = self.order
             let inventory = self.inventory
+            let notification = self.notification
             routes.on(.get, "/api/products") { request, _ in try await proxy.forward(request, to: inventory, path: "/products") }
             routes.on(.get, "/api/orders") { request, _ in try await proxy.forward(request, to: order, path: "/orders") }
             routes.on(.post, "/api/orders") { request, _ in try await proxy.forward(request, to: order, path: "/orders") }
@@ -121,6 +129,9 @@ package struct ConsoleService: Sendable {
             }
             routes.on(.get, "/api/stats/latency") { request, _ in
                 try await proxy.forward(request, to: order, path: "/stats/latency")
+            }
+            routes.on(.get, "/api/notifications") { request, _ in
+                try await proxy.forward(request, to: notification, path: "/notifications")
             }
             routes.on(.get, "/api/admin/chaos") { request, _ in
                 try await proxy.forward(request, to: inventory, path: "/admin/chaos")
@@ -133,7 +144,7 @@ package struct ConsoleService: Sendable {
             let healthTimeout = configuration.healthTimeout
             routes.on(.get, "/api/health") { _, _ in
                 let overview = await HealthOverview.gather(
-                    upstreams: [order, inventory], console: health, httpClient: httpClient, timeout: healthTimeout)
+                    upstreams: [order, inventory, notification], console: health, httpClient: httpClient, timeout: healthTimeout)
                 return try JSONAnswer(overview)
             }
         }

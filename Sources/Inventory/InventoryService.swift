@@ -5,6 +5,7 @@ import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import Prometheus
+import ServiceLifecycle
 import WarehouseKit
 
 /// Settings of one inventory process.
@@ -24,6 +25,8 @@ package struct InventoryConfiguration: Sendable {
     package var naive = false
     /// How long the database check of `/health` may take before it fails.
     package var healthTimeout = HealthMonitor.defaultTimeout
+    /// How long stock events are kept in the feed (`--event-retention-h`); a reader further behind gets 410.
+    package var eventRetention: Duration = .seconds(168 * 3600)
 
     package init(databasePath: String, adminToken: AdminToken) {
         self.databasePath = databasePath
@@ -38,18 +41,26 @@ package struct InventoryService: Sendable {
     package let health: HealthMonitor
     package let registry: PrometheusCollectorRegistry
     package let chaos: ChaosControl
+    /// The stock events, served at `GET /events`.
+    package let feed: EventFeed?
+    /// Lifecycle services beside the HTTP server (the feed's pruner).
+    package let services: [any Service]
     package let logger: Logger
 
     package init(
         configuration: InventoryConfiguration,
         repository: any InventoryRepository,
         health: HealthMonitor,
+        feed: EventFeed? = nil,
+        services: [any Service] = [],
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         logger: Logger
     ) {
         self.configuration = configuration
         self.repository = repository
         self.health = health
+        self.feed = feed
+        self.services = services
         self.registry = registry
         self.chaos = ChaosControl(configuration.chaos, registry: registry)
         self.logger = logger
@@ -73,7 +84,11 @@ package struct InventoryService: Sendable {
             ],
             timeout: configuration.healthTimeout
         )
-        return InventoryService(configuration: configuration, repository: database, health: health, logger: logger)
+        let feed = database.feed
+        return InventoryService(
+            configuration: configuration, repository: database, health: health, feed: feed,
+            services: [EventPruner(store: feed.store, retention: configuration.eventRetention, logger: logger)],
+            logger: logger)
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
@@ -84,6 +99,7 @@ package struct InventoryService: Sendable {
             registry: registry
         )
         return try builder.makeRouter { routes in
+            if let feed { EventFeedRoute.register(feed, on: routes) }
             let handler = InventoryAPIHandler(repository: repository, chaos: chaos, naive: configuration.naive, logger: logger)
             try handler.registerHandlers(
                 on: routes,
@@ -101,6 +117,7 @@ package struct InventoryService: Sendable {
             router: try makeRouter(),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "warehouse-inventory"),
+            services: services,
             logger: logger
         )
     }

@@ -29,6 +29,8 @@ package struct OrderConfiguration: Sendable {
     package var latencyAlertThreshold: Duration = .seconds(1)
     /// How long each check of `/health` (database, inventory, circuit) may take before it fails.
     package var healthTimeout = HealthMonitor.defaultTimeout
+    /// How long order events are kept in the feed (`--event-retention-h`); a reader further behind gets 410.
+    package var eventRetention: Duration = .seconds(168 * 3600)
 
     package init(databasePath: String, inventoryURL: URL) {
         self.databasePath = databasePath
@@ -47,6 +49,8 @@ package struct OrderService: Sendable {
     package let chaos: OrderChaos
     /// The response times of order placements (`POST /orders`) and the alert over them.
     package let latencyAlert: LatencyAlert
+    /// The order events, served at `GET /events`.
+    package let feed: EventFeed?
     package let logger: Logger
 
     package init(
@@ -54,6 +58,7 @@ package struct OrderService: Sendable {
         processor: OrderProcessor,
         health: HealthMonitor,
         services: [any Service],
+        feed: EventFeed? = nil,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         latencyWindow: LatencyWindow = LatencyWindow(),
         logger: Logger
@@ -62,6 +67,7 @@ package struct OrderService: Sendable {
         self.processor = processor
         self.health = health
         self.services = services
+        self.feed = feed
         self.registry = registry
         self.chaos = OrderChaos(errorAfterStore: configuration.errorAfterStore, registry: registry)
         self.latencyAlert = LatencyAlert(
@@ -111,11 +117,16 @@ package struct OrderService: Sendable {
             ],
             timeout: configuration.healthTimeout
         )
+        let feed = database.feed
         return OrderService(
             configuration: configuration,
             processor: processor,
             health: health,
-            services: [HTTPClientService(client: httpClient), transport] + (naive ? [] : [Reconciler(processor: processor)]),
+            services: [
+                HTTPClientService(client: httpClient), transport,
+                EventPruner(store: feed.store, retention: configuration.eventRetention, logger: logger),
+            ] + (naive ? [] : [Reconciler(processor: processor)]),
+            feed: feed,
             registry: registry,
             logger: logger
         )
@@ -133,6 +144,7 @@ package struct OrderService: Sendable {
             latencyAlert: latencyAlert
         )
         return try builder.makeRouter { routes in
+            if let feed { EventFeedRoute.register(feed, on: routes) }
             try OrderAPIHandler(processor: processor, chaos: chaos).registerHandlers(
                 on: routes,
                 configuration: .warehouse,

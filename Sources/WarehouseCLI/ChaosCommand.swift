@@ -50,7 +50,7 @@ struct ChaosCommand: AsyncParsableCommand {
         try report.write(to: directory)
         print(report.markdown)
         print("Reports: \(directory.appendingPathComponent("chaos-report.md").path), chaos-report.json")
-        if let resilient = runs.first(where: { $0.mode == .resilient }), !resilient.figures.violations.isEmpty {
+        if let resilient = runs.first(where: { $0.mode == .resilient }), !resilient.violations.isEmpty {
             throw ExitCode(1)
         }
     }

@@ -5,6 +5,7 @@ import Hummingbird
 import Inventory
 import Logging
 import NIOCore
+import Notification
 import Order
 import ServiceLifecycle
 import WarehouseKit
@@ -18,26 +19,31 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case order, inventory, console
+        case order, inventory, notification, console
     }
 
-    @Argument(help: "The service: order, inventory or console.")
+    @Argument(help: "The service: order, inventory, notification or console.")
     var service: Kind
 
-    @Option(name: .long, help: "Port to listen on (default: order 8080, inventory 8081, console 8090).")
+    @Option(name: .long, help: "Port to listen on (default: order 8080, inventory 8081, notification 8082, console 8090).")
     var port: Int?
 
     @Option(name: .long, help: "Base URL of the inventory service (order and console).")
     var inventoryURL: String = "http://127.0.0.1:8081"
 
-    @Option(name: .long, help: "Base URL of the order service (console only).")
+    @Option(name: .long, help: "Base URL of the order service (notification and console).")
     var orderURL: String = "http://127.0.0.1:8080"
+
+    @Option(name: .long, help: "Base URL of the notification service (console only).")
+    var notificationURL: String = "http://127.0.0.1:8082"
 
     @Flag(name: .long, help: "Add the demo catalogue to a new inventory database (inventory only).")
     var seedDemo = false
 
     @OptionGroup(title: "Every service") var common: CommonOptions
     @OptionGroup(title: "Order service") var order: OrderOptions
+    @OptionGroup(title: "Events (order and inventory)") var events: EventOptions
+    @OptionGroup(title: "Notification service") var notification: NotificationOptions
     @OptionGroup(title: "Chaos (all off by default)") var chaos: ChaosOptions
 
     func run() async throws {
@@ -58,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.seedDemoCatalogue = seedDemo
             configuration.chaos = chaos.settings
             configuration.naive = common.naive
+            configuration.eventRetention = events.retention
             let service = try await InventoryService.live(configuration: configuration, logger: logger)
             try await run(try service.makeApplication(), logger: logger)
         case .order:
@@ -73,13 +80,27 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.adminToken = try AdminToken.load(dataDirectory: directory)
             configuration.errorAfterStore = chaos.errorAfterStore
             configuration.latencyAlertThreshold = .milliseconds(order.latencyAlertThresholdMs)
+            configuration.eventRetention = events.retention
             let service = try OrderService.live(configuration: configuration, logger: logger)
+            try await run(try service.makeApplication(), logger: logger)
+        case .notification:
+            var configuration = NotificationConfiguration(
+                databasePath: directory.appendingPathComponent("notifications.sqlite").path,
+                orderURL: try Self.httpURL(orderURL, "--order-url")
+            )
+            configuration.host = common.host
+            configuration.port = port ?? 8082
+            configuration.durability = common.durability
+            configuration.adminToken = try AdminToken.load(dataDirectory: directory)
+            notification.apply(to: &configuration)
+            let service = try NotificationService.live(configuration: configuration, logger: logger)
             try await run(try service.makeApplication(), logger: logger)
         case .console:
             var configuration = ConsoleConfiguration(
                 orderURL: try Self.httpURL(orderURL, "--order-url"),
                 inventoryURL: try Self.httpURL(inventoryURL, "--inventory-url")
             )
+            configuration.notificationURL = try Self.httpURL(notificationURL, "--notification-url")
             configuration.host = common.host
             configuration.port = port ?? 8090
             let service = try ConsoleService.live(configuration: configuration, logger: logger)

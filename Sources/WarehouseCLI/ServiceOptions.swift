@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inventory
+import Notification
 import Order
 import WarehouseKit
 
@@ -220,3 +221,53 @@ private func require(_ value: Int, in range: ClosedRange<Int>, _ flag: String) t
 
 extension Durability: ExpressibleByArgument {}
 extension DelayPlacement: ExpressibleByArgument {}
+
+/// How long the publishers (order, inventory) keep their events.
+struct EventOptions: ParsableArguments {
+    @Option(name: .long, help: "Hours events are kept in a publisher's feed (order, inventory); older readers get 410.")
+    var eventRetentionH = 168
+
+    func validate() throws {
+        try require(eventRetentionH, in: 1...24 * 3650, "--event-retention-h")
+    }
+
+    var retention: Duration { .seconds(eventRetentionH * 3600) }
+
+    var arguments: [String] { ["--event-retention-h", "\(eventRetentionH)"] }
+}
+
+/// The notification service's lag thresholds and webhook policy.
+struct NotificationOptions: ParsableArguments {
+    @Option(name: .long, help: "Health warns when more order events than this are not yet read (notification).")
+    var lagWarnEvents = 1000
+
+    @Option(name: .long, help: "Health warns when the oldest unread order event may be older than this, in s (notification).")
+    var lagWarnS = 30
+
+    @Option(name: .long, help: "The longest a webhook receiver may take to answer one attempt, in ms (notification).")
+    var webhookTimeoutMs = 10_000
+
+    @Option(name: .long, help: "Hours a webhook delivery is retried before it is given up (notification).")
+    var webhookRetryH = 24
+
+    func validate() throws {
+        try require(lagWarnEvents, in: 1...100_000_000, "--lag-warn-events")
+        try require(lagWarnS, in: 1...86_400, "--lag-warn-s")
+        try require(webhookTimeoutMs, in: 100...120_000, "--webhook-timeout-ms")
+        try require(webhookRetryH, in: 24...24 * 30, "--webhook-retry-h")
+    }
+
+    func apply(to configuration: inout NotificationConfiguration) {
+        configuration.lagWarnEvents = Int64(lagWarnEvents)
+        configuration.lagWarnSeconds = Double(lagWarnS)
+        configuration.delivery.attemptTimeout = .milliseconds(webhookTimeoutMs)
+        configuration.delivery.window = .seconds(webhookRetryH * 3600)
+    }
+
+    var arguments: [String] {
+        [
+            "--lag-warn-events", "\(lagWarnEvents)", "--lag-warn-s", "\(lagWarnS)",
+            "--webhook-timeout-ms", "\(webhookTimeoutMs)", "--webhook-retry-h", "\(webhookRetryH)",
+        ]
+    }
+}

@@ -10,6 +10,8 @@ struct ChildSpec: Sendable {
     var arguments: [String]
     /// Where it serves: ready once `/health/ready` there answers 200 with a report of `name`.
     var baseURL: URL
+    /// Children that must be ready before this one first starts (its restarts do not wait for them).
+    var startsAfter: [String] = []
 }
 
 /// Runs each child as its own process, restarts one that dies (at once if it had become ready, with a
@@ -54,6 +56,12 @@ final class Supervisor: Service, Sendable {
 
     /// Keeps one child running until the supervisor stops.
     private func supervise(_ child: ChildSpec) async {
+        for name in child.startsAfter {
+            guard let first = children.first(where: { $0.name == name }) else { continue }
+            while !isStopping, !(await ReadinessProbe.isReady(first.name, at: first.baseURL.absoluteString)) {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
         var failures = 0
         while !isStopping {
             let status: Int32

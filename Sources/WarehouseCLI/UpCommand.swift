@@ -22,6 +22,9 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port of the inventory service.")
     var inventoryPort = 8081
 
+    @Option(name: .long, help: "Port of the notification service.")
+    var notificationPort = 8082
+
     @Option(name: .long, help: "Port of the console, the human window.")
     var consolePort = 8090
 
@@ -30,14 +33,19 @@ struct UpCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Every service") var common: CommonOptions
     @OptionGroup(title: "Order service") var order: OrderOptions
+    @OptionGroup(title: "Events (order and inventory)") var events: EventOptions
+    @OptionGroup(title: "Notification service") var notification: NotificationOptions
     @OptionGroup(title: "Chaos (all off by default)") var chaos: ChaosOptions
 
     func validate() throws {
-        for (name, port) in [("order", orderPort), ("inventory", inventoryPort), ("console", consolePort)] {
+        let ports = [
+            ("order", orderPort), ("inventory", inventoryPort), ("notification", notificationPort), ("console", consolePort),
+        ]
+        for (name, port) in ports {
             guard (1...65_535).contains(port) else { throw ValidationError("--\(name)-port must be between 1 and 65535") }
         }
-        guard Set([orderPort, inventoryPort, consolePort]).count == 3 else {
-            throw ValidationError("the order, inventory and console ports must differ")
+        guard Set(ports.map(\.1)).count == ports.count else {
+            throw ValidationError("the order, inventory, notification and console ports must differ")
         }
     }
 
@@ -54,25 +62,34 @@ struct UpCommand: AsyncParsableCommand {
         common.eventLoops = common.eventLoops ?? max(1, System.coreCount / 2)
         let inventoryURL = URL(string: "http://\(common.host):\(inventoryPort)")!
         let orderURL = URL(string: "http://\(common.host):\(orderPort)")!
+        let notificationURL = URL(string: "http://\(common.host):\(notificationPort)")!
         let consoleURL = URL(string: "http://\(common.host):\(consolePort)")!
         let children = [
             ChildSpec(
                 name: "inventory",
                 arguments: ["serve", "inventory", "--port", "\(inventoryPort)", "--seed-demo"] + common.arguments
-                    + chaos.arguments,
+                    + events.arguments + chaos.arguments,
                 baseURL: inventoryURL
             ),
             ChildSpec(
                 name: "order",
                 arguments: ["serve", "order", "--port", "\(orderPort)", "--inventory-url", inventoryURL.absoluteString]
-                    + common.arguments + order.arguments + chaos.arguments,
+                    + common.arguments + order.arguments + events.arguments + chaos.arguments,
                 baseURL: orderURL
+            ),
+            // Started once order is ready (it reads order's feed); order never waits for it.
+            ChildSpec(
+                name: "notification",
+                arguments: ["serve", "notification", "--port", "\(notificationPort)", "--order-url", orderURL.absoluteString]
+                    + common.arguments + notification.arguments,
+                baseURL: notificationURL,
+                startsAfter: ["order"]
             ),
             ChildSpec(
                 name: "console",
                 arguments: [
                     "serve", "console", "--port", "\(consolePort)", "--order-url", orderURL.absoluteString,
-                    "--inventory-url", inventoryURL.absoluteString,
+                    "--inventory-url", inventoryURL.absoluteString, "--notification-url", notificationURL.absoluteString,
                 ] + common.arguments,
                 baseURL: consoleURL
             ),
@@ -86,6 +103,7 @@ struct UpCommand: AsyncParsableCommand {
                   console    \(consoleURL.absoluteString)   <- open this in a browser
                   order      \(orderURL.absoluteString)
                   inventory  \(inventoryURL.absoluteString)
+                  notification \(notificationURL.absoluteString)
                   data       \(directory.path)
                   admin token in \(AdminToken.fileURL(in: directory).path)
                 Ctrl-C stops everything.

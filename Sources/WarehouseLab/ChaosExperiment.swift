@@ -30,6 +30,7 @@ package struct ChaosExperiment: Sendable {
         /// Where in the workload, as fractions of it, inventory and order are killed with SIGKILL.
         package var inventoryKills: [Double] = [0.2, 0.45, 0.7]
         package var orderKills: [Double] = [0.55]
+        package var notificationKills: [Double] = [0.35]
         /// How long orders are followed after faults stop.
         package var followUp: Duration = .seconds(30)
         package var deadline: Duration = .seconds(2)
@@ -58,8 +59,13 @@ package struct ChaosExperiment: Sendable {
         package var mode: ChaosMode
         package var figures: RunFigures
         package var latency: LatencyPercentiles
+        /// Exactly one notification per order transition, and how far notification lagged.
+        package var notifications: NotificationFigures
         package var kills: [String]
         package var seconds: Double
+
+        /// Every invariant that broke: the order flow's and the notification service's.
+        package var violations: [String] { figures.violations + notifications.violations }
     }
 
     package let configuration: Configuration
@@ -113,7 +119,11 @@ package struct ChaosExperiment: Sendable {
         let client = ShopperClient(http: http, orderURL: system.orderURL)
         let total = workload.orders.count
         let next = SharedCounter()
-        let kills = KillSchedule(inventoryAt: configuration.inventoryKills, orderAt: configuration.orderKills, total: total)
+        let kills = KillSchedule(
+            inventoryAt: configuration.inventoryKills, orderAt: configuration.orderKills,
+            notificationAt: configuration.notificationKills, total: total)
+        let audit = NotificationAudit(http: http, orderURL: system.orderURL, notificationURL: system.notificationURL)
+        let lagWatch = Task { await LagWatch.watch(audit) }
         let placed: [OrderRecord] = await withTaskGroup(of: [OrderRecord].self) { group in
             for _ in 0..<configuration.concurrency {
                 group.addTask {
@@ -149,10 +159,16 @@ package struct ChaosExperiment: Sendable {
             answerBound: configuration.deadline + configuration.slack,
             latency: latency
         )
+        // Every transition the order feed holds must have its one notification once notification has
+        // caught up; lag was watched from the start.
+        var notifications = try await audit.settle(timeout: configuration.followUp * 2, orders: final.orders)
+        lagWatch.cancel()
+        (notifications.maxLagEvents, notifications.maxLagSeconds) = await lagWatch.value
         return Run(
             mode: mode,
             figures: figures,
             latency: latency,
+            notifications: notifications,
             kills: kills.log,
             seconds: (ContinuousClock.now - started).milliseconds / 1000
         )
@@ -198,9 +214,9 @@ final class KillSchedule: Sendable {
     private let plan: [Int: String]
     private let state = Mutex<(log: [String], lastPid: [String: Int32])>(([], [:]))
 
-    init(inventoryAt: [Double], orderAt: [Double], total: Int) {
+    init(inventoryAt: [Double], orderAt: [Double], notificationAt: [Double] = [], total: Int) {
         var plan: [Int: String] = [:]
-        for (fractions, service) in [(inventoryAt, "inventory"), (orderAt, "order")] {
+        for (fractions, service) in [(inventoryAt, "inventory"), (orderAt, "order"), (notificationAt, "notification")] {
             for fraction in fractions { plan[min(total - 1, max(0, Int((Double(total) * fraction).rounded())))] = service }
         }
         self.plan = plan

@@ -17,8 +17,9 @@ package struct ExperimentReport: Sendable, Codable {
             "\(Int(configuration.crashAfterCommitFraction * 100))% of deductions: inventory exits after commit",
             "\(Int(configuration.errorAfterCommitFraction * 100))% of deductions: inventory answers 500 after commit",
             "\(Int(configuration.orderErrorAfterStoreFraction * 100))% of new orders: order service answers 500 after storing",
-            "kill -9 of inventory at \(configuration.inventoryKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) "
-                + "and of order at \(configuration.orderKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) of the orders",
+            "kill -9 of inventory at \(configuration.inventoryKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")), "
+                + "of order at \(configuration.orderKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) "
+                + "and of notification at \(configuration.notificationKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) of the orders",
         ]
         self.runs = runs
     }
@@ -51,9 +52,18 @@ package struct ExperimentReport: Sendable, Codable {
         for (name, value) in rows {
             text += "| \(name) | " + runs.map { value($0.figures) }.joined(separator: " | ") + " |\n"
         }
+        let notificationRows: [(String, (NotificationFigures) -> String)] = [
+            ("order transitions in the feed (shipped, rejected, delayed)", { "\($0.transitions)" }),
+            ("notifications missing / duplicated / unexpected", { "\($0.missing) / \($0.duplicated) / \($0.unexpected)" }),
+            ("final orders without their event", { "\($0.finalOrdersWithoutEvent)" }),
+            ("notification max lag (events / s)", { String(format: "%d / %.1f", $0.maxLagEvents, $0.maxLagSeconds) }),
+        ]
+        for (name, value) in notificationRows {
+            text += "| \(name) | " + runs.map { value($0.notifications) }.joined(separator: " | ") + " |\n"
+        }
         text += "\n"
         for run in runs {
-            let violations = run.figures.violations
+            let violations = run.violations
             text += "**\(run.mode.rawValue)** (\(String(format: "%.0f", run.seconds)) s; \(run.kills.joined(separator: "; "))): "
             text += violations.isEmpty ? "every invariant holds.\n\n" : violations.joined(separator: "; ") + ".\n\n"
         }

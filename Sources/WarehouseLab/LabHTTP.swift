@@ -25,6 +25,11 @@ package struct LabHTTP: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// Uses a client its owner shuts down (a test suite's, say).
+    package init(client: HTTPClient) {
+        self.client = client
+    }
+
     package func shutdown() async {
         try? await client.shutdown()
     }

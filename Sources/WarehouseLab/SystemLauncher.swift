@@ -14,30 +14,35 @@ package final class SystemLauncher: @unchecked Sendable {
     package let dataDirectory: URL
     package let orderURL: String
     package let inventoryURL: String
+    package let notificationURL: String
     private let process: Process
     private let http: LabHTTP
 
-    private init(dataDirectory: URL, orderURL: String, inventoryURL: String, process: Process, http: LabHTTP) {
+    private init(
+        dataDirectory: URL, orderURL: String, inventoryURL: String, notificationURL: String, process: Process, http: LabHTTP
+    ) {
         self.dataDirectory = dataDirectory
         self.orderURL = orderURL
         self.inventoryURL = inventoryURL
+        self.notificationURL = notificationURL
         self.process = process
         self.http = http
     }
 
-    /// Starts `executable up` with `arguments` and returns once both services are ready.
+    /// Starts `executable up` with `arguments` and returns once order, inventory and notification are ready.
     package static func start(executable: URL, arguments: [String], http: LabHTTP, logFile: URL? = nil) async throws
         -> SystemLauncher
     {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-lab-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let ports = try freePorts(3)
+        let ports = try freePorts(4)
         let process = Process()
         process.executableURL = executable
         process.arguments =
             [
                 "up", "--data-dir", directory.path,
                 "--order-port", "\(ports[0])", "--inventory-port", "\(ports[1])", "--console-port", "\(ports[2])",
+                "--notification-port", "\(ports[3])",
             ] + arguments
         let log = logFile ?? directory.appendingPathComponent("up.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -49,6 +54,7 @@ package final class SystemLauncher: @unchecked Sendable {
             dataDirectory: directory,
             orderURL: "http://127.0.0.1:\(ports[0])",
             inventoryURL: "http://127.0.0.1:\(ports[1])",
+            notificationURL: "http://127.0.0.1:\(ports[3])",
             process: process,
             http: http
         )
@@ -68,7 +74,7 @@ package final class SystemLauncher: @unchecked Sendable {
         }
     }
 
-    /// The pid of a running service (`order`, `inventory`), or nil while it is being restarted.
+    /// The pid of a running service (`order`, `inventory`, `notification`), or nil while it is being restarted.
     package func pid(of service: String) -> Int32? {
         let file = dataDirectory.appendingPathComponent("run/\(service).pid")
         return (try? String(contentsOf: file, encoding: .utf8)).flatMap {
@@ -78,7 +84,7 @@ package final class SystemLauncher: @unchecked Sendable {
 
     package func waitUntilReady(timeout: Duration) async throws {
         let giveUp = ContinuousClock.now + timeout
-        for (service, url) in [("inventory", inventoryURL), ("order", orderURL)] {
+        for (service, url) in [("inventory", inventoryURL), ("order", orderURL), ("notification", notificationURL)] {
             while !(await ReadinessProbe.isReady(service, at: url, client: http.client)) {
                 guard process.isRunning else { throw LabError.systemExited }
                 guard ContinuousClock.now < giveUp else { throw LabError.notReady(url) }

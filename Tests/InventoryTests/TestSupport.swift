@@ -47,7 +47,8 @@ func withInventoryService(
             ],
             timeout: healthTimeout
         )
-        let service = InventoryService(configuration: configuration, repository: database, health: health, logger: quietLogger)
+        let service = InventoryService(
+            configuration: configuration, repository: database, health: health, feed: database.feed, logger: quietLogger)
         let app = try service.makeApplication()
         try await app.test(setup) { client in try await body(client, database) }
     }

@@ -68,6 +68,7 @@ func withOrderService(
             processor: fixture.processor,
             health: HealthMonitor(serviceId: "order", indicators: []),
             services: [],
+            feed: fixture.database.feed,
             logger: quietLogger
         )
         let app = try service.makeApplication()

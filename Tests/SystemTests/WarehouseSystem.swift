@@ -17,6 +17,7 @@ final class WarehouseSystem: @unchecked Sendable {
     let dataDirectory: URL
     let orderURL: String
     let inventoryURL: String
+    let notificationURL: String
     let consoleURL: String
     private let process: Process
 
@@ -28,10 +29,13 @@ final class WarehouseSystem: @unchecked Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    private init(dataDirectory: URL, orderURL: String, inventoryURL: String, consoleURL: String, process: Process) {
+    private init(
+        dataDirectory: URL, orderURL: String, inventoryURL: String, notificationURL: String, consoleURL: String, process: Process
+    ) {
         self.dataDirectory = dataDirectory
         self.orderURL = orderURL
         self.inventoryURL = inventoryURL
+        self.notificationURL = notificationURL
         self.consoleURL = consoleURL
         self.process = process
     }
@@ -40,13 +44,14 @@ final class WarehouseSystem: @unchecked Sendable {
     static func start(_ extraArguments: [String] = []) async throws -> WarehouseSystem {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-system-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let ports = try SystemLauncher.freePorts(3)
+        let ports = try SystemLauncher.freePorts(4)
         let process = Process()
         process.executableURL = try binary()
         process.arguments =
             [
                 "up", "--data-dir", directory.path,
                 "--order-port", "\(ports[0])", "--inventory-port", "\(ports[1])", "--console-port", "\(ports[2])",
+                "--notification-port", "\(ports[3])",
             ] + extraArguments
         _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("up.log").path, contents: nil)
         let log = try FileHandle(forWritingTo: directory.appendingPathComponent("up.log"))
@@ -57,6 +62,7 @@ final class WarehouseSystem: @unchecked Sendable {
             dataDirectory: directory,
             orderURL: "http://127.0.0.1:\(ports[0])",
             inventoryURL: "http://127.0.0.1:\(ports[1])",
+            notificationURL: "http://127.0.0.1:\(ports[3])",
             consoleURL: "http://127.0.0.1:\(ports[2])",
             process: process
         )
@@ -108,7 +114,7 @@ final class WarehouseSystem: @unchecked Sendable {
         }
     }
 
-    /// The pid of a running child (`order`, `inventory` or `console`), from the file the supervisor keeps.
+    /// The pid of a running child (`order`, `inventory`, `notification` or `console`), from the file the supervisor keeps.
     func pid(of child: String) throws -> Int32 {
         let text = try String(contentsOf: dataDirectory.appendingPathComponent("run/\(child).pid"), encoding: .utf8)
         return try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -149,7 +155,9 @@ final class WarehouseSystem: @unchecked Sendable {
     }
 
     func waitUntilReady() async throws {
-        for (service, url) in [("inventory", inventoryURL), ("order", orderURL), ("console", consoleURL)] {
+        for (service, url) in [
+            ("inventory", inventoryURL), ("order", orderURL), ("notification", notificationURL), ("console", consoleURL),
+        ] {
             try await eventually("\(service) ready at \(url)", timeout: .seconds(60)) {
                 guard self.process.isRunning else { throw SystemError.exited(self.log()) }
                 return await ReadinessProbe.isReady(service, at: url, client: Self.http)

@@ -71,17 +71,19 @@ class System:
         if not os.access(binary, os.X_OK):
             pytest.fail(f"no warehouse binary at {binary}: run `swift build` first or set WAREHOUSE_BIN")
         self.data = Path(tempfile.mkdtemp(prefix="warehouse-browser-"))
-        order, inventory, console = free_ports(3)
+        order, inventory, console, notification = free_ports(4)
         self.order_url = f"http://127.0.0.1:{order}"
         self.inventory_url = f"http://127.0.0.1:{inventory}"
         self.console_url = f"http://127.0.0.1:{console}"
+        self.notification_url = f"http://127.0.0.1:{notification}"
         self.log = open(self.data / "up.log", "wb")
         self.process = subprocess.Popen(
             [binary, "up", "--data-dir", str(self.data), "--order-port", str(order),
-             "--inventory-port", str(inventory), "--console-port", str(console)] + UP_FLAGS,
+             "--inventory-port", str(inventory), "--console-port", str(console),
+             "--notification-port", str(notification)] + UP_FLAGS,
             stdout=self.log, stderr=subprocess.STDOUT)
         try:
-            for url in (self.inventory_url, self.order_url, self.console_url):
+            for url in (self.inventory_url, self.order_url, self.notification_url, self.console_url):
                 wait_for(f"{url}/health/ready answers 200",
                          lambda: self.process.poll() is None and answers_200(url + "/health/ready"), 60)
         except AssertionError:

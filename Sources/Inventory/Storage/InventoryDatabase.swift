@@ -4,16 +4,29 @@ import WarehouseKit
 
 /// The inventory service's SQLite database: its schema (migrations run at open) and the transactions
 /// that keep stock and deduction records consistent.
+///
+/// Every change of a product's stock writes its events to the outbox (`events`) in the same transaction:
+/// `stock.changed`, and `stock.depleted` when the stock reaches 0. The naive deduction writes none: it is
+/// the design this one replaces, kept only for the experiment.
 package struct InventoryDatabase: InventoryRepository {
     package let writer: any DatabaseWriter
     /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
     private let commits: GroupCommitWriter
+    /// Signalled after every commit that may hold events: the feed's long polls wait on it.
+    package let commitSignal: CommitSignal
 
     /// Opens the database and brings its schema up to date.
     package init(_ writer: any DatabaseWriter) throws {
+        let signal = CommitSignal()
         self.writer = writer
-        self.commits = GroupCommitWriter(writer)
+        self.commitSignal = signal
+        self.commits = GroupCommitWriter(writer, onCommit: { signal.signal() })
         try Self.migrator.migrate(writer)
+    }
+
+    /// The stock feed, read from this database's outbox.
+    package var feed: EventFeed {
+        EventFeed(source: StockEvents.source, store: SQLiteEventStore(writer), signal: commitSignal)
     }
 
     static var migrator: DatabaseMigrator {
@@ -48,6 +61,9 @@ package struct InventoryDatabase: InventoryRepository {
                 t.column("key", .text).notNull().unique()
             }
         }
+        migrator.registerMigration("v3: events") { db in
+            try SQLiteEventStore.createTables(db)
+        }
         return migrator
     }
 
@@ -78,15 +94,17 @@ package struct InventoryDatabase: InventoryRepository {
 
     package func upsert(_ product: Product) async throws -> Bool {
         try await commits.write { db in
-            let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM products WHERE sku = ?", arguments: [product.sku]) ?? false
+            let previous = try Int64.fetchOne(db, sql: "SELECT stock FROM products WHERE sku = ?", arguments: [product.sku])
+            let now = Date()
             try db.execute(
                 sql: """
                     INSERT INTO products (sku, name, stock, updatedAt) VALUES (?, ?, ?, ?)
                     ON CONFLICT(sku) DO UPDATE SET name = excluded.name, stock = excluded.stock, updatedAt = excluded.updatedAt
                     """,
-                arguments: [product.sku, product.name, product.stock, UTCTimestamp.sqlite(Date())]
+                arguments: [product.sku, product.name, product.stock, UTCTimestamp.sqlite(now)]
             )
-            return !existed
+            try StockEvents.append(product, depleted: product.stock == 0 && previous != 0, at: now, in: db)
+            return previous == nil
         }
     }
 
@@ -105,10 +123,17 @@ package struct InventoryDatabase: InventoryRepository {
             }
             let outcome = DeductionRule.decide(normalized, stock: stock)
             if outcome == .applied {
-                let now = UTCTimestamp.sqlite(Date())
+                let now = Date()
+                let stamp = UTCTimestamp.sqlite(now)
                 for line in normalized {
-                    try db.cachedStatement(sql: "UPDATE products SET stock = stock - ?, updatedAt = ? WHERE sku = ?")
-                        .execute(arguments: [line.quantity, now, line.sku])
+                    let row = try Row.fetchOne(
+                        db.cachedStatement(
+                            sql: "UPDATE products SET stock = stock - ?, updatedAt = ? WHERE sku = ? RETURNING sku, name, stock"),
+                        arguments: [line.quantity, stamp, line.sku])
+                    if let row {
+                        let product = Product(row: row)
+                        try StockEvents.append(product, depleted: product.stock == 0, at: now, in: db)
+                    }
                 }
             }
             let record = DeductionRecord(key: key, outcome: outcome, lines: normalized, recordedAt: Date())
@@ -159,9 +184,11 @@ package struct InventoryDatabase: InventoryRepository {
                     sql: "INSERT OR IGNORE INTO products (sku, name, stock, updatedAt) VALUES (?, ?, ?, ?)",
                     arguments: [product.sku, product.name, product.stock, now]
                 )
+                if db.changesCount == 1 { try StockEvents.append(product, depleted: false, at: now, in: db) }
             }
             try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('demoSeeded', ?)", arguments: [now.ISO8601Format()])
         }
+        commitSignal.signal()
     }
 
     private static func fetchDeduction(_ db: Database, key: String) throws -> (record: DeductionRecord, fingerprint: String)? {

@@ -3,15 +3,28 @@ import GRDB
 import WarehouseKit
 
 /// The order service's SQLite database: schema (migrations run at open) and the transactions on it.
+///
+/// Every change of an order's state writes its event to the outbox (`events`) in the same transaction:
+/// `placed` with the insert, `shipped` or `rejected` with the settlement, `delayed` with the first
+/// postponement. So an event exists exactly when its change committed.
 package struct OrderDatabase: OrderRepository {
     package let writer: any DatabaseWriter
     /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
     private let commits: GroupCommitWriter
+    /// Signalled after every commit of `commits`: the feed's long polls wait on it.
+    package let commitSignal: CommitSignal
 
     package init(_ writer: any DatabaseWriter) throws {
+        let signal = CommitSignal()
         self.writer = writer
-        self.commits = GroupCommitWriter(writer)
+        self.commitSignal = signal
+        self.commits = GroupCommitWriter(writer, onCommit: { signal.signal() })
         try Self.migrator.migrate(writer)
+    }
+
+    /// The order feed, read from this database's outbox.
+    package var feed: EventFeed {
+        EventFeed(source: OrderEvents.source, store: SQLiteEventStore(writer), signal: commitSignal)
     }
 
     static var migrator: DatabaseMigrator {
@@ -35,6 +48,9 @@ package struct OrderDatabase: OrderRepository {
             try db.create(index: "orders_by_creation", on: "orders", columns: ["createdAt"])
             // Only pending orders carry a retryAt, so the reconciler's scan stays small.
             try db.execute(sql: "CREATE INDEX orders_due ON orders (retryAt) WHERE status = 'pending'")
+        }
+        migrator.registerMigration("v2: events") { db in
+            try SQLiteEventStore.createTables(db)
         }
         return migrator
     }
@@ -74,6 +90,7 @@ package struct OrderDatabase: OrderRepository {
                     fingerprint, UTCTimestamp.sqlite(retryAt),
                 ]
             )
+            try SQLiteEventStore.append(OrderEvents.event(EventType.orderPlaced, for: order, at: order.createdAt), in: db)
             return StoredOrder(order: order, fingerprint: fingerprint, inserted: true, ordinal: db.lastInsertedRowID)
         }
     }
@@ -125,7 +142,10 @@ package struct OrderDatabase: OrderRepository {
                 settled.status.rawValue, settled.message, settled.reason, UTCTimestamp.sqlite(now), order.id,
             ])
             // The row changed as asked: no need to read it back.
-            if db.changesCount == 1 { return settled }
+            if db.changesCount == 1 {
+                try SQLiteEventStore.append(OrderEvents.settled(settled), in: db)
+                return settled
+            }
             return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [order.id])
                 .map(Self.order(from:))
         }
@@ -133,13 +153,20 @@ package struct OrderDatabase: OrderRepository {
 
     package func postpone(id: String, message: String, retryAt: Date) async throws {
         try await commits.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE orders SET attempts = attempts + 1, message = ?, retryAt = ?
-                    WHERE id = ? AND status = 'pending'
-                    """,
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE orders SET attempts = attempts + 1, message = ?, retryAt = ?
+                        WHERE id = ? AND status = 'pending'
+                        RETURNING *
+                        """),
                 arguments: [message, UTCTimestamp.sqlite(retryAt), id]
             )
+            // Its first postponement is the order's "delayed" transition; later tries change nothing a
+            // reader of the feed needs to hear about.
+            if let row = rows.first, row["attempts"] as Int == 1 {
+                try SQLiteEventStore.append(OrderEvents.event(EventType.orderDelayed, for: try Self.order(from: row), at: Date()), in: db)
+            }
         }
     }
 
