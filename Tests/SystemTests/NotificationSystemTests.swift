@@ -264,8 +264,10 @@ struct PythonReceiver {
         return try text.split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
     }
 
+    /// SIGKILL: the test runner may have left SIGTERM ignored, and an ignored signal stays ignored in
+    /// the processes it starts (a receiver once outlived its test that way).
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,6 +63,7 @@ def main():
         def log_message(self, *args):
             pass
 
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a parent may have left it ignored
     ThreadingHTTPServer(("127.0.0.1", options.port), Handler).serve_forever()
 
 
