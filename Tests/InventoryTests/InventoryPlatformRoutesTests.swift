@@ -172,9 +172,10 @@ struct InventoryPlatformRoutesTests {
     @Test("the readiness probe takes inventory's /health/ready for inventory only")
     func readinessProbe() async throws {
         try await withInventoryService(.live) { client, _ in
-            let url = "http://localhost:\(try #require(client.port))"
-            #expect(await ReadinessProbe.isReady("inventory", at: url, timeout: .seconds(30)))
-            #expect(await !ReadinessProbe.isReady("order", at: url, timeout: .seconds(30)))
+            let port = try #require(client.port)
+            let url = try #require(URL(string: "http://localhost:\(port)"))
+            #expect(await ReadinessProbe.ready.succeeds(for: ServiceEndpoint(name: .inventory, url: url), timeout: .seconds(30)))
+            #expect(await !ReadinessProbe.ready.succeeds(for: ServiceEndpoint(name: .order, url: url), timeout: .seconds(30)))
         }
     }
 }

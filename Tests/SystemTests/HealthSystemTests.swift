@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import WarehouseKit
 import WarehouseLab
 
 #if canImport(Glibc)
@@ -19,7 +20,7 @@ struct HealthSystemTests {
     static let bound: Duration = .seconds(1)
 
     @Test func aLockedInventoryDatabaseFailsInventoryHealthWithinASecondAndOrderWarnsNamingIt() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
             var configuration = Configuration()
             configuration.allowsUnsafeTransactions = true
@@ -62,7 +63,7 @@ struct HealthSystemTests {
     }
 
     @Test func anInventoryDatabaseFileMovedAwayFailsWithinASecondAndPassesWhenPutBack() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
             try FileManager.default.moveItem(atPath: path, toPath: path + ".away")
 
@@ -85,7 +86,7 @@ struct HealthSystemTests {
     }
 
     @Test func aDeletedInventoryDatabaseFailsUntilInventoryIsRestartedOnAFreshOne() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
 
@@ -107,7 +108,7 @@ struct HealthSystemTests {
     }
 
     @Test func aStoppedInventoryIsAWarnOfTheOrderServiceNamingItAndLivenessStaysUntouched() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let inventory = try await system.suspend("inventory")
 
             let order = try await system.health(system.orderURL + "/health")
@@ -142,18 +143,18 @@ struct HealthSystemTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let ports = try SystemLauncher.freePorts(2)
-        let order = try await ServiceProcess.start(
-            "order", port: ports[0], dataDirectory: directory, arguments: ["--inventory-url", "http://127.0.0.1:\(ports[1])"])
-        var inventory: ServiceProcess?
+        let ports = try FreePorts.take(2)
+        let order = try await Self.serve(
+            .order, port: ports[0], in: directory, ["--inventory-url", "http://127.0.0.1:\(ports[1])"])
+        var inventory: ServiceLauncher?
         do {
-            let health = try await WarehouseSystem.send(.GET, order.url + "/health").json(HealthDTO.self)
+            let health = try await SystemLauncher.send(.GET, order.url + "/health").json(HealthDTO.self)
             #expect(health.status == "warn")
             #expect(health.check("inventory:responseTime")?.output == "inventory unreachable: connection refused")
 
-            inventory = try await ServiceProcess.start("inventory", port: ports[1], dataDirectory: directory)
+            inventory = try await Self.serve(.inventory, port: ports[1], in: directory)
             try await eventually("order passes once inventory listens", timeout: .seconds(10)) {
-                try await WarehouseSystem.send(.GET, order.url + "/health").json(HealthDTO.self).status == "pass"
+                try await SystemLauncher.send(.GET, order.url + "/health").json(HealthDTO.self).status == "pass"
             }
         } catch {
             Issue.record("order log:\n\(order.log().suffix(3000))")
@@ -165,9 +166,19 @@ struct HealthSystemTests {
         await inventory?.stop()
     }
 
+    /// `warehouse serve <service> --port P --data-dir D <arguments>` on its own, as a container runs it.
+    static func serve(_ service: ServiceName, port: Int, in directory: URL, _ arguments: [String] = []) async throws
+        -> ServiceLauncher
+    {
+        try await ServiceLauncher.start(
+            service, port: port, executable: try SystemLauncher.binary(),
+            arguments: ["--port", "\(port)", "--data-dir", directory.path] + arguments,
+            logFile: directory.appendingPathComponent("\(service).log"), http: SystemLauncher.testHTTP)
+    }
+
     @Test(.enabled(if: getuid() != 0, "root reads any file whatever its mode"))
     func anUnreadableInventoryDatabaseFailsWithinASecondAndPassesOnceReadableAgain() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
             try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: path)
             let inventory = try await system.health(system.inventoryURL + "/health")

@@ -10,6 +10,8 @@ package enum Durability: String, Sendable, CaseIterable {
     case normal
 }
 
+extension Durability: SettingValue {}
+
 /// Opens the SQLite database of one service: WAL mode, foreign keys on, a busy timeout, and the
 /// chosen durability applied to the writer connection too (GRDB sets NORMAL there after
 /// `prepareDatabase`, so FULL has to be set again once the pool is open).
