@@ -134,7 +134,7 @@ let package = Package(
         .executableTarget(name: "warehouse", dependencies: ["WarehouseCLI"]),
 
         // What several test targets share: a latch, temporary directories, problem bodies.
-        .target(name: "WarehouseTestSupport", path: "Tests/WarehouseTestSupport"),
+        .target(name: "WarehouseTestSupport", dependencies: ["WarehouseKit"], path: "Tests/WarehouseTestSupport"),
         .testTarget(
             name: "WarehouseKitTests",
             dependencies: [

@@ -36,7 +36,7 @@ package enum InventorySettings {
         help: "Answer 500 right after committing this fraction of deduction keys.")
 
     package static let all: [any SettingDeclaration] = [
-        CommonSettings.seedDemo, gremlinEvery, gremlinFraction, gremlinDelay, gremlinPlacement, crashAfterCommitEvery,
+        CommonSettings.databaseURL, CommonSettings.seedDemo, gremlinEvery, gremlinFraction, gremlinDelay, gremlinPlacement, crashAfterCommitEvery,
         crashAfterCommitFraction, errorAfterCommitEvery, errorAfterCommitFraction,
     ]
 }
@@ -67,7 +67,7 @@ extension InventoryService: ServiceDefinition {
 
     package static func make(_ settings: Settings, logger: Logger) async throws -> any Service {
         var configuration = InventoryConfiguration(
-            databasePath: settings.dataDirectory.appendingPathComponent("inventory.sqlite").path,
+            databaseURL: settings.databaseURL(of: name),
             adminToken: try AdminToken.load(dataDirectory: settings.dataDirectory, given: settings[CommonSettings.adminToken])
         )
         configuration.host = settings[CommonSettings.host]

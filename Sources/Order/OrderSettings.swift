@@ -47,7 +47,7 @@ package enum OrderSettings {
         help: "Order service: answer 500 to this fraction of new orders after storing them, selected by a seeded hash of the Idempotency-Key (the order id without one).")
 
     package static let all: [any SettingDeclaration] = [
-        deadline, attemptTimeout, retryTimeout, inventoryConcurrency, breakerWindow, breakerMinimumCalls,
+        CommonSettings.databaseURL, deadline, attemptTimeout, retryTimeout, inventoryConcurrency, breakerWindow, breakerMinimumCalls,
         breakerFailureRate, breakerOpen, idempotencyRetention, latencyAlertThreshold, errorAfterStoreEvery,
         errorAfterStoreFraction,
     ]
@@ -57,7 +57,7 @@ extension OrderConfiguration {
     /// The configuration `settings` describe (the admin token is loaded when the service starts).
     package init(settings: Settings) throws(SettingsError) {
         self.init(
-            databasePath: settings.dataDirectory.appendingPathComponent("orders.sqlite").path,
+            databaseURL: settings.databaseURL(of: OrderService.name),
             inventoryURL: settings[ServiceName.inventory.urlSetting].url
         )
         host = settings[CommonSettings.host]

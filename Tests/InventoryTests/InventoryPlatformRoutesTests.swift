@@ -128,7 +128,7 @@ struct InventoryPlatformRoutesTests {
     func healthFailsWithoutDatabase() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("inventory.sqlite").path
-            var configuration = InventoryConfiguration(databasePath: path, adminToken: AdminToken(adminToken))
+            var configuration = InventoryConfiguration(databaseURL: .sqlite(path: path), adminToken: AdminToken(adminToken))
             configuration.healthTimeout = healthTimeout
             let service = try await InventoryService.live(configuration: configuration, logger: quietLogger)
             let app = try service.makeApplication()
@@ -153,7 +153,7 @@ struct InventoryPlatformRoutesTests {
     func liveSeeds() async throws {
         try await withTemporaryDirectory { directory in
             var configuration = InventoryConfiguration(
-                databasePath: directory.appendingPathComponent("inventory.sqlite").path,
+                databaseURL: .sqlite(path: directory.appendingPathComponent("inventory.sqlite").path),
                 adminToken: AdminToken(adminToken)
             )
             configuration.seedDemoCatalogue = true

@@ -67,4 +67,39 @@ struct ConfigurationSystemTests {
             #expect(commandLine.contains("1500"))
         }
     }
+
+    @Test func aServiceKeepsItsDataWhereItsDatabaseURLSays() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-url-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try FreePorts.take(1)[0]
+        let file = directory.appendingPathComponent("elsewhere/stock.sqlite")
+        let inventory = try await ServiceLauncher.start(
+            .inventory, port: port, executable: try SystemLauncher.binary(),
+            arguments: [
+                "--port", "\(port)", "--data-dir", directory.appendingPathComponent("data").path, "--seed-demo",
+                "--database-url", "sqlite://" + file.path,
+            ],
+            logFile: directory.appendingPathComponent("inventory.log"), http: SystemLauncher.testHTTP)
+        let product = try await SystemLauncher.send(.GET, inventory.url + "/products/CONSOLE-PS5")
+        await inventory.stop()
+        #expect(product.status == 200)
+        #expect(FileManager.default.fileExists(atPath: file.path))
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("data/inventory.sqlite").path))
+    }
+
+    /// A `WAREHOUSE_DATABASE_URL` in the environment of `up` is meant for nobody: the supervisor removes
+    /// it, and each child keeps its own file in the data directory.
+    @Test func upKeepsEveryServiceOnItsOwnDatabaseWhateverItsEnvironmentSays() async throws {
+        let shared = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-shared-\(UUID().uuidString).sqlite")
+        defer { try? FileManager.default.removeItem(at: shared) }
+        try await SystemLauncher.with(environment: ["WAREHOUSE_DATABASE_URL": "sqlite://" + shared.path]) { system in
+            let placed = try await system.placeOrder([("CONSOLE-PS5", 1)])
+            #expect(placed.status == 201)
+            for file in ["orders.sqlite", "inventory.sqlite"] {
+                #expect(FileManager.default.fileExists(atPath: system.dataDirectory.appendingPathComponent(file).path), "\(file)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: shared.path))
+        }
+    }
 }

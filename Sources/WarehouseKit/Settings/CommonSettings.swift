@@ -40,6 +40,12 @@ package enum CommonSettings {
         "chaos-seed", group: "Chaos (all off by default)", default: 1,
         help: "The seed of every fraction rule: the same seed and keys hit the same requests.")
 
+    /// Where a service keeps its data; a service that keeps any lists it among its own settings.
+    package static let databaseURL = Setting<DatabaseURL?>(
+        "database-url", group: group, default: nil, defaultDescription: "sqlite:// and DATA-DIR/<its file> (orders.sqlite, inventory.sqlite)",
+        perProcess: true,
+        help: "Where the service keeps its data: sqlite:///absolute/path/file.sqlite.")
+
     /// Add the demo data to a new database: a service that keeps demo data lists it among its own
     /// settings, and `warehouse up` gives it to every service that does.
     package static let seedDemo = Setting<Bool>(
@@ -52,6 +58,15 @@ package enum CommonSettings {
 }
 
 extension Settings {
+    /// `--database-url`, else the service's own file in `--data-dir`.
+    package func databaseURL(of service: ServiceName) -> DatabaseURL {
+        if let given = self[CommonSettings.databaseURL] { return given }
+        guard let file = service.descriptor.databaseFile else {
+            preconditionFailure("\(service) keeps no database")
+        }
+        return DatabaseURL(file: file, in: dataDirectory)
+    }
+
     /// `--data-dir` as an absolute directory URL.
     package var dataDirectory: URL {
         URL(fileURLWithPath: self[CommonSettings.dataDirectory], isDirectory: true).standardizedFileURL

@@ -30,4 +30,18 @@ package enum SQLiteStore {
         }
         return pool
     }
+
+    /// A service's storage in the SQLite file at `path`: the file opened as `open` opens it, the
+    /// repository `make` builds on it (and migrates), and the health check of the file with `probe`, a
+    /// cheap query on one of the service's own tables.
+    package static func storage<Repository: Sendable>(
+        path: String,
+        durability: Durability,
+        service: String,
+        probe: String,
+        repository make: (DatabasePool) throws -> Repository
+    ) throws -> Storage<Repository> {
+        let repository = try make(try open(path: path, durability: durability))
+        return Storage(repository: repository, health: try SQLiteHealthIndicator(service: service, path: path, probe: probe))
+    }
 }
