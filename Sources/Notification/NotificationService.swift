@@ -13,8 +13,9 @@ import WarehouseKit
 package struct NotificationConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8082
-    /// The SQLite file, `DIR/notifications.sqlite` under `warehouse up`.
-    package var databasePath: String
+    /// Where the inbox, subscriptions and deliveries are kept: `sqlite:///DIR/notifications.sqlite`
+    /// unless `--database-url` says otherwise.
+    package var databaseURL: DatabaseURL
     package var durability: Durability = .full
     /// The order service, whose `GET /events` this service follows.
     package var orderURL: URL
@@ -29,8 +30,8 @@ package struct NotificationConfiguration: Sendable {
     /// How long each check of `/health` may take before it fails.
     package var healthTimeout = HealthMonitor.defaultTimeout
 
-    package init(databasePath: String, orderURL: URL) {
-        self.databasePath = databasePath
+    package init(databaseURL: DatabaseURL, orderURL: URL) {
+        self.databaseURL = databaseURL
         self.orderURL = orderURL
     }
 }
@@ -66,10 +67,10 @@ package struct NotificationService: Sendable {
         self.logger = logger
     }
 
-    /// Opens (and migrates) the SQLite database and wires the follower and the dispatcher to it.
+    /// Opens (and migrates) the database and wires the follower and the dispatcher to it.
     package static func live(configuration: NotificationConfiguration, logger: Logger) throws -> NotificationService {
-        let pool = try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability)
-        let database = try NotificationDatabase(pool)
+        let storage = try NotificationStorage.open(configuration.databaseURL, durability: configuration.durability)
+        let database = storage.repository
         let registry = PrometheusCollectorRegistry()
         let metrics = NotificationMetrics(registry: registry)
         let feedClient = makeFeedHTTPClient()
@@ -84,10 +85,9 @@ package struct NotificationService: Sendable {
             repository: database, sender: HTTPWebhookSender(httpClient: webhookClient), policy: configuration.delivery,
             bell: deliveries, metrics: metrics, logger: logger)
         let health = HealthMonitor(
-            serviceId: "notification",
+            serviceId: ServiceName.notification.rawValue,
             indicators: [
-                try DatabaseHealthIndicator(
-                    service: "notification", path: configuration.databasePath, probe: "SELECT 1 FROM notifications LIMIT 1"),
+                storage.health,
                 FeedLagIndicator(lag: lag, measure: .events(threshold: configuration.lagWarnEvents)),
                 FeedLagIndicator(lag: lag, measure: .seconds(threshold: configuration.lagWarnSeconds)),
             ],
@@ -97,7 +97,9 @@ package struct NotificationService: Sendable {
             configuration: configuration,
             repository: database,
             health: health,
-            services: [follower, dispatcher, HTTPClientService(client: feedClient), HTTPClientService(client: webhookClient)],
+            services: storage.services + [
+                follower, dispatcher, HTTPClientService(client: feedClient), HTTPClientService(client: webhookClient),
+            ],
             registry: registry,
             deliveries: deliveries,
             logger: logger
@@ -116,7 +118,7 @@ package struct NotificationService: Sendable {
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
         let builder = ServiceRouterBuilder(
-            name: "notification",
+            name: ServiceName.notification.rawValue,
             health: health,
             openAPIDocument: NotificationAPIDocument.load(),
             registry: registry

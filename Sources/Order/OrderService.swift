@@ -14,8 +14,8 @@ import WarehouseKit
 package struct OrderConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8080
-    /// The SQLite file, `DIR/orders.sqlite` under `warehouse up`.
-    package var databasePath: String
+    /// Where the orders are kept: `sqlite:///DIR/orders.sqlite` unless `--database-url` says otherwise.
+    package var databaseURL: DatabaseURL
     package var durability: Durability = .full
     package var inventoryURL: URL
     package var policy = OrderPolicy()
@@ -32,8 +32,8 @@ package struct OrderConfiguration: Sendable {
     /// How long order events are kept in the feed (`--event-retention-h`); a reader further behind gets 410.
     package var eventRetention: Duration = .seconds(168 * 3600)
 
-    package init(databasePath: String, inventoryURL: URL) {
-        self.databasePath = databasePath
+    package init(databaseURL: DatabaseURL, inventoryURL: URL) {
+        self.databaseURL = databaseURL
         self.inventoryURL = inventoryURL
     }
 }
@@ -75,10 +75,9 @@ package struct OrderService: Sendable {
         self.logger = logger
     }
 
-    /// Opens (and migrates) the SQLite database, connects to inventory, and starts the reconciler.
+    /// Opens (and migrates) the database, connects to inventory, and starts the reconciler.
     package static func live(configuration: OrderConfiguration, logger: Logger) throws -> OrderService {
-        let pool = try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability)
-        let database = try OrderDatabase(pool)
+        let storage = try OrderStorage.open(configuration.databaseURL, durability: configuration.durability)
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(connect: .milliseconds(500))
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
@@ -95,7 +94,7 @@ package struct OrderService: Sendable {
             base: http, policy: configuration.callPolicy, registry: registry, logger: logger)
         let naive = configuration.policy.naive
         let processor = OrderProcessor(
-            repository: database,
+            repository: storage.repository,
             // Naive mode calls inventory bare: one try, no breaker, no bulkhead.
             inventory: naive ? http : inventory,
             patientInventory: inventory.patient(attemptTimeout: configuration.policy.retryTimeout),
@@ -106,8 +105,7 @@ package struct OrderService: Sendable {
         let health = HealthMonitor(
             serviceId: "order",
             indicators: [
-                try DatabaseHealthIndicator(
-                    service: "order", path: configuration.databasePath, probe: "SELECT 1 FROM orders LIMIT 1"),
+                storage.health,
                 ServiceHealthIndicator(
                     service: "inventory",
                     url: configuration.inventoryURL.appendingPathComponent("health/ready"),
@@ -117,16 +115,16 @@ package struct OrderService: Sendable {
             ],
             timeout: configuration.healthTimeout
         )
-        let feed = database.feed
+        let pruner = storage.feed.map {
+            EventPruner(store: $0.store, retention: configuration.eventRetention, logger: logger) as any Service
+        }
         return OrderService(
             configuration: configuration,
             processor: processor,
             health: health,
-            services: [
-                HTTPClientService(client: httpClient), transport,
-                EventPruner(store: feed.store, retention: configuration.eventRetention, logger: logger),
-            ] + (naive ? [] : [Reconciler(processor: processor)]),
-            feed: feed,
+            services: storage.services + [HTTPClientService(client: httpClient), transport] + (pruner.map { [$0] } ?? [])
+                + (naive ? [] : [Reconciler(processor: processor)]),
+            feed: storage.feed,
             registry: registry,
             logger: logger
         )

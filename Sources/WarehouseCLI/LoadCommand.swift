@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import WarehouseKit
 import WarehouseLab
 
 /// `warehouse load`: real orders against the order service, recorded, followed, checked and reported.
@@ -17,7 +18,7 @@ struct LoadCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Base URL of the order service (default: start a system).") var orderURL: String?
-    @Option(help: "Base URL of the inventory service.") var inventoryURL = "http://127.0.0.1:8081"
+    @Option(help: "Base URL of the inventory service.") var inventoryURL = SystemAddresses().url(of: .inventory).absoluteString
     @Option(help: "Base URL of the notification service: check one notification per order transition, and its lag.")
     var notificationURL: String?
     @Option(help: "Data directory of the running system (admin token, service pids).") var dataDir: String?
@@ -100,7 +101,6 @@ struct LoadCommand: AsyncParsableCommand {
             inventoryURL: inventoryURL,
             adminToken: token.trimmingCharacters(in: .whitespacesAndNewlines)
         )
-        configuration.notificationURL = notificationURL
         configuration.orders = orders ?? (bench ? 20_000 : 3000)
         configuration.concurrency = concurrency ?? (bench ? 64 : 32)
         configuration.rate = rate
@@ -109,6 +109,7 @@ struct LoadCommand: AsyncParsableCommand {
         configuration.expected = expected
         configuration.deadline = .milliseconds(deadlineMs)
         configuration.slack = .milliseconds(slackMs)
+        configuration.notificationURL = notificationURL
 
         let result: LoadTest.Result
         do {
@@ -119,7 +120,7 @@ struct LoadCommand: AsyncParsableCommand {
         }
         var memory: [String: Double] = [:]
         if let directory {
-            for service in ["order", "inventory", "notification"] {
+            for service in SystemDeclaration.services.map(\.name.rawValue) {
                 let pidFile = directory.appendingPathComponent("run/\(service).pid")
                 if let pid = (try? String(contentsOf: pidFile, encoding: .utf8)).flatMap({
                     Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -16,19 +16,27 @@ struct StockEventsTests {
         var stock: Int64
     }
 
-    func events(_ database: InventoryDatabase) async throws -> [(type: String, product: ProductData)] {
-        try await database.feed.page(after: 0, limit: 500).events.map {
+    /// Inventory's storage in a temporary directory: the repository, and the feed its writes publish to.
+    func withStorage(_ body: (any InventoryRepository, EventFeed) async throws -> Void) async throws {
+        try await withTemporaryDirectory { directory in
+            let storage = try InventoryStorage.open(.sqlite(path: directory.appendingPathComponent("inventory.sqlite").path))
+            try await body(storage.repository, try #require(storage.feed))
+        }
+    }
+
+    func events(_ feed: EventFeed) async throws -> [(type: String, product: ProductData)] {
+        try await feed.page(after: 0, limit: 500).events.map {
             ($0.type, try JSONDecoder().decode(ProductData.self, from: Data($0.data.utf8)))
         }
     }
 
     @Test("a deduction: stock.changed per SKU, and stock.depleted for one that reaches 0")
     func deduction() async throws {
-        try await withInventoryDatabase { database in
+        try await withStorage { database, feed in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 2))
             _ = try await database.upsert(Product(sku: "B", name: "Banana", stock: 5))
             _ = try await database.deduct(key: "k-1", lines: [StockLine(sku: "B", quantity: 1), StockLine(sku: "A", quantity: 2)])
-            let events = try await events(database).dropFirst(2)
+            let events = try await events(feed).dropFirst(2)
             #expect(events.map(\.type) == [EventType.stockChanged, EventType.stockDepleted, EventType.stockChanged])
             #expect(events.map(\.product) == [
                 ProductData(sku: "A", name: "Apple", stock: 0), ProductData(sku: "A", name: "Apple", stock: 0),
@@ -39,12 +47,12 @@ struct StockEventsTests {
 
     @Test("a refused or replayed deduction changes no stock and writes no event")
     func noChangeNoEvent() async throws {
-        try await withInventoryDatabase { database in
+        try await withStorage { database, feed in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 1))
             _ = try await database.deduct(key: "k-1", lines: [StockLine(sku: "A", quantity: 2)])
             _ = try await database.deduct(key: "k-2", lines: [StockLine(sku: "A", quantity: 1)])
             _ = try await database.deduct(key: "k-2", lines: [StockLine(sku: "A", quantity: 1)])
-            #expect(try await events(database).map(\.type) == [
+            #expect(try await events(feed).map(\.type) == [
                 EventType.stockChanged, EventType.stockChanged, EventType.stockDepleted,
             ])
         }
@@ -52,11 +60,11 @@ struct StockEventsTests {
 
     @Test("a restock is a change; setting the stock to 0 depletes it, once")
     func restock() async throws {
-        try await withInventoryDatabase { database in
+        try await withStorage { database, feed in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 3))
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 0))
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 0))
-            #expect(try await events(database).map(\.type) == [
+            #expect(try await events(feed).map(\.type) == [
                 EventType.stockChanged, EventType.stockChanged, EventType.stockDepleted, EventType.stockChanged,
             ])
         }
@@ -64,10 +72,10 @@ struct StockEventsTests {
 
     @Test("the demo catalogue is published once, as it is seeded")
     func seeding() async throws {
-        try await withInventoryDatabase { database in
-            try await database.seedDemoCatalogueIfNew()
-            try await database.seedDemoCatalogueIfNew()
-            let events = try await events(database)
+        try await withStorage { database, feed in
+            _ = try await database.seedOnce(DemoCatalogue.products)
+            _ = try await database.seedOnce(DemoCatalogue.products)
+            let events = try await events(feed)
             #expect(events.count == DemoCatalogue.products.count)
             #expect(events.allSatisfy { $0.type == EventType.stockChanged })
         }

@@ -38,7 +38,7 @@ struct FeedFollowerTests {
             EventFeedRoute.register(feed, on: RouteTable(router: router))
             try await Application(router: router).test(.live) { client in
                 let port = try #require(client.port)
-                let database = try NotificationDatabase(
+                let database = try SQLiteNotificationRepository(
                     try SQLiteStore.open(path: directory.appendingPathComponent("notifications.sqlite").path))
                 let lag = FeedLag()
                 var follower = FeedFollower(

@@ -14,25 +14,25 @@ let quietLogger = Logger(label: "notification-tests") { _ in SwiftLogNoOpLogHand
 let adminToken = "test-admin-token"
 
 /// A fresh notification database in its own temporary directory.
-func withNotificationDatabase<T>(
+func withSQLiteNotificationRepository<T>(
     isolation: isolated (any Actor)? = #isolation,
-    _ body: (NotificationDatabase) async throws -> T
+    _ body: (SQLiteNotificationRepository) async throws -> T
 ) async throws -> T {
     try await withTemporaryDirectory { directory in
         let pool = try SQLiteStore.open(path: directory.appendingPathComponent("notifications.sqlite").path)
-        return try await body(try NotificationDatabase(pool))
+        return try await body(try SQLiteNotificationRepository(pool))
     }
 }
 
 /// The notification service in process (its HTTP API only: no follower, no dispatcher running).
 func withNotificationService(
     isolation: isolated (any Actor)? = #isolation,
-    _ body: @Sendable @escaping (any TestClientProtocol, NotificationDatabase) async throws -> Void
+    _ body: @Sendable @escaping (any TestClientProtocol, SQLiteNotificationRepository) async throws -> Void
 ) async throws {
     try await withTemporaryDirectory { directory in
         let path = directory.appendingPathComponent("notifications.sqlite").path
-        let database = try NotificationDatabase(try SQLiteStore.open(path: path))
-        var configuration = NotificationConfiguration(databasePath: path, orderURL: URL(string: "http://127.0.0.1:9")!)
+        let database = try SQLiteNotificationRepository(try SQLiteStore.open(path: path))
+        var configuration = NotificationConfiguration(databaseURL: .sqlite(path: path), orderURL: URL(string: "http://127.0.0.1:9")!)
         configuration.adminToken = AdminToken(adminToken)
         let service = NotificationService(
             configuration: configuration,

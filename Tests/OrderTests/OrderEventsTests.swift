@@ -11,8 +11,8 @@ import WarehouseTestSupport
 /// and the feed that serves them.
 @Suite("Order events", .timeLimit(.minutes(1)))
 struct OrderEventsTests {
-    func events(_ database: OrderDatabase) async throws -> [StoredEvent] {
-        try await database.feed.page(after: 0, limit: 500).events
+    func events(_ fixture: OrderFixture) async throws -> [StoredEvent] {
+        try await fixture.feed.page(after: 0, limit: 500).events
     }
 
     @Test("an order that ships: placed, then shipped, each carrying the order as the API shows it")
@@ -20,7 +20,7 @@ struct OrderEventsTests {
         try await withOrderService(.applied) { client, fixture in
             let response = try await client.postOrder()
             let order = try response.decode(OrderBody.self)
-            let events = try await events(fixture.database)
+            let events = try await events(fixture)
             #expect(events.map(\.type) == [EventType.orderPlaced, EventType.orderShipped])
             #expect(events.map(\.subject) == [order.id, order.id])
             #expect(events.map(\.position) == [1, 2])
@@ -37,7 +37,7 @@ struct OrderEventsTests {
     func rejected() async throws {
         try await withOrderService(.rejected("Not enough stock for CONSOLE-PS5.")) { client, fixture in
             _ = try await client.postOrder()
-            let events = try await events(fixture.database)
+            let events = try await events(fixture)
             #expect(events.map(\.type) == [EventType.orderPlaced, EventType.orderRejected])
             let rejected = try JSONDecoder().decode(OrderBody.self, from: Data(events[1].data.utf8))
             #expect(rejected.reason == "Not enough stock for CONSOLE-PS5.")
@@ -53,7 +53,7 @@ struct OrderEventsTests {
             for attempt in 1...3 { _ = await fixture.processor.settle(pending, attempt: attempt, until: .now + .seconds(30)) }
             fixture.inventory.script(.applied)
             _ = await fixture.processor.settle(pending, attempt: 4, until: .now + .seconds(30))
-            let events = try await events(fixture.database)
+            let events = try await events(fixture)
             #expect(events.map(\.type) == [EventType.orderPlaced, EventType.orderDelayed, EventType.orderShipped])
             let delayed = try JSONDecoder().decode(OrderBody.self, from: Data(events[1].data.utf8))
             #expect(delayed.status == "pending")
@@ -67,7 +67,7 @@ struct OrderEventsTests {
             let placement = try await fixture.processor.place(draft, idempotencyKey: nil)
             let pending = Order.pending(draft, at: placement.order.createdAt, id: placement.order.id)
             _ = try await fixture.database.settle(pending, .rejected(reason: "late"), at: Date())
-            #expect(try await events(fixture.database).map(\.type) == [EventType.orderPlaced, EventType.orderShipped])
+            #expect(try await events(fixture).map(\.type) == [EventType.orderPlaced, EventType.orderShipped])
         }
     }
 
@@ -77,7 +77,7 @@ struct OrderEventsTests {
             _ = try await client.postOrder(headers: .json(idempotencyKey: "k-1"))
             let replay = try await client.postOrder(headers: .json(idempotencyKey: "k-1"))
             #expect(replay.headers[.idempotentReplayed] == "true")
-            #expect(try await events(fixture.database).count == 2)
+            #expect(try await events(fixture).count == 2)
         }
     }
 

@@ -11,14 +11,13 @@ import WarehouseLab
 /// order transition gets exactly one notification whatever is killed, stopped or slow.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct NotificationSystemTests {
-    let lab = LabHTTP(client: WarehouseSystem.http)
 
-    func audit(_ system: WarehouseSystem) -> NotificationAudit {
-        NotificationAudit(http: lab, orderURL: system.orderURL, notificationURL: system.notificationURL)
+    func audit(_ system: SystemLauncher) -> NotificationAudit {
+        NotificationAudit(http: SystemLauncher.testHTTP, orderURL: system.orderURL, notificationURL: system.notificationURL)
     }
 
     @Test func withNotificationStoppedOrdersShipAsBeforeAndItsBacklogDrainsAfter() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let notification = try await system.suspend("notification")
             var resumed = false
             defer { if !resumed { kill(notification, SIGCONT) } }
@@ -48,10 +47,10 @@ struct NotificationSystemTests {
     /// deduction delayed past the deadline (so some orders are delayed, then ship), a scarce SKU (so some
     /// are rejected), and a webhook receiver that answers 500 to its first requests and hangs on others.
     @Test func exactlyOneNotificationPerTransitionAcrossKillsAndABadReceiver() async throws {
-        try await WarehouseSystem.with([
+        try await SystemLauncher.with([
             "--gremlin-every", "10", "--gremlin-delay-ms", "2500", "--webhook-timeout-ms", "1000",
         ]) { system in
-            let receiverPort = try SystemLauncher.freePorts(1)[0]
+            let receiverPort = try FreePorts.take(1)[0]
             let subscription = try await system.request(
                 .PUT, system.notificationURL + "/subscriptions/c-hook",
                 body: Data(#"{"url":"http://127.0.0.1:\#(receiverPort)/hook"}"#.utf8),
@@ -79,7 +78,7 @@ struct NotificationSystemTests {
                 }
                 group.addTask {
                     try await eventually("20 orders placed", timeout: .seconds(120)) { placed.value >= 20 }
-                    kill(try system.pid(of: "notification"), SIGKILL)
+                    kill(try system.requirePID(of: "notification"), SIGKILL)
                     try await eventually("40 orders placed", timeout: .seconds(120)) { placed.value >= 40 }
                     try await system.killAndAwaitRestart("order")
                 }
@@ -126,7 +125,7 @@ struct NotificationSystemTests {
     }
 
     @Test func badInputToEveryNewEndpointGetsAProblemAndChangesNothing() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             #expect(try await system.placeOrder([("CABLE-HDMI21", 1)]).status == 201)
             let token = try system.adminToken
             let json = ("Content-Type", "application/json")
@@ -171,9 +170,9 @@ struct NotificationSystemTests {
     }
 
     @Test func eventsTailPrintsEachEventAsItArrives() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let tail = Process()
-            tail.executableURL = try WarehouseSystem.binary()
+            tail.executableURL = try SystemLauncher.binary()
             tail.arguments = ["events", "tail", "--from", system.orderURL, "--after", "0", "--count", "2"]
             let output = Pipe()
             tail.standardOutput = output
@@ -193,7 +192,7 @@ struct NotificationSystemTests {
 
     /// Places one order, sending it again with its key after an error without a definite answer (a 5xx,
     /// a broken connection while order was killed), as a real client would.
-    func placeUntilAnswered(_ system: WarehouseSystem, customer: String, sku: String, key: String) async throws {
+    func placeUntilAnswered(_ system: SystemLauncher, customer: String, sku: String, key: String) async throws {
         let giveUp = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < giveUp {
             if let reply = try? await system.placeOrder(customer: customer, [(sku, 1)], idempotencyKey: key),
@@ -203,7 +202,7 @@ struct NotificationSystemTests {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw SystemError.timedOut("order \(key) answered")
+        throw LabError.timedOut("order \(key) answered")
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where the notification service keeps its cursor in the order feed, the inbox, subscriptions and
-/// webhook deliveries. `NotificationDatabase` is the SQLite implementation.
+/// webhook deliveries. `SQLiteNotificationRepository` is the SQLite implementation.
 package protocol NotificationRepository: Sendable {
     /// The position of `feed` read up to (0 before the first read).
     func cursor(feed: String) async throws -> Int64

@@ -4,7 +4,7 @@ import WarehouseKit
 
 /// The notification service's SQLite database: its schema (migrations run at open) and the transactions
 /// on it.
-package struct NotificationDatabase: NotificationRepository {
+package struct SQLiteNotificationRepository: NotificationRepository {
     package let writer: any DatabaseWriter
 
     package init(_ writer: any DatabaseWriter) throws {

@@ -6,9 +6,9 @@ import WarehouseKit
 /// that keep stock and deduction records consistent.
 ///
 /// Every change of a product's stock writes its events to the outbox (`events`) in the same transaction:
-/// `stock.changed`, and `stock.depleted` when the stock reaches 0. The naive deduction writes none: it is
-/// the design this one replaces, kept only for the experiment.
-package struct InventoryDatabase: InventoryRepository {
+/// `stock.changed`, and `stock.depleted` when the stock reaches 0 (the naive deduction too, through
+/// `upsert`).
+package struct SQLiteInventoryRepository: InventoryRepository {
     package let writer: any DatabaseWriter
     /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
     private let commits: GroupCommitWriter
@@ -16,11 +16,12 @@ package struct InventoryDatabase: InventoryRepository {
     package let commitSignal: CommitSignal
 
     /// Opens the database and brings its schema up to date.
-    package init(_ writer: any DatabaseWriter) throws {
-        let signal = CommitSignal()
+    ///
+    /// - Parameter commitSignal: signalled after every commit that may hold events, for the feed's long polls.
+    package init(_ writer: any DatabaseWriter, commitSignal: CommitSignal = CommitSignal()) throws {
         self.writer = writer
-        self.commitSignal = signal
-        self.commits = GroupCommitWriter(writer, onCommit: { signal.signal() })
+        self.commitSignal = commitSignal
+        self.commits = GroupCommitWriter(writer, onCommit: { commitSignal.signal() })
         try Self.migrator.migrate(writer)
     }
 
@@ -142,29 +143,6 @@ package struct InventoryDatabase: InventoryRepository {
         }
     }
 
-    package func deductNaively(lines: [StockLine]) async throws -> DeductionOutcome {
-        let normalized = StockLine.normalized(lines)
-        let stock = try await writer.read { db in
-            var stock: [String: Int64] = [:]
-            for line in normalized {
-                stock[line.sku] = try Int64.fetchOne(db, sql: "SELECT stock FROM products WHERE sku = ?", arguments: [line.sku])
-            }
-            return stock
-        }
-        let outcome = DeductionRule.decide(normalized, stock: stock)
-        guard outcome == .applied else { return outcome }
-        try await writer.write { db in
-            for line in normalized {
-                // An absolute write of a value read earlier: the lost update the real path avoids.
-                try db.execute(
-                    sql: "UPDATE products SET stock = ?, updatedAt = ? WHERE sku = ?",
-                    arguments: [(stock[line.sku] ?? 0) - Int64(line.quantity), Date(), line.sku]
-                )
-            }
-        }
-        return outcome
-    }
-
     package func deduction(key: String) async throws -> DeductionRecord? {
         try await writer.read { db in
             guard var record = try Self.fetchDeduction(db, key: key)?.record else { return nil }
@@ -173,13 +151,11 @@ package struct InventoryDatabase: InventoryRepository {
         }
     }
 
-    /// Adds the demo catalogue once, the first time a data directory is used; later starts leave the
-    /// stock as it is.
-    package func seedDemoCatalogueIfNew() async throws {
-        try await writer.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM settings WHERE name = 'demoSeeded'") == nil else { return }
+    package func seedOnce(_ products: [Product]) async throws -> Bool {
+        let seeded = try await writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM settings WHERE name = 'demoSeeded'") == nil else { return false }
             let now = Date()
-            for product in DemoCatalogue.products {
+            for product in products {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO products (sku, name, stock, updatedAt) VALUES (?, ?, ?, ?)",
                     arguments: [product.sku, product.name, product.stock, now]
@@ -187,8 +163,10 @@ package struct InventoryDatabase: InventoryRepository {
                 if db.changesCount == 1 { try StockEvents.append(product, depleted: false, at: now, in: db) }
             }
             try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('demoSeeded', ?)", arguments: [now.ISO8601Format()])
+            return true
         }
         commitSignal.signal()
+        return seeded
     }
 
     private static func fetchDeduction(_ db: Database, key: String) throws -> (record: DeductionRecord, fingerprint: String)? {
@@ -225,7 +203,7 @@ package struct InventoryDatabase: InventoryRepository {
     }
 }
 
-extension InventoryDatabase {
+extension SQLiteInventoryRepository {
     // Shared: making a decoder per record cost more than the decoding itself.
     private static let decoder = JSONDecoder()
 }

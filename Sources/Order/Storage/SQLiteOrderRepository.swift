@@ -7,18 +7,18 @@ import WarehouseKit
 /// Every change of an order's state writes its event to the outbox (`events`) in the same transaction:
 /// `placed` with the insert, `shipped` or `rejected` with the settlement, `delayed` with the first
 /// postponement. So an event exists exactly when its change committed.
-package struct OrderDatabase: OrderRepository {
+package struct SQLiteOrderRepository: OrderRepository {
     package let writer: any DatabaseWriter
     /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
     private let commits: GroupCommitWriter
     /// Signalled after every commit of `commits`: the feed's long polls wait on it.
     package let commitSignal: CommitSignal
 
-    package init(_ writer: any DatabaseWriter) throws {
-        let signal = CommitSignal()
+    /// - Parameter commitSignal: signalled after every group commit, for the feed's long polls.
+    package init(_ writer: any DatabaseWriter, commitSignal: CommitSignal = CommitSignal()) throws {
         self.writer = writer
-        self.commitSignal = signal
-        self.commits = GroupCommitWriter(writer, onCommit: { signal.signal() })
+        self.commitSignal = commitSignal
+        self.commits = GroupCommitWriter(writer, onCommit: { commitSignal.signal() })
         try Self.migrator.migrate(writer)
     }
 
@@ -27,7 +27,8 @@ package struct OrderDatabase: OrderRepository {
         EventFeed(source: OrderEvents.source, store: SQLiteEventStore(writer), signal: commitSignal)
     }
 
-    static var migrator: DatabaseMigrator {
+    /// The schema, version by version (a test migrates a database of the first version).
+    package static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: orders") { db in
             try db.create(table: "orders") { t in
@@ -49,7 +50,17 @@ package struct OrderDatabase: OrderRepository {
             // Only pending orders carry a retryAt, so the reconciler's scan stays small.
             try db.execute(sql: "CREATE INDEX orders_due ON orders (retryAt) WHERE status = 'pending'")
         }
-        migrator.registerMigration("v2: events") { db in
+        migrator.registerMigration("v2: ordinals") { db in
+            // Each order's place among all stored orders, in a column of its own: SQLite's rowid is no
+            // part of the contract (VACUUM may renumber it) and another backend has none.
+            try db.execute(sql: "ALTER TABLE orders ADD COLUMN ordinal INTEGER")
+            try db.execute(sql: "UPDATE orders SET ordinal = rowid")
+            try db.execute(sql: "CREATE UNIQUE INDEX orders_by_ordinal ON orders (ordinal)")
+            // Newest first, ties in the order they were stored.
+            try db.execute(sql: "DROP INDEX orders_by_creation")
+            try db.execute(sql: "CREATE INDEX orders_by_creation ON orders (createdAt, ordinal)")
+        }
+        migrator.registerMigration("v3: events") { db in
             try SQLiteEventStore.createTables(db)
         }
         return migrator
@@ -77,13 +88,14 @@ package struct OrderDatabase: OrderRepository {
             if let idempotencyKey, let existing = try Self.fetchStored(db, idempotencyKey: idempotencyKey) {
                 return existing
             }
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO orders (id, customerId, items, status, message, reason, createdAt, updatedAt,
-                                        idempotencyKey, fingerprint, attempts, retryAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
-                    """
-            ).execute(
+            let ordinal = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO orders (id, customerId, items, status, message, reason, createdAt, updatedAt,
+                                            idempotencyKey, fingerprint, attempts, retryAt, ordinal)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, (SELECT coalesce(max(ordinal), 0) + 1 FROM orders))
+                        RETURNING ordinal
+                        """),
                 arguments: [
                     order.id, order.customerId, items, order.status.rawValue, order.message, order.reason,
                     UTCTimestamp.sqlite(order.createdAt), UTCTimestamp.sqlite(order.updatedAt), idempotencyKey,
@@ -91,7 +103,7 @@ package struct OrderDatabase: OrderRepository {
                 ]
             )
             try SQLiteEventStore.append(OrderEvents.event(EventType.orderPlaced, for: order, at: order.createdAt), in: db)
-            return StoredOrder(order: order, fingerprint: fingerprint, inserted: true, ordinal: db.lastInsertedRowID)
+            return StoredOrder(order: order, fingerprint: fingerprint, inserted: true, ordinal: ordinal)
         }
     }
 
@@ -111,12 +123,12 @@ package struct OrderDatabase: OrderRepository {
                 if let status {
                     try Row.fetchAll(
                         db,
-                        sql: "SELECT * FROM orders WHERE status = ? ORDER BY createdAt DESC, rowid DESC LIMIT ? OFFSET ?",
+                        sql: "SELECT * FROM orders WHERE status = ? ORDER BY createdAt DESC, ordinal DESC LIMIT ? OFFSET ?",
                         arguments: [status.rawValue, limit, offset]
                     )
                 } else {
                     try Row.fetchAll(
-                        db, sql: "SELECT * FROM orders ORDER BY createdAt DESC, rowid DESC LIMIT ? OFFSET ?",
+                        db, sql: "SELECT * FROM orders ORDER BY createdAt DESC, ordinal DESC LIMIT ? OFFSET ?",
                         arguments: [limit, offset])
                 }
             return try rows.map(Self.order(from:))
