@@ -109,6 +109,40 @@ struct AdminTokenTests {
         }
     }
 
+    @Test("WAREHOUSE_ADMIN_TOKEN_FILE: the token in a mounted secret, and nothing written")
+    func secretFile() async throws {
+        try await withTemporaryDirectory { directory in
+            let secret = directory.appendingPathComponent("secret")
+            try Data("from-secret\n".utf8).write(to: secret)
+            let data = directory.appendingPathComponent("data")
+            let loaded = try AdminToken.load(dataDirectory: data, environment: ["WAREHOUSE_ADMIN_TOKEN_FILE": secret.path])
+            try loaded.authorize("Bearer from-secret")
+            #expect(!FileManager.default.fileExists(atPath: data.path))
+
+            // WAREHOUSE_ADMIN_TOKEN still comes first.
+            let overridden = try AdminToken.load(
+                dataDirectory: data,
+                environment: ["WAREHOUSE_ADMIN_TOKEN": "from-env", "WAREHOUSE_ADMIN_TOKEN_FILE": secret.path])
+            try overridden.authorize("Bearer from-env")
+        }
+    }
+
+    @Test("WAREHOUSE_ADMIN_TOKEN_FILE naming a missing or empty file fails instead of making a token")
+    func missingSecretFile() async throws {
+        try await withTemporaryDirectory { directory in
+            let missing = directory.appendingPathComponent("missing").path
+            #expect(throws: AdminTokenError.self) {
+                try AdminToken.load(dataDirectory: directory, environment: ["WAREHOUSE_ADMIN_TOKEN_FILE": missing])
+            }
+            let empty = directory.appendingPathComponent("empty")
+            try Data(" \n".utf8).write(to: empty)
+            #expect(throws: AdminTokenError.self) {
+                try AdminToken.load(dataDirectory: directory, environment: ["WAREHOUSE_ADMIN_TOKEN_FILE": empty.path])
+            }
+            #expect(!FileManager.default.fileExists(atPath: AdminToken.fileURL(in: directory).path))
+        }
+    }
+
     @Test("an empty WAREHOUSE_ADMIN_TOKEN falls back to the file")
     func emptyEnvironmentIgnored() async throws {
         try await withTemporaryDirectory { directory in

@@ -45,12 +45,18 @@ package struct AdminToken: Sendable {
         AdminToken((0..<4).map { _ in UUID().uuidString }.joined())
     }
 
-    /// Reads `WAREHOUSE_ADMIN_TOKEN` when set (containers), else the token file, making it if missing.
+    /// The token, from the first of: `WAREHOUSE_ADMIN_TOKEN`; the file `WAREHOUSE_ADMIN_TOKEN_FILE` names
+    /// (a container's mounted secret: it must hold a token, or loading fails rather than making one
+    /// nobody knows); the data directory's token file, made if missing.
     package static func load(dataDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> AdminToken
     {
         if let fromEnvironment = environment["WAREHOUSE_ADMIN_TOKEN"], !fromEnvironment.isEmpty {
             return AdminToken(fromEnvironment)
+        }
+        if let secretFile = environment["WAREHOUSE_ADMIN_TOKEN_FILE"], !secretFile.isEmpty {
+            guard let secret = read(URL(fileURLWithPath: secretFile)) else { throw AdminTokenError.noSecret(secretFile) }
+            return secret
         }
         let file = fileURL(in: dataDirectory)
         if let existing = read(file) { return existing }
@@ -101,10 +107,13 @@ package struct AdminToken: Sendable {
 
 package enum AdminTokenError: Error, CustomStringConvertible {
     case cannotWrite(String)
+    /// `WAREHOUSE_ADMIN_TOKEN_FILE` names a file that is missing, unreadable or empty.
+    case noSecret(String)
 
     package var description: String {
         switch self {
         case .cannotWrite(let path): "cannot write the admin token to \(path)"
+        case .noSecret(let path): "WAREHOUSE_ADMIN_TOKEN_FILE: no admin token can be read from \(path)"
         }
     }
 }
