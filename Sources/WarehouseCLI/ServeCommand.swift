@@ -36,6 +36,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Add the demo catalogue to a new inventory database (inventory only).")
     var seedDemo = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "After SIGTERM, how long to keep serving while reporting not ready, in ms.",
+            discussion: "Time for a load balancer or a Kubernetes Service to stop sending new requests; then the server stops accepting connections and finishes the requests in flight."
+        ))
+    var shutdownDelayMs = 0
+
     @OptionGroup(title: "Every service") var common: CommonOptions
     @OptionGroup(title: "Order service") var order: OrderOptions
     @OptionGroup(title: "Chaos (all off by default)") var chaos: ChaosOptions
@@ -59,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.chaos = chaos.settings
             configuration.naive = common.naive
             let service = try await InventoryService.live(configuration: configuration, logger: logger)
-            try await run(try service.makeApplication(), logger: logger)
+            try await run(try service.makeApplication(), health: service.health, logger: logger)
         case .order:
             var configuration = OrderConfiguration(
                 databasePath: directory.appendingPathComponent("orders.sqlite").path,
@@ -74,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.errorAfterStore = chaos.errorAfterStore
             configuration.latencyAlertThreshold = .milliseconds(order.latencyAlertThresholdMs)
             let service = try OrderService.live(configuration: configuration, logger: logger)
-            try await run(try service.makeApplication(), logger: logger)
+            try await run(try service.makeApplication(), health: service.health, logger: logger)
         case .console:
             var configuration = ConsoleConfiguration(
                 orderURL: try Self.httpURL(orderURL, "--order-url"),
@@ -83,7 +91,13 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.host = common.host
             configuration.port = port ?? 8090
             let service = try ConsoleService.live(configuration: configuration, logger: logger)
-            try await run(try service.makeApplication(), logger: logger)
+            try await run(try service.makeApplication(), health: service.health, logger: logger)
+        }
+    }
+
+    func validate() throws {
+        guard (0...120_000).contains(shutdownDelayMs) else {
+            throw ValidationError("--shutdown-delay-ms must be between 0 and 120000")
         }
     }
 
@@ -95,11 +109,16 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Runs the application until SIGTERM or SIGINT; under `warehouse up` also until the supervisor dies.
-    private func run(_ application: some ApplicationProtocol, logger: Logger) async throws {
+    /// A shutdown fails readiness first, waits `--shutdown-delay-ms`, then stops the server, which
+    /// finishes the requests in flight.
+    private func run(_ application: some ApplicationProtocol, health: HealthMonitor, logger: Logger) async throws {
         var services: [any Service] = [application]
         if let supervisor = ProcessInfo.processInfo.environment[Supervisor.pidEnvironmentKey].flatMap(Int32.init) {
             services.append(ParentWatch(parent: supervisor))
         }
+        // Last, so that it is the first to be shut down (the group goes in reverse order).
+        services.append(
+            DrainOnShutdown(notice: health.shutdownNotice, delay: .milliseconds(shutdownDelayMs), logger: logger))
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },

@@ -44,6 +44,17 @@ final class ServiceProcess: @unchecked Sendable {
         return started
     }
 
+    /// Sends `signal` to the process, as an orchestrator does (SIGTERM to stop a container).
+    func signal(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits for the process to exit on its own and returns its exit status.
+    func waitForExit(timeout: Duration) async throws -> Int32 {
+        try await eventually("\(url) exits", timeout: timeout) { !self.process.isRunning }
+        return process.terminationStatus
+    }
+
     /// SIGTERM, then waits for the exit.
     func stop() async {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
