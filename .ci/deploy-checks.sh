@@ -6,8 +6,8 @@
 #               checkov (skips justified in deploy/k8s/checkov.yaml)
 #   terraform   fmt, init from the local provider, validate, plan, apply and destroy against moto's local
 #               AWS API, the cloud-init it renders, checkov (skips justified next to each resource)
-#   image       deploy/Containerfile checked by checkov, built by deploy/image/build.sh (release, in
-#               .build-image) and run by deploy/image/check.sh
+#   image       deploy/Containerfile checked by checkov, built by deploy/image/build.sh (a debug
+#               binary, in .build-image: README, Deploy) and run by deploy/image/check.sh
 # usage: .ci/deploy-checks.sh [STAGE...]       (all stages by default; root; prints each stage's time)
 #
 # Installs what it lacks: podman, debootstrap, runc and prometheus (promtool) with apt-get; the Python
@@ -170,7 +170,7 @@ check_image() {
     cp deploy/Containerfile "$work/containerfile/Dockerfile"
     checkov --framework dockerfile -f "$work/containerfile/Dockerfile"
     local image
-    image=$(deploy/image/build.sh --tag localhost/warehouse:ci)
+    image=$(deploy/image/build.sh --configuration debug --tag localhost/warehouse:ci)
     deploy/image/check.sh "$image"
 }
 

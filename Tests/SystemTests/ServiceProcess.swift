@@ -49,6 +49,8 @@ final class ServiceProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, signal) }
     }
 
+    var isRunning: Bool { process.isRunning }
+
     /// Waits for the process to exit on its own and returns its exit status.
     func waitForExit(timeout: Duration) async throws -> Int32 {
         try await eventually("\(url) exits", timeout: timeout) { !self.process.isRunning }
