@@ -4,7 +4,9 @@
 #
 # The container gets what deploy/k8s gives a pod: the image's user, entrypoint, working directory and
 # environment; a read-only root filesystem; /tmp on a tmpfs; no capabilities; no new privileges; and
-# only the mounts the caller names. It joins a network namespace made with `ip netns add`.
+# only the mounts the caller names. It joins a network namespace made with `ip netns add`. /run is a
+# tmpfs too, as on a Docker host: the image is mounted read-only, so the mount points of secrets under
+# /run/secrets must be made somewhere writable.
 
 # image_root IMAGE: mounts the image's root filesystem and prints the directory.
 image_root() {
@@ -52,6 +54,7 @@ container_start() {
         | .process.noNewPrivileges = true
         | .linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = $netns else . end]
         | .mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777", "size=65536k"]}]
+        | .mounts += [{destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=755", "size=1024k"]}]
         | .mounts += $binds
         ' "$bundle/config.json" > "$bundle/config.json.new"
     mv "$bundle/config.json.new" "$bundle/config.json"
