@@ -4,7 +4,7 @@ import Testing
 import WarehouseKit
 
 /// Stores a pending order that the reconciler may pick up at once.
-private func insertDuePending(_ database: OrderDatabase, customer: String = "c-42") async throws -> Order {
+private func insertDuePending(_ database: any OrderRepository, customer: String = "c-42") async throws -> Order {
     let order = Order.pending(NewOrder(customerId: customer, items: draft.items), at: Date())
     _ = try await database.insert(order, idempotencyKey: nil, fingerprint: nil, retryAt: Date().addingTimeInterval(-60))
     return order

@@ -39,11 +39,11 @@ struct GracefulShutdownSystemTests {
     @Test("SIGTERM under load: readiness fails first, in-flight orders finish, new connections are refused, exit 0")
     func sigtermUnderLoad() async throws {
         try await withTemporaryDirectory { directory in
-            let ports = try SystemLauncher.freePorts(2)
-            let inventory = try await ServiceProcess.start("inventory", port: ports[1], dataDirectory: directory)
+            let ports = try FreePorts.take(2)
+            let inventory = try await Self.serve("inventory", port: ports[1], dataDirectory: directory)
             defer { Task { await inventory.stop() } }
             try await Self.stock(inventory.url, directory: directory)
-            let order = try await ServiceProcess.start(
+            let order = try await Self.serve(
                 "order", port: ports[0], dataDirectory: directory,
                 arguments: Self.patientOrder(inventory.url) + ["--shutdown-delay-ms", "\(Self.drainDelay.components.seconds * 1000)"])
             let load = OrderLoad(url: order.url, client: Self.http, retry: false)
@@ -84,7 +84,7 @@ struct GracefulShutdownSystemTests {
 
             // Every order acknowledged is stored and ships; no request that failed had been taken.
             try await Self.chaos(inventory.url, directory: directory, "{}")
-            let restarted = try await ServiceProcess.start(
+            let restarted = try await Self.serve(
                 "order", port: ports[0], dataDirectory: directory, arguments: Self.patientOrder(inventory.url))
             defer { Task { await restarted.stop() } }
             try await Self.expectShipped(outcomes.acknowledged, at: restarted.url)
@@ -99,11 +99,11 @@ struct GracefulShutdownSystemTests {
     @Test("a rolling replacement of order under load loses no acknowledged order and no answer")
     func rollingReplacement() async throws {
         try await withTemporaryDirectory { directory in
-            let ports = try SystemLauncher.freePorts(2)
-            let inventory = try await ServiceProcess.start("inventory", port: ports[1], dataDirectory: directory)
+            let ports = try FreePorts.take(2)
+            let inventory = try await Self.serve("inventory", port: ports[1], dataDirectory: directory)
             defer { Task { await inventory.stop() } }
             try await Self.stock(inventory.url, directory: directory)
-            let old = try await ServiceProcess.start(
+            let old = try await Self.serve(
                 "order", port: ports[0], dataDirectory: directory,
                 arguments: Self.patientOrder(inventory.url) + ["--shutdown-delay-ms", "1000"])
             // Clients that do what the README tells them: after a failure without an answer, the same
@@ -117,7 +117,7 @@ struct GracefulShutdownSystemTests {
             old.signal(SIGTERM)
             let status = try await old.waitForExit(timeout: .seconds(60))
             #expect(status == 0, "the old order process exited with \(status)")
-            let new = try await ServiceProcess.start(
+            let new = try await Self.serve(
                 "order", port: ports[0], dataDirectory: directory, arguments: Self.patientOrder(inventory.url))
             defer { Task { await new.stop() } }
             let shippedByOld = load.outcomes().shipped
@@ -140,6 +140,15 @@ struct GracefulShutdownSystemTests {
     }
 
     // MARK: Helpers
+
+    /// `warehouse serve <service>` on `port`, once it answers `/health/live`.
+    private static func serve(_ service: String, port: Int, dataDirectory: URL, arguments: [String] = []) async throws
+        -> ServiceProcess
+    {
+        try await ServiceProcess.start(service, port: port, dataDirectory: dataDirectory, arguments: arguments) { url in
+            (try? await get(url + "/health/live"))?.status == 200
+        }
+    }
 
     /// Order's arguments, with time limits no starved test machine reaches: every order here ships in
     /// its first answer unless the test holds it back on purpose.

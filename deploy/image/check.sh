@@ -56,7 +56,7 @@ secret=(--env WAREHOUSE_ADMIN_TOKEN_FILE=/run/secrets/warehouse/admin-token
     --bind "$work/admin-token:/run/secrets/warehouse/admin-token:ro")
 
 container_start "$inventory" "$image" "$netns" "$work/inventory.log" "${secret[@]}" \
-    --bind "$work/inventory-data:/var/lib/warehouse/data" -- serve inventory --seed-demo
+    --bind "$work/inventory-data:/var/lib/warehouse/data" -- serve inventory --port 8081 --seed-demo
 inventory_pid=$container_pid
 container_start "$order" "$image" "$netns" "$work/order.log" "${secret[@]}" \
     --bind "$work/order-data:/var/lib/warehouse/data" -- serve order

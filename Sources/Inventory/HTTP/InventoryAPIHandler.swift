@@ -73,7 +73,7 @@ package struct InventoryAPIHandler: APIProtocol {
             if naive {
                 DeductionResult(
                     record: DeductionRecord(
-                        key: key, outcome: try await repository.deductNaively(lines: lines), lines: lines, recordedAt: Date()),
+                        key: key, outcome: try await NaiveDeduction(repository: repository).deduct(lines: lines), lines: lines, recordedAt: Date()),
                     replayed: false
                 )
             } else {

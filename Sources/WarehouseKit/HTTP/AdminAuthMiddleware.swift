@@ -45,16 +45,14 @@ package struct AdminToken: Sendable {
         AdminToken((0..<4).map { _ in UUID().uuidString }.joined())
     }
 
-    /// The token, from the first of: `WAREHOUSE_ADMIN_TOKEN`; the file `WAREHOUSE_ADMIN_TOKEN_FILE` names
-    /// (a container's mounted secret: it must hold a token, or loading fails rather than making one
-    /// nobody knows); the data directory's token file, made if missing.
-    package static func load(dataDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> AdminToken
-    {
-        if let fromEnvironment = environment["WAREHOUSE_ADMIN_TOKEN"], !fromEnvironment.isEmpty {
-            return AdminToken(fromEnvironment)
+    /// The token, from the first of: `given` (`WAREHOUSE_ADMIN_TOKEN`); the file `file` names
+    /// (`WAREHOUSE_ADMIN_TOKEN_FILE`, a container's mounted secret: it must hold a token, or loading
+    /// fails rather than making one nobody knows); the data directory's token file, made if missing.
+    package static func load(dataDirectory: URL, given: String?, file secretFile: String? = nil) throws -> AdminToken {
+        if let given, !given.isEmpty {
+            return AdminToken(given)
         }
-        if let secretFile = environment["WAREHOUSE_ADMIN_TOKEN_FILE"], !secretFile.isEmpty {
+        if let secretFile, !secretFile.isEmpty {
             guard let secret = read(URL(fileURLWithPath: secretFile)) else { throw AdminTokenError.noSecret(secretFile) }
             return secret
         }
@@ -107,13 +105,13 @@ package struct AdminToken: Sendable {
 
 package enum AdminTokenError: Error, CustomStringConvertible {
     case cannotWrite(String)
-    /// `WAREHOUSE_ADMIN_TOKEN_FILE` names a file that is missing, unreadable or empty.
+    /// `--admin-token-file` names a file that is missing, unreadable or empty.
     case noSecret(String)
 
     package var description: String {
         switch self {
         case .cannotWrite(let path): "cannot write the admin token to \(path)"
-        case .noSecret(let path): "WAREHOUSE_ADMIN_TOKEN_FILE: no admin token can be read from \(path)"
+        case .noSecret(let path): "--admin-token-file: no admin token can be read from \(path)"
         }
     }
 }

@@ -27,7 +27,7 @@ package struct HealthMonitor: Sendable {
         serviceId: String,
         indicators: [any HealthIndicator],
         timeout: Duration = defaultTimeout,
-        shutdownNotice: ShutdownNotice = ShutdownNotice()
+        shutdownNotice: ShutdownNotice = ShutdownNotice.current ?? ShutdownNotice()
     ) {
         self.serviceId = serviceId
         self.indicators = indicators
@@ -109,19 +109,5 @@ extension HealthIndicator {
                 output: String(describing: error)
             )
         }
-    }
-}
-
-extension Duration {
-    package var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return (Double(seconds) * 1_000 + Double(attoseconds) / 1e15).rounded(toPlaces: 3)
-    }
-}
-
-extension Double {
-    func rounded(toPlaces places: Int) -> Double {
-        let scale = Foundation.pow(10, Double(places))
-        return (self * scale).rounded() / scale
     }
 }
