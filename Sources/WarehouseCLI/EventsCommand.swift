@@ -74,7 +74,7 @@ struct EventsTailCommand: AsyncParsableCommand {
                 }
                 throw ValidationError(error.description)
             } catch {
-                warn("\(from) unreachable: \(ServiceHealthIndicator.describe(error, timeout: .milliseconds(waitMs))); retrying")
+                warn("\(from) unreachable: \(ConnectionFailure.describe(error, timeout: .milliseconds(waitMs))); retrying")
                 try await Task.sleep(for: retry.delay(attempt: failures))
                 failures += 1
                 continue

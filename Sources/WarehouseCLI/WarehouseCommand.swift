@@ -6,7 +6,10 @@ package struct WarehouseCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "warehouse",
         abstract: "The Valerix order, inventory and notification platform.",
-        subcommands: [UpCommand.self, ServeCommand.self, ChaosCommand.self, LoadCommand.self, EventsCommand.self, SettingsCommand.self]
+        subcommands: [
+            UpCommand.self, ServeCommand.self, ChaosCommand.self, LoadCommand.self, EventsCommand.self, SettingsCommand.self,
+            ProbeCommand.self,
+        ]
     )
 
     package init() {}

@@ -89,7 +89,7 @@ package struct FeedFollower: Service {
             logger.notice("feed cursor moved by another reader", metadata: ["error": "\(error)"])
             return .zero
         default:
-            let reason = ServiceHealthIndicator.describe(error, timeout: .milliseconds(waitMs))
+            let reason = ConnectionFailure.describe(error, timeout: .milliseconds(waitMs))
             if failures == 0 { logger.warning("order feed unreadable; retrying", metadata: ["error": "\(reason)"]) }
             lag.failed(reason)
             return retry.delay(attempt: failures)

@@ -62,7 +62,7 @@ package struct HTTPWebhookSender: WebhookSender {
             _ = try? await response.body.collect(upTo: 64 * 1024)
             return .status(Int(response.status.code))
         } catch {
-            return .noAnswer(ServiceHealthIndicator.describe(error, timeout: timeout))
+            return .noAnswer(ConnectionFailure.describe(error, timeout: timeout))
         }
     }
 }
