@@ -62,8 +62,18 @@ struct OrderOptions: ParsableArguments {
     @Option(name: .long, help: "Length of the breaker's sliding window, in seconds (order).")
     var breakerWindowS = 10
 
-    @Option(name: .long, help: "How long the breaker stays open before it lets probes through, in ms (order).")
-    var breakerOpenMs = 5000
+    @Option(
+        name: .long,
+        help: "How long the breaker stays open the first time before it lets probes through, in ms (order); doubled at each failed probe.")
+    var breakerOpenMs = 500
+
+    @Option(name: .long, help: "The longest the breaker stays open before it probes again, in ms (order).")
+    var breakerMaxOpenMs = 5000
+
+    @Option(
+        name: .long,
+        help: "Connection failures within this span of the first count as one failure (a restart, not an outage), in ms (order).")
+    var breakerBurstMs = 1000
 
     @Option(name: .long, help: "Hours an Idempotency-Key is remembered before it is forgotten (order).")
     var idempotencyRetentionH = 24
@@ -80,6 +90,8 @@ struct OrderOptions: ParsableArguments {
         try require(breakerMinimumCalls, in: 1...100_000, "--breaker-minimum-calls")
         try require(breakerWindowS, in: 1...3600, "--breaker-window-s")
         try require(breakerOpenMs, in: 10...600_000, "--breaker-open-ms")
+        try require(breakerMaxOpenMs, in: 10...600_000, "--breaker-max-open-ms")
+        try require(breakerBurstMs, in: 0...60_000, "--breaker-burst-ms")
         try require(idempotencyRetentionH, in: 24...24 * 365, "--idempotency-retention-h")
         try require(latencyAlertThresholdMs, in: 1...600_000, "--latency-alert-threshold-ms")
         guard (0.0...1.0).contains(breakerFailureRate) else {
@@ -104,6 +116,8 @@ struct OrderOptions: ParsableArguments {
         policy.breaker.failureRateThreshold = breakerFailureRate
         policy.breaker.window = .seconds(breakerWindowS)
         policy.breaker.openDuration = .milliseconds(breakerOpenMs)
+        policy.breaker.maximumOpenDuration = .milliseconds(breakerMaxOpenMs)
+        policy.breaker.burstSpan = .milliseconds(breakerBurstMs)
         return policy
     }
 
@@ -113,6 +127,7 @@ struct OrderOptions: ParsableArguments {
             "--retry-timeout-ms", "\(retryTimeoutMs)", "--inventory-concurrency", "\(inventoryConcurrency)",
             "--breaker-minimum-calls", "\(breakerMinimumCalls)", "--breaker-failure-rate", "\(breakerFailureRate)",
             "--breaker-window-s", "\(breakerWindowS)", "--breaker-open-ms", "\(breakerOpenMs)",
+            "--breaker-max-open-ms", "\(breakerMaxOpenMs)", "--breaker-burst-ms", "\(breakerBurstMs)",
             "--idempotency-retention-h", "\(idempotencyRetentionH)",
             "--latency-alert-threshold-ms", "\(latencyAlertThresholdMs)",
         ]

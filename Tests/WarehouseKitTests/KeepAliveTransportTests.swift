@@ -108,13 +108,28 @@ struct KeepAliveTransportTests {
         }
     }
 
-    @Test("a server that is not there fails the request")
+    @Test("a server that is not there fails the request, as a connection failure")
     func refused() async throws {
         var port = 0
         try await withLoopbackServer { baseURL, _ in port = baseURL.port ?? 0 }
         let transport = KeepAliveTransport()
-        await #expect(throws: (any Error).self) {
+        let error = await #expect(throws: (any Error).self) {
             try await post(transport, URL(string: "http://127.0.0.1:\(port)")!, "/echo")
+        }
+        #expect(error.map(KeepAliveConnection.isConnectionFailure) == true, "\(String(describing: error))")
+    }
+
+    @Test("a connection the server closes without answering is a connection failure; a timeout is not")
+    func connectionFailures() async throws {
+        try await withLoopbackServer { baseURL, _ in
+            var configuration = KeepAliveTransport.Configuration()
+            configuration.requestTimeout = .milliseconds(200)
+            let transport = KeepAliveTransport(configuration: configuration)
+            let dropped = await #expect(throws: (any Error).self) { try await post(transport, baseURL, "/drop") }
+            #expect(dropped.map(KeepAliveConnection.isConnectionFailure) == true, "\(String(describing: dropped))")
+            let slow = await #expect(throws: KeepAliveConnection.Timeout.self) { try await post(transport, baseURL, "/never") }
+            #expect(slow.map(KeepAliveConnection.isConnectionFailure) == false)
+            transport.shutdown()
         }
     }
 }

@@ -31,7 +31,7 @@ package struct HTTPInventoryGateway: InventoryGateway {
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as ClientError {
-            throw InventoryCallError.unavailable(Self.describe(error.underlyingError))
+            throw Self.failure(error.underlyingError)
         }
         switch output {
         case .created(let applied):
@@ -62,7 +62,7 @@ package struct HTTPInventoryGateway: InventoryGateway {
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as ClientError {
-            throw InventoryCallError.unavailable(Self.describe(error.underlyingError))
+            throw Self.failure(error.underlyingError)
         }
         switch output {
         case .ok(let found):
@@ -76,6 +76,12 @@ package struct HTTPInventoryGateway: InventoryGateway {
         case .undocumented(let status, _):
             throw InventoryCallError.unavailable("answered HTTP \(status)")
         }
+    }
+
+    /// A call that got no answer: `unreachable` when the connection failed (inventory restarting,
+    /// say), which the breaker counts once per burst, `unavailable` otherwise.
+    private static func failure(_ error: any Error) -> InventoryCallError {
+        KeepAliveConnection.isConnectionFailure(error) ? .unreachable(describe(error)) : .unavailable(describe(error))
     }
 
     private static func describe(_ error: any Error) -> String {
