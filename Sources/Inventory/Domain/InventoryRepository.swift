@@ -6,16 +6,28 @@ package protocol InventoryRepository: Sendable {
     /// Creates the product or sets its name and stock; returns whether it was created.
     func upsert(_ product: Product) async throws -> Bool
     /// Deducts every line or none, and records the outcome under `key`, in one transaction. A key seen
-    /// before returns its recorded outcome (`replayed`) and changes nothing.
+    /// before returns its recorded outcome (`replayed`) and changes nothing. The faults of `faults` that
+    /// strike this call (`FaultPlan.kinds(replayed:)`) are written to the fault ledger in the same
+    /// transaction.
     ///
     /// - Throws: `InventoryError.keyReused` when `key` was recorded for different lines.
-    func deduct(key: String, lines: [StockLine]) async throws -> DeductionResult
+    func deduct(key: String, lines: [StockLine], faults: FaultPlan) async throws -> DeductionResult
     func deduction(key: String) async throws -> DeductionRecord?
     /// The 1-based position of `key` among all deduction keys this database has seen, assigned the
     /// first time it is asked for and the same ever after.
     func ordinal(of key: String) async throws -> Int64
     /// The design this service replaces, kept only to measure the difference (`--naive`): reads the
     /// stock, decides, then writes the new stock in a second transaction, with no record of the key.
-    /// A repeated call deducts again, and concurrent calls overwrite each other's updates.
-    func deductNaively(lines: [StockLine]) async throws -> DeductionOutcome
+    /// A repeated call deducts again, and concurrent calls overwrite each other's updates. The second
+    /// transaction also counts the call and writes `faults` to the fault ledger.
+    func deductNaively(key: String, lines: [StockLine], faults: [FaultKind]) async throws -> DeductionOutcome
+    /// Every fault injected so far, by kind, and how many deductions there were.
+    func faultLedger() async throws -> FaultLedger
+}
+
+extension InventoryRepository {
+    /// Deducts with no fault in store.
+    package func deduct(key: String, lines: [StockLine]) async throws -> DeductionResult {
+        try await deduct(key: key, lines: lines, faults: .none)
+    }
 }

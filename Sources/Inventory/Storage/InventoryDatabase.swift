@@ -48,6 +48,17 @@ package struct InventoryDatabase: InventoryRepository {
                 t.column("key", .text).notNull().unique()
             }
         }
+        migrator.registerMigration("v3: fault ledger") { db in
+            // Every fault chaos injected, by kind and deduction key, written in the transaction of the
+            // deduction it strikes: committed before the fault strikes, so a crash cannot erase it.
+            try db.create(table: "injectedFaults") { t in
+                t.column("kind", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("injections", .integer).notNull()
+                t.column("firstAt", .datetime).notNull()
+                t.primaryKey(["kind", "key"])
+            }
+        }
         return migrator
     }
 
@@ -90,11 +101,12 @@ package struct InventoryDatabase: InventoryRepository {
         }
     }
 
-    package func deduct(key: String, lines: [StockLine]) async throws -> DeductionResult {
+    package func deduct(key: String, lines: [StockLine], faults: FaultPlan) async throws -> DeductionResult {
         let fingerprint = StockLine.fingerprint(lines)
         return try await commits.write { db in
             if let (record, recordedFingerprint) = try Self.fetchDeduction(db, key: key) {
                 guard recordedFingerprint == fingerprint else { throw InventoryError.keyReused(key: key) }
+                try Self.recordFaults(faults.kinds(replayed: true), key: key, db)
                 return DeductionResult(record: record, replayed: true)
             }
             let normalized = StockLine.normalized(lines)
@@ -113,11 +125,12 @@ package struct InventoryDatabase: InventoryRepository {
             }
             let record = DeductionRecord(key: key, outcome: outcome, lines: normalized, recordedAt: Date())
             try Self.insert(record, fingerprint: fingerprint, db)
+            try Self.recordFaults(faults.kinds(replayed: false), key: key, db)
             return DeductionResult(record: record, replayed: false)
         }
     }
 
-    package func deductNaively(lines: [StockLine]) async throws -> DeductionOutcome {
+    package func deductNaively(key: String, lines: [StockLine], faults: [FaultKind]) async throws -> DeductionOutcome {
         let normalized = StockLine.normalized(lines)
         let stock = try await writer.read { db in
             var stock: [String: Int64] = [:]
@@ -127,17 +140,41 @@ package struct InventoryDatabase: InventoryRepository {
             return stock
         }
         let outcome = DeductionRule.decide(normalized, stock: stock)
-        guard outcome == .applied else { return outcome }
         try await writer.write { db in
-            for line in normalized {
-                // An absolute write of a value read earlier: the lost update the real path avoids.
-                try db.execute(
-                    sql: "UPDATE products SET stock = ?, updatedAt = ? WHERE sku = ?",
-                    arguments: [(stock[line.sku] ?? 0) - Int64(line.quantity), Date(), line.sku]
-                )
+            if outcome == .applied {
+                for line in normalized {
+                    // An absolute write of a value read earlier: the lost update the real path avoids.
+                    try db.execute(
+                        sql: "UPDATE products SET stock = ?, updatedAt = ? WHERE sku = ?",
+                        arguments: [(stock[line.sku] ?? 0) - Int64(line.quantity), Date(), line.sku]
+                    )
+                }
             }
+            // No record of the key, by design; only a count, the denominator of the fault ledger.
+            try db.execute(
+                sql: """
+                    INSERT INTO settings (name, value) VALUES ('naiveDeductions', '1')
+                    ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + 1
+                    """
+            )
+            try Self.recordFaults(faults, key: key, db)
         }
         return outcome
+    }
+
+    package func faultLedger() async throws -> FaultLedger {
+        try await writer.read { db in
+            let recorded = try Int.fetchOne(db, sql: "SELECT count(*) FROM deductions") ?? 0
+            let naive = try Int.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE name = 'naiveDeductions'") ?? 0
+            var faults: [FaultKind: FaultLedger.Count] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT kind, count(*) AS deductions, sum(injections) AS injections FROM injectedFaults GROUP BY kind")
+            {
+                guard let kind = FaultKind(rawValue: row["kind"]) else { continue }
+                faults[kind] = FaultLedger.Count(deductions: row["deductions"], injections: row["injections"])
+            }
+            return FaultLedger(deductions: recorded + naive, faults: faults)
+        }
     }
 
     package func deduction(key: String) async throws -> DeductionRecord? {
@@ -161,6 +198,20 @@ package struct InventoryDatabase: InventoryRepository {
                 )
             }
             try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('demoSeeded', ?)", arguments: [now.ISO8601Format()])
+        }
+    }
+
+    /// Adds one strike of each kind in `kinds` against `key` to the fault ledger.
+    private static func recordFaults(_ kinds: [FaultKind], key: String, _ db: Database) throws {
+        guard !kinds.isEmpty else { return }
+        let now = UTCTimestamp.sqlite(Date())
+        for kind in kinds {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO injectedFaults (kind, key, injections, firstAt) VALUES (?, ?, 1, ?)
+                    ON CONFLICT(kind, key) DO UPDATE SET injections = injections + 1
+                    """
+            ).execute(arguments: [kind.rawValue, key, now])
         }
     }
 
