@@ -36,6 +36,12 @@ package struct OrderDatabase: OrderRepository {
             // Only pending orders carry a retryAt, so the reconciler's scan stays small.
             try db.execute(sql: "CREATE INDEX orders_due ON orders (retryAt) WHERE status = 'pending'")
         }
+        migrator.registerMigration("v2: when a pending order was last tried") { db in
+            // A try that began before inventory came back from an outage failed because of the outage:
+            // the reconciler tries such orders again at once, oldest first, whatever their backoff.
+            try db.alter(table: "orders") { t in t.add(column: "triedAt", .datetime) }
+            try db.execute(sql: "CREATE INDEX orders_pending_by_age ON orders (createdAt) WHERE status = 'pending'")
+        }
         return migrator
     }
 
@@ -131,31 +137,38 @@ package struct OrderDatabase: OrderRepository {
         }
     }
 
-    package func postpone(id: String, message: String, retryAt: Date) async throws {
+    package func postpone(id: String, message: String, triedAt: Date, retryAt: Date) async throws {
         try await commits.write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
-                    UPDATE orders SET attempts = attempts + 1, message = ?, retryAt = ?
+                    UPDATE orders SET attempts = attempts + 1, message = ?, triedAt = ?, retryAt = ?
                     WHERE id = ? AND status = 'pending'
-                    """,
-                arguments: [message, UTCTimestamp.sqlite(retryAt), id]
-            )
+                    """
+            ).execute(arguments: [message, UTCTimestamp.sqlite(triedAt), UTCTimestamp.sqlite(retryAt), id])
         }
     }
 
-    package func duePending(asOf now: Date, limit: Int) async throws -> [PendingOrder] {
+    package func duePending(asOf now: Date, triedBefore recoveredAt: Date?, limit: Int) async throws -> [PendingOrder] {
         try await writer.read { db in
+            // Walks `orders_pending_by_age` from the oldest pending order and stops at `limit` due ones.
             try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM orders WHERE status = 'pending' AND retryAt <= ? ORDER BY retryAt LIMIT ?",
-                arguments: [now, limit]
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM orders INDEXED BY orders_pending_by_age
+                        WHERE status = 'pending' AND (retryAt <= ? OR triedAt < ?)
+                        ORDER BY createdAt LIMIT ?
+                        """
+                ),
+                arguments: [UTCTimestamp.sqlite(now), recoveredAt.map(UTCTimestamp.sqlite), limit]
             ).map { PendingOrder(order: try Self.order(from: $0), attempts: $0["attempts"]) }
         }
     }
 
-    package func nextRetry() async throws -> Date? {
+    package func nextRetry(after: Date?) async throws -> Date? {
         try await writer.read { db in
-            try Date.fetchOne(db, sql: "SELECT min(retryAt) FROM orders WHERE status = 'pending'")
+            try Date.fetchOne(
+                db, sql: "SELECT min(retryAt) FROM orders WHERE status = 'pending' AND (? IS NULL OR retryAt > ?)",
+                arguments: [after.map(UTCTimestamp.sqlite), after.map(UTCTimestamp.sqlite)])
         }
     }
 
