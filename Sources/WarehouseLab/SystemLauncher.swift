@@ -14,13 +14,16 @@ package final class SystemLauncher: @unchecked Sendable {
     package let dataDirectory: URL
     package let orderURL: String
     package let inventoryURL: String
+    /// Where `warehouse up` and every service write their log lines.
+    package let logFile: URL
     private let process: Process
     private let http: LabHTTP
 
-    private init(dataDirectory: URL, orderURL: String, inventoryURL: String, process: Process, http: LabHTTP) {
+    private init(dataDirectory: URL, orderURL: String, inventoryURL: String, logFile: URL, process: Process, http: LabHTTP) {
         self.dataDirectory = dataDirectory
         self.orderURL = orderURL
         self.inventoryURL = inventoryURL
+        self.logFile = logFile
         self.process = process
         self.http = http
     }
@@ -49,6 +52,7 @@ package final class SystemLauncher: @unchecked Sendable {
             dataDirectory: directory,
             orderURL: "http://127.0.0.1:\(ports[0])",
             inventoryURL: "http://127.0.0.1:\(ports[1])",
+            logFile: log,
             process: process,
             http: http
         )
