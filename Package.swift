@@ -68,7 +68,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // The contract, served at GET /openapi.yaml; InventoryAPI generates code from a link to it.
             resources: [.copy("openapi.yaml")]
@@ -132,7 +134,7 @@ let package = Package(
         .executableTarget(name: "warehouse", dependencies: ["WarehouseCLI"]),
 
         // What several test targets share: a latch, temporary directories, problem bodies.
-        .target(name: "WarehouseTestSupport", path: "Tests/WarehouseTestSupport"),
+        .target(name: "WarehouseTestSupport", dependencies: ["WarehouseKit"], path: "Tests/WarehouseTestSupport"),
         .testTarget(
             name: "WarehouseKitTests",
             dependencies: [
@@ -169,6 +171,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
+        ),
+        .testTarget(
+            name: "WarehouseCLITests",
+            dependencies: ["WarehouseCLI", "WarehouseKit", "Order"]
         ),
         .testTarget(
             name: "SystemTests",

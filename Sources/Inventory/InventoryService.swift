@@ -5,14 +5,16 @@ import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import Prometheus
+import ServiceLifecycle
 import WarehouseKit
 
 /// Settings of one inventory process.
 package struct InventoryConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8081
-    /// The SQLite file, `DIR/inventory.sqlite` under `warehouse up`.
-    package var databasePath: String
+    /// Where stock and deductions are kept: `sqlite:///DIR/inventory.sqlite` unless `--database-url`
+    /// says otherwise.
+    package var databaseURL: DatabaseURL
     package var durability: Durability = .full
     /// Add the demo catalogue when the database is new.
     package var seedDemoCatalogue = false
@@ -25,8 +27,8 @@ package struct InventoryConfiguration: Sendable {
     /// How long the database check of `/health` may take before it fails.
     package var healthTimeout = HealthMonitor.defaultTimeout
 
-    package init(databasePath: String, adminToken: AdminToken) {
-        self.databasePath = databasePath
+    package init(databaseURL: DatabaseURL, adminToken: AdminToken) {
+        self.databaseURL = databaseURL
         self.adminToken = adminToken
     }
 }
@@ -38,6 +40,8 @@ package struct InventoryService: Sendable {
     package let health: HealthMonitor
     package let registry: PrometheusCollectorRegistry
     package let chaos: ChaosControl
+    /// Lifecycle services that run beside the HTTP server (its storage's, if any).
+    package let services: [any Service]
     package let logger: Logger
 
     package init(
@@ -45,35 +49,29 @@ package struct InventoryService: Sendable {
         repository: any InventoryRepository,
         health: HealthMonitor,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        services: [any Service] = [],
         logger: Logger
     ) {
         self.configuration = configuration
         self.repository = repository
         self.health = health
         self.registry = registry
+        self.services = services
         self.chaos = ChaosControl(configuration.chaos, registry: registry)
         self.logger = logger
     }
 
-    /// Opens (and migrates) the SQLite database named in `configuration` and wires the service to it.
+    /// Opens (and migrates) the database named in `configuration`, seeds the demo catalogue when asked
+    /// and the database is new, and wires the service to it.
     package static func live(configuration: InventoryConfiguration, logger: Logger) async throws -> InventoryService {
-        let pool = try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability)
-        let database = try InventoryDatabase(pool)
-        if configuration.seedDemoCatalogue {
-            try await database.seedDemoCatalogueIfNew()
+        let storage = try InventoryStorage.open(configuration.databaseURL, durability: configuration.durability)
+        if configuration.seedDemoCatalogue, try await storage.repository.seedOnce(DemoCatalogue.products) {
+            logger.info("demo catalogue added", metadata: ["products": "\(DemoCatalogue.products.count)"])
         }
-        let health = HealthMonitor(
-            serviceId: "inventory",
-            indicators: [
-                try DatabaseHealthIndicator(
-                    service: "inventory",
-                    path: configuration.databasePath,
-                    probe: "SELECT 1 FROM products LIMIT 1"
-                )
-            ],
-            timeout: configuration.healthTimeout
-        )
-        return InventoryService(configuration: configuration, repository: database, health: health, logger: logger)
+        let health = HealthMonitor(serviceId: "inventory", indicators: [storage.health], timeout: configuration.healthTimeout)
+        return InventoryService(
+            configuration: configuration, repository: storage.repository, health: health, services: storage.services,
+            logger: logger)
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
@@ -101,6 +99,7 @@ package struct InventoryService: Sendable {
             router: try makeRouter(),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "warehouse-inventory"),
+            services: services,
             logger: logger
         )
     }

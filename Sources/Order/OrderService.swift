@@ -14,8 +14,8 @@ import WarehouseKit
 package struct OrderConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8080
-    /// The SQLite file, `DIR/orders.sqlite` under `warehouse up`.
-    package var databasePath: String
+    /// Where the orders are kept: `sqlite:///DIR/orders.sqlite` unless `--database-url` says otherwise.
+    package var databaseURL: DatabaseURL
     package var durability: Durability = .full
     package var inventoryURL: URL
     package var policy = OrderPolicy()
@@ -30,8 +30,8 @@ package struct OrderConfiguration: Sendable {
     /// How long each check of `/health` (database, inventory, circuit) may take before it fails.
     package var healthTimeout = HealthMonitor.defaultTimeout
 
-    package init(databasePath: String, inventoryURL: URL) {
-        self.databasePath = databasePath
+    package init(databaseURL: DatabaseURL, inventoryURL: URL) {
+        self.databaseURL = databaseURL
         self.inventoryURL = inventoryURL
     }
 }
@@ -69,10 +69,9 @@ package struct OrderService: Sendable {
         self.logger = logger
     }
 
-    /// Opens (and migrates) the SQLite database, connects to inventory, and starts the reconciler.
+    /// Opens (and migrates) the database, connects to inventory, and starts the reconciler.
     package static func live(configuration: OrderConfiguration, logger: Logger) throws -> OrderService {
-        let pool = try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability)
-        let database = try OrderDatabase(pool)
+        let storage = try OrderStorage.open(configuration.databaseURL, durability: configuration.durability)
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(connect: .milliseconds(500))
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
@@ -92,7 +91,7 @@ package struct OrderService: Sendable {
             base: http, policy: configuration.callPolicy, availability: availability, registry: registry, logger: logger)
         let naive = configuration.policy.naive
         let processor = OrderProcessor(
-            repository: database,
+            repository: storage.repository,
             // Naive mode calls inventory bare: one try, no breaker, no bulkhead.
             inventory: naive ? http : inventory,
             patientInventory: inventory.patient(attemptTimeout: configuration.policy.retryTimeout),
@@ -105,8 +104,7 @@ package struct OrderService: Sendable {
         let health = HealthMonitor(
             serviceId: "order",
             indicators: [
-                try DatabaseHealthIndicator(
-                    service: "order", path: configuration.databasePath, probe: "SELECT 1 FROM orders LIMIT 1"),
+                storage.health,
                 ServiceHealthIndicator(
                     service: "inventory",
                     url: configuration.inventoryURL.appendingPathComponent("health/ready"),
@@ -120,7 +118,8 @@ package struct OrderService: Sendable {
             configuration: configuration,
             processor: processor,
             health: health,
-            services: [HTTPClientService(client: httpClient), transport] + (naive ? [] : [Reconciler(processor: processor)]),
+            services: storage.services + [HTTPClientService(client: httpClient), transport]
+                + (naive ? [] : [Reconciler(processor: processor)]),
             registry: registry,
             logger: logger
         )

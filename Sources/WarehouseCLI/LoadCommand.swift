@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import WarehouseKit
 import WarehouseLab
 
 /// `warehouse load`: real orders against the order service, recorded, followed, checked and reported.
@@ -17,7 +18,7 @@ struct LoadCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Base URL of the order service (default: start a system).") var orderURL: String?
-    @Option(help: "Base URL of the inventory service.") var inventoryURL = "http://127.0.0.1:8081"
+    @Option(help: "Base URL of the inventory service.") var inventoryURL = SystemAddresses().url(of: .inventory).absoluteString
     @Option(help: "Data directory of the running system (admin token, service pids).") var dataDir: String?
     @Option(help: "File holding the admin token (default DATA-DIR/admin-token).") var adminTokenFile: String?
     @Option(help: "Orders to send.") var orders: Int?
@@ -112,7 +113,7 @@ struct LoadCommand: AsyncParsableCommand {
         }
         var memory: [String: Double] = [:]
         if let directory {
-            for service in ["order", "inventory"] {
+            for service in SystemDeclaration.services.map(\.name.rawValue) {
                 let pidFile = directory.appendingPathComponent("run/\(service).pid")
                 if let pid = (try? String(contentsOf: pidFile, encoding: .utf8)).flatMap({
                     Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -5,12 +5,16 @@ import ServiceLifecycle
 import Synchronization
 import WarehouseKit
 
-/// What the supervisor starts: a name, and the arguments to this same executable.
+/// What the supervisor starts: a service, and the arguments to this same executable that run it.
 struct ChildSpec: Sendable {
-    var name: String
+    var name: ServiceName
     var arguments: [String]
+    /// Settings passed in the environment rather than on the command line (secrets).
+    var environment: [String: String]
     /// Where it serves: ready once `/health/ready` there answers 200 with a report of `name`.
-    var baseURL: URL
+    var url: URL
+
+    var endpoint: ServiceEndpoint { ServiceEndpoint(name: name, url: url) }
 }
 
 /// Runs each child as its own process, restarts one that dies (at once if it had become ready, with a
@@ -31,7 +35,7 @@ final class Supervisor: Service, Sendable {
     private struct State {
         var stopping = false
         /// Pids of the children running now, by name.
-        var running: [String: Int32] = [:]
+        var running: [ServiceName: Int32] = [:]
     }
 
     init(children: [ChildSpec], runDirectory: URL, logger: Logger) {
@@ -88,9 +92,7 @@ final class Supervisor: Service, Sendable {
         let process = Process()
         process.executableURL = Self.executableURL
         process.arguments = child.arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment[Self.pidEnvironmentKey] = String(getpid())
-        process.environment = environment
+        process.environment = Self.environment(of: child, inheriting: ProcessInfo.processInfo.environment)
         let exited = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { finished in
             exited.continuation.yield(finished.terminationStatus)
@@ -122,11 +124,17 @@ final class Supervisor: Service, Sendable {
 
     /// Probes `child` until it is ready (true) or the task is cancelled (false).
     private static func waitUntilReady(_ child: ChildSpec) async -> Bool {
-        while !Task.isCancelled {
-            if await ReadinessProbe.isReady(child.name, at: child.baseURL.absoluteString) { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return false
+        (try? await ReadinessProbe.ready.waitUntilUp([child.endpoint], timeout: nil)) != nil
+    }
+
+    /// A child's environment: this process's, without any `WAREHOUSE_*` setting (the child is given all
+    /// of its settings on its command line, so nothing meant for another service, such as a
+    /// `WAREHOUSE_DATABASE_URL`, reaches it), plus its secrets and the supervisor's pid.
+    static func environment(of child: ChildSpec, inheriting inherited: [String: String]) -> [String: String] {
+        var environment = inherited.filter { !$0.key.hasPrefix("WAREHOUSE_") }
+        environment.merge(child.environment) { _, secret in secret }
+        environment[pidEnvironmentKey] = String(getpid())
+        return environment
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } }

@@ -33,6 +33,7 @@ package struct LabHTTP: Sendable {
         try? await client.shutdown()
     }
 
+    /// Sends `json` as the body, with `Content-Type: application/json`.
     package func send(
         _ method: HTTPMethod,
         _ url: String,
@@ -40,19 +41,29 @@ package struct LabHTTP: Sendable {
         headers: [(String, String)] = [],
         timeout: Duration = .seconds(30)
     ) async throws -> Reply {
+        let contentType = json == nil ? [] : [("Content-Type", "application/json")]
+        return try await send(method, url, body: json, headers: contentType + headers, timeout: timeout)
+    }
+
+    /// Sends `body` with exactly the `headers` given (a test of a wrong content type, say).
+    package func send(
+        _ method: HTTPMethod,
+        _ url: String,
+        body: Data?,
+        headers: [(String, String)] = [],
+        timeout: Duration = .seconds(30)
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: json))
-        }
-        let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await client.execute(request, timeout: TimeAmount(timeout))
         let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
     }
 
-    static let decoder: JSONDecoder = {
+    /// Reads the contract's JSON: dates in ISO 8601, with or without fractional seconds.
+    package static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)

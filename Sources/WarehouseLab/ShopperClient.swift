@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import Synchronization
+import WarehouseKit
 
 /// What one HTTP try of `POST /orders` got.
 package struct AttemptRecord: Sendable, Codable {
@@ -163,11 +164,5 @@ package struct ShopperClient: Sendable {
     private func backoff(_ attempt: Int) -> Duration {
         let ceiling = min(Duration.milliseconds(50) * (1 << min(attempt, 10)), backoffCap)
         return ceiling * Double.random(in: 0.5..<1)
-    }
-}
-
-extension Duration {
-    package var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }

@@ -115,7 +115,9 @@ func withConsole(
     try await stub.test(.live) { stubClient in
         let port = try #require(stubClient.port)
         let stubURL = URL(string: "http://127.0.0.1:\(port)")!
-        var configuration = ConsoleConfiguration(orderURL: orderURL ?? stubURL, inventoryURL: stubURL)
+        var configuration = ConsoleConfiguration(upstreams: [
+            ServiceEndpoint(name: .order, url: orderURL ?? stubURL), ServiceEndpoint(name: .inventory, url: stubURL),
+        ])
         configuration.upstreamTimeout = upstreamTimeout
         configuration.bodyLimit = 1024
         // Generous, so a loaded machine cannot turn a check that answers into a timeout.

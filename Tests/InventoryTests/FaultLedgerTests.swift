@@ -7,8 +7,15 @@ import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
+/// A fresh inventory database of `backend`, opened the way the service opens it.
+private func withDatabase(_ backend: StorageBackend, _ body: (any InventoryRepository) async throws -> Void) async throws {
+    try await backend.withFreshDatabase(named: "inventory") { url in
+        try await body(try InventoryStorage.open(url).repository)
+    }
+}
+
 /// The fault ledger: every fault chaos injects is written in the transaction of the deduction it
-/// strikes, and read back by kind at `GET /admin/faults`.
+/// strikes, and read back by kind at `GET /admin/faults`. The storage tests run on every backend.
 @Suite("Fault ledger", .timeLimit(.minutes(1)))
 struct FaultLedgerTests {
     let line = [StockLine(sku: "A", quantity: 1)]
@@ -17,9 +24,11 @@ struct FaultLedgerTests {
         FaultLedger.Count(deductions: deductions, injections: injections)
     }
 
-    @Test("a call records the faults that strike it: the gremlin every time, crash and 500 on the first commit only")
-    func recordsWhatStrikes() async throws {
-        try await withInventoryDatabase { database in
+    @Test(
+        "a call records the faults that strike it: the gremlin every time, crash and 500 on the first commit only",
+        arguments: StorageBackend.available)
+    func recordsWhatStrikes(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             let plan = FaultPlan(everyCall: [.gremlinDelay], firstCommit: [.crashAfterCommit])
             #expect(try await database.deduct(key: "k1", lines: line, faults: plan).replayed == false)
@@ -35,9 +44,9 @@ struct FaultLedgerTests {
         }
     }
 
-    @Test("a call that fails records nothing, and every kind is listed even when it never struck")
-    func failedCallsRecordNothing() async throws {
-        try await withInventoryDatabase { database in
+    @Test("a call that fails records nothing, and every kind is listed even when it never struck", arguments: StorageBackend.available)
+    func failedCallsRecordNothing(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             _ = try await database.deduct(key: "k1", lines: line)
             await #expect(throws: InventoryError.keyReused(key: "k1")) {
@@ -50,27 +59,27 @@ struct FaultLedgerTests {
         }
     }
 
-    @Test("the ledger survives closing and reopening the file, as it must survive the crash it records")
-    func survivesReopening() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("inventory.sqlite").path
+    @Test("the ledger survives opening the database again, as it must survive the crash it records", arguments: StorageBackend.available)
+    func survivesReopening(_ backend: StorageBackend) async throws {
+        try await backend.withFreshDatabase(named: "inventory") { url in
             do {
-                let database = try InventoryDatabase(try SQLiteStore.open(path: path))
+                let database = try InventoryStorage.open(url).repository
                 _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
                 _ = try await database.deduct(key: "k1", lines: line, faults: FaultPlan(everyCall: [], firstCommit: [.crashAfterCommit]))
             }
-            let reopened = try InventoryDatabase(try SQLiteStore.open(path: path))
+            let reopened = try InventoryStorage.open(url).repository
             #expect(try await reopened.faultLedger().faults[.crashAfterCommit] == count(1, 1))
         }
     }
 
-    @Test("the naive path has no record of its keys but counts its calls and their faults")
-    func naiveCalls() async throws {
-        try await withInventoryDatabase { database in
+    @Test("the naive path has no record of its keys but counts its calls and their faults", arguments: StorageBackend.available)
+    func naiveCalls(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 1))
-            #expect(try await database.deductNaively(key: "n1", lines: line, faults: [.errorAfterCommit]) == .applied)
+            let naive = NaiveDeduction(repository: database)
+            #expect(try await naive.deduct(key: "n1", lines: line, faults: [.errorAfterCommit]) == .applied)
             // Refused (out of stock), yet counted: the fault strikes after the commit either way.
-            let refused = try await database.deductNaively(key: "n2", lines: line, faults: [.crashAfterCommit])
+            let refused = try await naive.deduct(key: "n2", lines: line, faults: [.crashAfterCommit])
             #expect(refused != .applied)
             #expect(try await database.deduction(key: "n1") == nil)
             let ledger = try await database.faultLedger()

@@ -4,7 +4,7 @@ import Testing
 import WarehouseKit
 
 /// Stores a pending order that the reconciler may pick up at once.
-private func insertDuePending(_ database: OrderDatabase, customer: String = "c-42") async throws -> Order {
+private func insertDuePending(_ database: any OrderRepository, customer: String = "c-42") async throws -> Order {
     let order = Order.pending(NewOrder(customerId: customer, items: draft.items), at: Date())
     _ = try await database.insert(order, idempotencyKey: nil, fingerprint: nil, retryAt: Date().addingTimeInterval(-60))
     return order
@@ -130,7 +130,7 @@ struct ReconcilerTests {
 struct ReconcilerDrainTests {
     /// Stores `count` pending orders created a second apart (inserted newest first) whose last try
     /// failed a minute ago and whose next try is an hour away, as an outage leaves them.
-    func backlog(_ count: Int, in database: OrderDatabase) async throws -> [String] {
+    func backlog(_ count: Int, in database: any OrderRepository) async throws -> [String] {
         let created = Date().addingTimeInterval(-3600)
         let orders = (0..<count).map { Order.pending(draft, at: created.addingTimeInterval(Double($0))) }
         for order in orders.reversed() {
@@ -142,7 +142,7 @@ struct ReconcilerDrainTests {
     }
 
     /// Returns once no order is pending.
-    func waitUntilSettled(_ database: OrderDatabase) async throws {
+    func waitUntilSettled(_ database: any OrderRepository) async throws {
         while try await database.pendingCount() > 0 { try await Task.sleep(for: .milliseconds(10)) }
     }
 

@@ -30,7 +30,7 @@ extension OrderPolicy {
 
 /// An order processor on a temporary SQLite file, with a scripted inventory.
 struct OrderFixture: Sendable {
-    let database: OrderDatabase
+    let database: any OrderRepository
     let inventory: ScriptedInventory
     let processor: OrderProcessor
 }
@@ -42,8 +42,7 @@ func withOrderFixture<T>(
     _ body: (OrderFixture) async throws -> T
 ) async throws -> T {
     try await withTemporaryDirectory { directory in
-        let pool = try SQLiteStore.open(path: directory.appendingPathComponent("orders.sqlite").path)
-        let database = try OrderDatabase(pool)
+        let database = try OrderStorage.open(.sqlite(path: directory.appendingPathComponent("orders.sqlite").path)).repository
         let inventory = ScriptedInventory(script)
         let processor = OrderProcessor(repository: database, inventory: inventory, policy: policy, logger: quietLogger)
         return try await body(OrderFixture(database: database, inventory: inventory, processor: processor))
@@ -59,7 +58,7 @@ func withOrderService(
 ) async throws {
     try await withOrderFixture(script, policy: policy) { fixture in
         var configuration = OrderConfiguration(
-            databasePath: "/unused/orders.sqlite",
+            databaseURL: .sqlite(path: "/unused/orders.sqlite"),
             inventoryURL: URL(string: "http://127.0.0.1:9")!
         )
         configuration.policy = policy

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WarehouseLab
 import WarehouseKit
 
 #if canImport(Glibc)
@@ -15,10 +16,10 @@ struct ResilienceSystemTests {
 
     @Test(arguments: ["after-commit", "before-commit"])
     func withEveryDeductionDelayedEveryOrderIsAnsweredPendingInTimeAndShipsOnce(placement: String) async throws {
-        try await WarehouseSystem.with(["--gremlin-every", "1", "--gremlin-delay-ms", "3000", "--gremlin-placement", placement]) {
+        try await SystemLauncher.with(["--gremlin-every", "1", "--gremlin-delay-ms", "3000", "--gremlin-placement", placement]) {
             system in
             let before = try await system.stock("GAME-ZELDA")
-            let answers = try await withThrowingTaskGroup(of: (WarehouseSystem.Reply, Duration).self) { group in
+            let answers = try await withThrowingTaskGroup(of: (LabHTTP.Reply, Duration).self) { group in
                 for index in 0..<6 {
                     group.addTask {
                         let started = ContinuousClock.now
@@ -49,7 +50,7 @@ struct ResilienceSystemTests {
     }
 
     @Test func withEveryFifthDeductionDelayedExactlyThePredictedOrdersAreAffected() async throws {
-        try await WarehouseSystem.with(["--gremlin-every", "5", "--gremlin-delay-ms", "3000"]) { system in
+        try await SystemLauncher.with(["--gremlin-every", "5", "--gremlin-delay-ms", "3000"]) { system in
             var affected: [Int] = []
             var ids: [String] = []
             for number in 1...11 {
@@ -75,7 +76,7 @@ struct ResilienceSystemTests {
             "--gremlin-fraction", "0.3", "--chaos-seed", "\(seed)", "--gremlin-delay-ms", "3000", "--breaker-minimum-calls",
             "1000",
         ]
-        try await WarehouseSystem.with(arguments) { system in
+        try await SystemLauncher.with(arguments) { system in
             var predicted: Set<String> = []
             var affected: Set<String> = []
             for number in 1...12 {
@@ -93,7 +94,7 @@ struct ResilienceSystemTests {
         // Every deduction is held 15 s after its commit (long enough for a busy machine to start all
         // sixteen before the first is answered), so they pile up inside inventory; the deadline leaves
         // room for a retry after the kill.
-        try await WarehouseSystem.with([
+        try await SystemLauncher.with([
             "--gremlin-every", "1", "--gremlin-delay-ms", "15000", "--order-deadline-ms", "50000", "--attempt-timeout-ms", "40000",
         ]) { system in
             let held = "gremlin delays deduction"
@@ -120,7 +121,7 @@ struct ResilienceSystemTests {
     }
 
     @Test func withInventoryStoppedTheCircuitOpensAnswersComeFastAndAllCompleteWhenItReturns() async throws {
-        try await WarehouseSystem.with([
+        try await SystemLauncher.with([
             "--breaker-minimum-calls", "4", "--breaker-open-ms", "1000", "--attempt-timeout-ms", "300", "--order-deadline-ms",
             "1000",
         ]) { system in

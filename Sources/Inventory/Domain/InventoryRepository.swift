@@ -1,5 +1,5 @@
-/// Where the inventory service keeps products and deduction records. `InventoryDatabase` is the SQLite
-/// implementation; tests may supply their own.
+/// Where the inventory service keeps products and deduction records. `SQLiteInventoryRepository` is the
+/// SQLite implementation; `InventoryRepositoryConformance` is what every implementation must pass.
 package protocol InventoryRepository: Sendable {
     func products() async throws -> [Product]
     func product(sku: String) async throws -> Product?
@@ -16,11 +16,14 @@ package protocol InventoryRepository: Sendable {
     /// The 1-based position of `key` among all deduction keys this database has seen, assigned the
     /// first time it is asked for and the same ever after.
     func ordinal(of key: String) async throws -> Int64
-    /// The design this service replaces, kept only to measure the difference (`--naive`): reads the
-    /// stock, decides, then writes the new stock in a second transaction, with no record of the key.
-    /// A repeated call deducts again, and concurrent calls overwrite each other's updates. The second
-    /// transaction also counts the call and writes `faults` to the fault ledger.
-    func deductNaively(key: String, lines: [StockLine], faults: [FaultKind]) async throws -> DeductionOutcome
+    /// Adds `products` the first time the store is used (the demo catalogue of a new data directory),
+    /// leaving any product already there as it is; later calls add nothing.
+    ///
+    /// - Returns: whether this call added them.
+    func seedOnce(_ products: [Product]) async throws -> Bool
+    /// Counts one deduction of the naive design, which keeps no record of its key (`NaiveDeduction`),
+    /// and writes `faults`, the faults that strike it, to the fault ledger, in one transaction.
+    func recordNaiveDeduction(key: String, faults: [FaultKind]) async throws
     /// Every fault injected so far, by kind, and how many deductions there were.
     func faultLedger() async throws -> FaultLedger
 }

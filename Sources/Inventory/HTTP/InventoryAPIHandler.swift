@@ -76,7 +76,8 @@ package struct InventoryAPIHandler: APIProtocol {
                 DeductionResult(
                     record: DeductionRecord(
                         key: key,
-                        outcome: try await repository.deductNaively(key: key, lines: lines, faults: plan.kinds(replayed: false)),
+                        outcome: try await NaiveDeduction(repository: repository).deduct(
+                            key: key, lines: lines, faults: plan.kinds(replayed: false)),
                         lines: lines,
                         recordedAt: Date()
                     ),

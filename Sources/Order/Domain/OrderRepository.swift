@@ -6,7 +6,8 @@ package enum Settlement: Sendable, Equatable {
     case rejected(reason: String)
 }
 
-/// Where the order service keeps its orders. `OrderDatabase` is the SQLite implementation.
+/// Where the order service keeps its orders. `SQLiteOrderRepository` is the SQLite implementation;
+/// `OrderRepositoryConformance` (tests) is what every implementation must pass.
 package protocol OrderRepository: Sendable {
     /// Stores a new pending order (with its idempotency key and request fingerprint, if any) in one
     /// transaction. `retryAt` is when the reconciler may first pick it up.
@@ -67,7 +68,8 @@ package struct StoredOrder: Sendable, Equatable {
     package var fingerprint: String?
     /// False when the idempotency key already belonged to this earlier order.
     package var inserted: Bool
-    /// The order's position among all orders this database has stored (for "every n-th" chaos).
+    /// The order's place among all orders this database has stored, counted from 1 (for "every n-th"
+    /// chaos); nil when the order was stored earlier.
     package var ordinal: Int64?
 
     package init(order: Order, fingerprint: String?, inserted: Bool, ordinal: Int64? = nil) {

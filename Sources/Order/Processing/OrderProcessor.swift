@@ -232,10 +232,3 @@ private final class KeysInFlight: Sendable {
         _ = keys.withLock { $0.remove(key) }
     }
 }
-
-extension Duration {
-    package var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}

@@ -45,12 +45,11 @@ package struct AdminToken: Sendable {
         AdminToken((0..<4).map { _ in UUID().uuidString }.joined())
     }
 
-    /// Reads `WAREHOUSE_ADMIN_TOKEN` when set (containers), else the token file, making it if missing.
-    package static func load(dataDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> AdminToken
-    {
-        if let fromEnvironment = environment["WAREHOUSE_ADMIN_TOKEN"], !fromEnvironment.isEmpty {
-            return AdminToken(fromEnvironment)
+    /// The token `given` (`WAREHOUSE_ADMIN_TOKEN`, for containers), else the one in the token file,
+    /// making it if missing.
+    package static func load(dataDirectory: URL, given: String?) throws -> AdminToken {
+        if let given, !given.isEmpty {
+            return AdminToken(given)
         }
         let file = fileURL(in: dataDirectory)
         if let existing = read(file) { return existing }

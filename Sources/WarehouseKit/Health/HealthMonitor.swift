@@ -95,17 +95,3 @@ extension HealthIndicator {
         }
     }
 }
-
-extension Duration {
-    package var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return (Double(seconds) * 1_000 + Double(attoseconds) / 1e15).rounded(toPlaces: 3)
-    }
-}
-
-extension Double {
-    func rounded(toPlaces places: Int) -> Double {
-        let scale = Foundation.pow(10, Double(places))
-        return (self * scale).rounded() / scale
-    }
-}

@@ -9,12 +9,12 @@ import WarehouseTestSupport
 #endif
 
 /// The database check against a real SQLite file, broken the ways an operator or a disk can break it.
-@Suite("DatabaseHealthIndicator", .timeLimit(.minutes(1)))
-struct DatabaseHealthIndicatorTests {
+@Suite("SQLiteHealthIndicator", .timeLimit(.minutes(1)))
+struct SQLiteHealthIndicatorTests {
     /// A service's database (WAL, as `SQLiteStore` opens it) with a `products` table, and its check.
     func withDatabase(
         createTable: Bool = true,
-        _ body: (_ path: String, _ pool: DatabasePool, _ indicator: DatabaseHealthIndicator) async throws -> Void
+        _ body: (_ path: String, _ pool: DatabasePool, _ indicator: SQLiteHealthIndicator) async throws -> Void
     ) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("inventory.sqlite").path
@@ -22,7 +22,7 @@ struct DatabaseHealthIndicatorTests {
             if createTable {
                 try await pool.write { db in try db.execute(sql: "CREATE TABLE products (sku TEXT PRIMARY KEY)") }
             }
-            let indicator = try DatabaseHealthIndicator(service: "inventory", path: path, probe: "SELECT 1 FROM products LIMIT 1")
+            let indicator = try SQLiteHealthIndicator(service: "inventory", path: path, probe: "SELECT 1 FROM products LIMIT 1")
             try await body(path, pool, indicator)
         }
     }

@@ -1,18 +1,10 @@
 import Foundation
+import WarehouseKit
 
-/// A service behind the console: its name (as people call it) and where it listens.
-package struct Upstream: Sendable, Equatable {
-    package let name: String
-    package let baseURL: URL
-
-    package init(name: String, baseURL: URL) {
-        self.name = name
-        self.baseURL = baseURL
-    }
-
+extension ServiceEndpoint {
     /// The URL of `path` (already percent-encoded, starting with `/`) and `query` on this service.
     package func url(path: String, query: String? = nil) -> String {
-        var base = baseURL.absoluteString
+        var base = url.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
         let query = query.flatMap { $0.isEmpty ? nil : $0 }
         return base + path + (query.map { "?" + $0 } ?? "")

@@ -1,15 +1,23 @@
 import Foundation
-import GRDB
 import Inventory
 import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-@Suite("InventoryDatabase", .timeLimit(.minutes(1)))
-struct InventoryDatabaseTests {
-    @Test("upsert creates, then updates")
-    func upsert() async throws {
-        try await withInventoryDatabase { database in
+/// A fresh inventory database of `backend`, opened the way the service opens it.
+private func withDatabase(_ backend: StorageBackend, _ body: (any InventoryRepository) async throws -> Void) async throws {
+    try await backend.withFreshDatabase(named: "inventory") { url in
+        try await body(try InventoryStorage.open(url).repository)
+    }
+}
+
+/// What every inventory storage backend must do, written against `InventoryRepository` alone: each
+/// test runs on every backend in `StorageBackend.available`.
+@Suite("InventoryRepository conformance", .timeLimit(.minutes(1)))
+struct InventoryRepositoryConformance {
+    @Test("upsert creates, then updates", arguments: StorageBackend.available)
+    func upsert(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             #expect(try await database.upsert(Product(sku: "A", name: "Apple", stock: 5)) == true)
             #expect(try await database.upsert(Product(sku: "A", name: "Apricot", stock: 7)) == false)
             #expect(try await database.product(sku: "A") == Product(sku: "A", name: "Apricot", stock: 7))
@@ -19,10 +27,10 @@ struct InventoryDatabaseTests {
         }
     }
 
-    @Test("the database itself refuses negative stock")
-    func negativeStockRefused() async throws {
-        try await withInventoryDatabase { database in
-            await #expect(throws: DatabaseError.self) {
+    @Test("the database itself refuses negative stock", arguments: StorageBackend.available)
+    func negativeStockRefused(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
+            await #expect(throws: (any Error).self) {
                 _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: -1))
             }
             let stored = try await database.product(sku: "A")
@@ -30,9 +38,9 @@ struct InventoryDatabaseTests {
         }
     }
 
-    @Test("a deduction applies and lowers stock")
-    func deductApplies() async throws {
-        try await withInventoryDatabase { database in
+    @Test("a deduction applies and lowers stock", arguments: StorageBackend.available)
+    func deductApplies(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             let result = try await database.deduct(key: "k1", lines: [StockLine(sku: "A", quantity: 3)])
             #expect(result.replayed == false)
@@ -45,9 +53,9 @@ struct InventoryDatabaseTests {
         }
     }
 
-    @Test("the same key again is replayed: same outcome, stock unchanged")
-    func sameKeyReplays() async throws {
-        try await withInventoryDatabase { database in
+    @Test("the same key again is replayed: same outcome, stock unchanged", arguments: StorageBackend.available)
+    func sameKeyReplays(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             let lines = [StockLine(sku: "A", quantity: 3)]
             let first = try await database.deduct(key: "k1", lines: lines)
@@ -66,9 +74,9 @@ struct InventoryDatabaseTests {
         }
     }
 
-    @Test("the same key with different lines is refused as reused")
-    func keyReused() async throws {
-        try await withInventoryDatabase { database in
+    @Test("the same key with different lines is refused as reused", arguments: StorageBackend.available)
+    func keyReused(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             _ = try await database.deduct(key: "k1", lines: [StockLine(sku: "A", quantity: 3)])
             await #expect(throws: InventoryError.keyReused(key: "k1")) {
@@ -78,9 +86,9 @@ struct InventoryDatabaseTests {
         }
     }
 
-    @Test("an unknown SKU is refused and recorded; the replay returns the same refusal")
-    func unknownSKURecorded() async throws {
-        try await withInventoryDatabase { database in
+    @Test("an unknown SKU is refused and recorded; the replay returns the same refusal", arguments: StorageBackend.available)
+    func unknownSKURecorded(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             let lines = [StockLine(sku: "A", quantity: 1), StockLine(sku: "GHOST", quantity: 1)]
             let first = try await database.deduct(key: "k1", lines: lines)
@@ -97,9 +105,9 @@ struct InventoryDatabaseTests {
         }
     }
 
-    @Test("insufficient stock is refused and recorded; later stock does not change the recorded answer")
-    func insufficientStockRecorded() async throws {
-        try await withInventoryDatabase { database in
+    @Test("insufficient stock is refused and recorded; later stock does not change the recorded answer", arguments: StorageBackend.available)
+    func insufficientStockRecorded(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 2))
             let lines = [StockLine(sku: "A", quantity: 3)]
             let refusal = DeductionOutcome.rejected(sku: "A", reason: "Not enough stock for A: 3 requested, 2 available.")
@@ -114,9 +122,9 @@ struct InventoryDatabaseTests {
         }
     }
 
-    @Test("all or nothing: one short line leaves every stock as it was")
-    func allOrNothing() async throws {
-        try await withInventoryDatabase { database in
+    @Test("all or nothing: one short line leaves every stock as it was", arguments: StorageBackend.available)
+    func allOrNothing(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             _ = try await database.upsert(Product(sku: "B", name: "Banana", stock: 1))
             let result = try await database.deduct(
@@ -133,9 +141,9 @@ struct InventoryDatabaseTests {
         }
     }
 
-    @Test("200 concurrent deductions of one unit against stock 50: exactly 50 applied")
-    func concurrentDeductions() async throws {
-        try await withInventoryDatabase { database in
+    @Test("200 concurrent deductions of one unit against stock 50: exactly 50 applied", arguments: StorageBackend.available)
+    func concurrentDeductions(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             _ = try await database.upsert(Product(sku: "HOT", name: "Hot item", stock: 50))
             let outcomes = try await withThrowingTaskGroup(of: DeductionResult.self) { group in
                 for index in 0..<200 {
@@ -153,45 +161,58 @@ struct InventoryDatabaseTests {
         }
     }
 
-    @Test("the demo catalogue is seeded once and a second call keeps the stock")
-    func seedOnce() async throws {
-        try await withInventoryDatabase { database in
-            try await database.seedDemoCatalogueIfNew()
+    @Test("the demo catalogue is seeded once and a second call keeps the stock", arguments: StorageBackend.available)
+    func seedOnce(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
+            #expect(try await database.seedOnce(DemoCatalogue.products))
             #expect(try await database.products() == DemoCatalogue.products.sorted { $0.sku < $1.sku })
 
             let sku = try #require(DemoCatalogue.products.first).sku
             let before = try #require(try await database.product(sku: sku)).stock
             _ = try await database.deduct(key: "k1", lines: [StockLine(sku: sku, quantity: 3)])
-            try await database.seedDemoCatalogueIfNew()
+            #expect(try await database.seedOnce(DemoCatalogue.products) == false)
             #expect(try await database.product(sku: sku)?.stock == before - 3)
             #expect(try await database.products().count == DemoCatalogue.products.count)
         }
     }
 
-    @Test("seeding keeps a product an admin created before")
-    func seedKeepsExistingProducts() async throws {
-        try await withInventoryDatabase { database in
+    @Test("seeding keeps a product an admin created before", arguments: StorageBackend.available)
+    func seedKeepsExistingProducts(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
             let sku = try #require(DemoCatalogue.products.first).sku
             _ = try await database.upsert(Product(sku: sku, name: "Mine", stock: 1))
-            try await database.seedDemoCatalogueIfNew()
+            #expect(try await database.seedOnce(DemoCatalogue.products))
             #expect(try await database.product(sku: sku) == Product(sku: sku, name: "Mine", stock: 1))
         }
     }
 
-    @Test("records survive closing and reopening the file")
-    func reopen() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("inventory.sqlite").path
+    @Test("records survive opening the database again", arguments: StorageBackend.available)
+    func reopen(_ backend: StorageBackend) async throws {
+        try await backend.withFreshDatabase(named: "inventory") { url in
             do {
-                let database = try InventoryDatabase(try SQLiteStore.open(path: path))
+                let database = try InventoryStorage.open(url).repository
                 _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
                 _ = try await database.deduct(key: "k1", lines: [StockLine(sku: "A", quantity: 4)])
             }
-            let reopened = try InventoryDatabase(try SQLiteStore.open(path: path))
+            let reopened = try InventoryStorage.open(url).repository
             #expect(try await reopened.product(sku: "A")?.stock == 6)
             let replay = try await reopened.deduct(key: "k1", lines: [StockLine(sku: "A", quantity: 4)])
             #expect(replay.replayed)
             #expect(try await reopened.product(sku: "A")?.stock == 6)
+        }
+    }
+
+    @Test("a key's ordinal is given once and kept; new keys count on", arguments: StorageBackend.available)
+    func ordinals(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
+            #expect(try await database.ordinal(of: "k1") == 1)
+            #expect(try await database.ordinal(of: "k2") == 2)
+            #expect(try await database.ordinal(of: "k1") == 1)
+            _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
+            _ = try await database.deduct(key: "k2", lines: [StockLine(sku: "A", quantity: 1)])
+            #expect(try await database.deduction(key: "k2")?.ordinal == 2)
+            _ = try await database.deduct(key: "k3", lines: [StockLine(sku: "A", quantity: 1)])
+            #expect(try await database.deduction(key: "k3")?.ordinal == nil)
         }
     }
 }

@@ -4,7 +4,7 @@ import WarehouseKit
 
 /// The inventory service's SQLite database: its schema (migrations run at open) and the transactions
 /// that keep stock and deduction records consistent.
-package struct InventoryDatabase: InventoryRepository {
+package struct SQLiteInventoryRepository: InventoryRepository {
     package let writer: any DatabaseWriter
     /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
     private let commits: GroupCommitWriter
@@ -130,36 +130,17 @@ package struct InventoryDatabase: InventoryRepository {
         }
     }
 
-    package func deductNaively(key: String, lines: [StockLine], faults: [FaultKind]) async throws -> DeductionOutcome {
-        let normalized = StockLine.normalized(lines)
-        let stock = try await writer.read { db in
-            var stock: [String: Int64] = [:]
-            for line in normalized {
-                stock[line.sku] = try Int64.fetchOne(db, sql: "SELECT stock FROM products WHERE sku = ?", arguments: [line.sku])
-            }
-            return stock
-        }
-        let outcome = DeductionRule.decide(normalized, stock: stock)
-        try await writer.write { db in
-            if outcome == .applied {
-                for line in normalized {
-                    // An absolute write of a value read earlier: the lost update the real path avoids.
-                    try db.execute(
-                        sql: "UPDATE products SET stock = ?, updatedAt = ? WHERE sku = ?",
-                        arguments: [(stock[line.sku] ?? 0) - Int64(line.quantity), Date(), line.sku]
-                    )
-                }
-            }
+    package func recordNaiveDeduction(key: String, faults: [FaultKind]) async throws {
+        try await commits.write { db in
             // No record of the key, by design; only a count, the denominator of the fault ledger.
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO settings (name, value) VALUES ('naiveDeductions', '1')
                     ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + 1
                     """
-            )
+            ).execute()
             try Self.recordFaults(faults, key: key, db)
         }
-        return outcome
     }
 
     package func faultLedger() async throws -> FaultLedger {
@@ -185,19 +166,18 @@ package struct InventoryDatabase: InventoryRepository {
         }
     }
 
-    /// Adds the demo catalogue once, the first time a data directory is used; later starts leave the
-    /// stock as it is.
-    package func seedDemoCatalogueIfNew() async throws {
+    package func seedOnce(_ products: [Product]) async throws -> Bool {
         try await writer.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM settings WHERE name = 'demoSeeded'") == nil else { return }
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM settings WHERE name = 'demoSeeded'") == nil else { return false }
             let now = Date()
-            for product in DemoCatalogue.products {
+            for product in products {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO products (sku, name, stock, updatedAt) VALUES (?, ?, ?, ?)",
                     arguments: [product.sku, product.name, product.stock, now]
                 )
             }
             try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('demoSeeded', ?)", arguments: [now.ISO8601Format()])
+            return true
         }
     }
 
@@ -249,7 +229,7 @@ package struct InventoryDatabase: InventoryRepository {
     }
 }
 
-extension InventoryDatabase {
+extension SQLiteInventoryRepository {
     // Shared: making a decoder per record cost more than the decoding itself.
     private static let decoder = JSONDecoder()
 }

@@ -13,7 +13,7 @@ import GRDB
 /// another process keeps locked is reported as locked quickly, instead of the probe queueing behind the
 /// service's writer (busy timeout 5 s) until the monitor gives up on it. Concurrent checks share one
 /// probe (`SingleFlight`), so a burst of `/health` requests does not queue up behind a held lock.
-package struct DatabaseHealthIndicator: HealthIndicator {
+package struct SQLiteHealthIndicator: HealthIndicator {
     package let key = "database:responseTime"
     package let componentType = "datastore"
     /// `inventory database`: every output starts with it.

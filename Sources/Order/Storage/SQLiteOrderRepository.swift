@@ -3,7 +3,7 @@ import GRDB
 import WarehouseKit
 
 /// The order service's SQLite database: schema (migrations run at open) and the transactions on it.
-package struct OrderDatabase: OrderRepository {
+package struct SQLiteOrderRepository: OrderRepository {
     package let writer: any DatabaseWriter
     /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
     private let commits: GroupCommitWriter
@@ -14,7 +14,8 @@ package struct OrderDatabase: OrderRepository {
         try Self.migrator.migrate(writer)
     }
 
-    static var migrator: DatabaseMigrator {
+    /// The schema, version by version (a test migrates a database of the first version).
+    package static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: orders") { db in
             try db.create(table: "orders") { t in
@@ -36,11 +37,21 @@ package struct OrderDatabase: OrderRepository {
             // Only pending orders carry a retryAt, so the reconciler's scan stays small.
             try db.execute(sql: "CREATE INDEX orders_due ON orders (retryAt) WHERE status = 'pending'")
         }
-        migrator.registerMigration("v2: when a pending order was last tried") { db in
+        migrator.registerMigration("v2: ordinals") { db in
+            // Each order's place among all stored orders, in a column of its own: SQLite's rowid is no
+            // part of the contract (VACUUM may renumber it) and another backend has none.
+            try db.execute(sql: "ALTER TABLE orders ADD COLUMN ordinal INTEGER")
+            try db.execute(sql: "UPDATE orders SET ordinal = rowid")
+            try db.execute(sql: "CREATE UNIQUE INDEX orders_by_ordinal ON orders (ordinal)")
+            // Newest first, ties in the order they were stored.
+            try db.execute(sql: "DROP INDEX orders_by_creation")
+            try db.execute(sql: "CREATE INDEX orders_by_creation ON orders (createdAt, ordinal)")
+        }
+        migrator.registerMigration("v3: when a pending order was last tried") { db in
             // A try that began before inventory came back from an outage failed because of the outage:
             // the reconciler tries such orders again at once, oldest first, whatever their backoff.
             try db.alter(table: "orders") { t in t.add(column: "triedAt", .datetime) }
-            try db.execute(sql: "CREATE INDEX orders_pending_by_age ON orders (createdAt) WHERE status = 'pending'")
+            try db.execute(sql: "CREATE INDEX orders_pending_by_age ON orders (createdAt, ordinal) WHERE status = 'pending'")
         }
         return migrator
     }
@@ -67,20 +78,21 @@ package struct OrderDatabase: OrderRepository {
             if let idempotencyKey, let existing = try Self.fetchStored(db, idempotencyKey: idempotencyKey) {
                 return existing
             }
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO orders (id, customerId, items, status, message, reason, createdAt, updatedAt,
-                                        idempotencyKey, fingerprint, attempts, retryAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
-                    """
-            ).execute(
+            let ordinal = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO orders (id, customerId, items, status, message, reason, createdAt, updatedAt,
+                                            idempotencyKey, fingerprint, attempts, retryAt, ordinal)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, (SELECT coalesce(max(ordinal), 0) + 1 FROM orders))
+                        RETURNING ordinal
+                        """),
                 arguments: [
                     order.id, order.customerId, items, order.status.rawValue, order.message, order.reason,
                     UTCTimestamp.sqlite(order.createdAt), UTCTimestamp.sqlite(order.updatedAt), idempotencyKey,
                     fingerprint, UTCTimestamp.sqlite(retryAt),
                 ]
             )
-            return StoredOrder(order: order, fingerprint: fingerprint, inserted: true, ordinal: db.lastInsertedRowID)
+            return StoredOrder(order: order, fingerprint: fingerprint, inserted: true, ordinal: ordinal)
         }
     }
 
@@ -100,12 +112,12 @@ package struct OrderDatabase: OrderRepository {
                 if let status {
                     try Row.fetchAll(
                         db,
-                        sql: "SELECT * FROM orders WHERE status = ? ORDER BY createdAt DESC, rowid DESC LIMIT ? OFFSET ?",
+                        sql: "SELECT * FROM orders WHERE status = ? ORDER BY createdAt DESC, ordinal DESC LIMIT ? OFFSET ?",
                         arguments: [status.rawValue, limit, offset]
                     )
                 } else {
                     try Row.fetchAll(
-                        db, sql: "SELECT * FROM orders ORDER BY createdAt DESC, rowid DESC LIMIT ? OFFSET ?",
+                        db, sql: "SELECT * FROM orders ORDER BY createdAt DESC, ordinal DESC LIMIT ? OFFSET ?",
                         arguments: [limit, offset])
                 }
             return try rows.map(Self.order(from:))
@@ -156,7 +168,7 @@ package struct OrderDatabase: OrderRepository {
                     sql: """
                         SELECT * FROM orders INDEXED BY orders_pending_by_age
                         WHERE status = 'pending' AND (retryAt <= ? OR triedAt < ?)
-                        ORDER BY createdAt LIMIT ?
+                        ORDER BY createdAt, ordinal LIMIT ?
                         """
                 ),
                 arguments: [UTCTimestamp.sqlite(now), recoveredAt.map(UTCTimestamp.sqlite), limit]

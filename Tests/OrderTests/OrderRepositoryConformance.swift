@@ -1,14 +1,13 @@
 import Foundation
-import GRDB
 import Order
 import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-private func withDatabase(_ body: (OrderDatabase) async throws -> Void) async throws {
-    try await withTemporaryDirectory { directory in
-        let pool = try SQLiteStore.open(path: directory.appendingPathComponent("orders.sqlite").path)
-        try await body(try OrderDatabase(pool))
+/// A fresh order database of `backend`, opened the way the service opens it.
+private func withDatabase(_ backend: StorageBackend, _ body: (any OrderRepository) async throws -> Void) async throws {
+    try await backend.withFreshDatabase(named: "orders") { url in
+        try await body(try OrderStorage.open(url).repository)
     }
 }
 
@@ -22,11 +21,13 @@ private func pendingOrder(_ id: String, createdAt: Date = base) -> Order {
     )
 }
 
-@Suite("OrderDatabase", .timeLimit(.minutes(1)))
-struct OrderDatabaseTests {
-    @Test("an inserted order reads back as it was")
-    func roundTrip() async throws {
-        try await withDatabase { database throws in
+/// What every order storage backend must do, written against `OrderRepository` alone: each test runs
+/// on every backend in `StorageBackend.available`.
+@Suite("OrderRepository conformance", .timeLimit(.minutes(1)))
+struct OrderRepositoryConformance {
+    @Test("an inserted order reads back as it was", arguments: StorageBackend.available)
+    func roundTrip(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
             let order = pendingOrder("o1")
             let stored = try await database.insert(order, idempotencyKey: nil, fingerprint: nil, retryAt: base)
             #expect(stored == StoredOrder(order: order, fingerprint: nil, inserted: true, ordinal: 1))
@@ -35,9 +36,9 @@ struct OrderDatabaseTests {
         }
     }
 
-    @Test("an idempotency key already taken returns the earlier order and inserts nothing")
-    func idempotencyKeyTaken() async throws {
-        try await withDatabase { database throws in
+    @Test("an idempotency key already taken returns the earlier order and inserts nothing", arguments: StorageBackend.available)
+    func idempotencyKeyTaken(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
             let first = pendingOrder("o1")
             _ = try await database.insert(first, idempotencyKey: "k", fingerprint: "f1", retryAt: base)
             let second = try await database.insert(pendingOrder("o2"), idempotencyKey: "k", fingerprint: "f2", retryAt: base)
@@ -49,9 +50,9 @@ struct OrderDatabaseTests {
         }
     }
 
-    @Test("settle is idempotent: the first final word stands")
-    func settleIsIdempotent() async throws {
-        try await withDatabase { database throws in
+    @Test("settle is idempotent: the first final word stands", arguments: StorageBackend.available)
+    func settleIsIdempotent(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
             _ = try await database.insert(pendingOrder("o1"), idempotencyKey: nil, fingerprint: nil, retryAt: base)
             let now = base.addingTimeInterval(5)
             let shipped = try #require(try await database.settle(pendingOrder("o1"), .shipped, at: now))
@@ -68,9 +69,9 @@ struct OrderDatabaseTests {
         }
     }
 
-    @Test("a rejection records its reason")
-    func settleRejected() async throws {
-        try await withDatabase { database throws in
+    @Test("a rejection records its reason", arguments: StorageBackend.available)
+    func settleRejected(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
             _ = try await database.insert(pendingOrder("o1"), idempotencyKey: nil, fingerprint: nil, retryAt: base)
             let rejected = try #require(
                 try await database.settle(pendingOrder("o1"), .rejected(reason: "Unknown SKU X."), at: base))
@@ -82,16 +83,16 @@ struct OrderDatabaseTests {
         }
     }
 
-    @Test("settling an unknown order returns nil")
-    func settleUnknown() async throws {
-        try await withDatabase { database throws in
+    @Test("settling an unknown order returns nil", arguments: StorageBackend.available)
+    func settleUnknown(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
             #expect(try await database.settle(pendingOrder("ghost"), .shipped, at: base) == nil)
         }
     }
 
-    @Test("orders(status:limit:) is newest first, filtered and limited")
-    func listing() async throws {
-        try await withDatabase { database throws in
+    @Test("orders(status:limit:) is newest first, filtered and limited", arguments: StorageBackend.available)
+    func listing(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
             for index in 0..<4 {
                 _ = try await database.insert(
                     pendingOrder("o\(index)", createdAt: base.addingTimeInterval(Double(index))),
@@ -109,9 +110,9 @@ struct OrderDatabaseTests {
         }
     }
 
-    @Test("orders created in the same instant list the later insert first")
-    func listingTies() async throws {
-        try await withDatabase { database throws in
+    @Test("orders created in the same instant list the later insert first", arguments: StorageBackend.available)
+    func listingTies(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
             for id in ["a", "b", "c"] {
                 _ = try await database.insert(pendingOrder(id), idempotencyKey: nil, fingerprint: nil, retryAt: base)
             }
@@ -119,9 +120,9 @@ struct OrderDatabaseTests {
         }
     }
 
-    @Test("postpone counts an attempt, and only for pending orders")
-    func postpone() async throws {
-        try await withDatabase { database throws in
+    @Test("postpone counts an attempt, and only for pending orders", arguments: StorageBackend.available)
+    func postpone(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
             _ = try await database.insert(pendingOrder("o1"), idempotencyKey: nil, fingerprint: nil, retryAt: base)
             _ = try await database.insert(pendingOrder("o2"), idempotencyKey: nil, fingerprint: nil, retryAt: base)
             try await database.postpone(id: "o1", message: "later", retryAt: base.addingTimeInterval(10))
@@ -136,9 +137,9 @@ struct OrderDatabaseTests {
         }
     }
 
-    @Test("duePending returns pending orders that are due, oldest first, up to the limit")
-    func duePending() async throws {
-        try await withDatabase { database throws in
+    @Test("duePending returns pending orders that are due, oldest first, up to the limit", arguments: StorageBackend.available)
+    func duePending(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
             _ = try await database.insert(
                 pendingOrder("late", createdAt: base.addingTimeInterval(-1)), idempotencyKey: nil, fingerprint: nil,
                 retryAt: base.addingTimeInterval(30))
@@ -162,9 +163,9 @@ struct OrderDatabaseTests {
         }
     }
 
-    @Test("after a recovery, orders whose last try began before it are due whatever their backoff")
-    func duePendingAfterARecovery() async throws {
-        try await withDatabase { database throws in
+    @Test("after a recovery, orders whose last try began before it are due whatever their backoff", arguments: StorageBackend.available)
+    func duePendingAfterARecovery(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
             let far = base.addingTimeInterval(3600)
             for id in ["a", "b", "c"] {
                 _ = try await database.insert(pendingOrder(id), idempotencyKey: nil, fingerprint: nil, retryAt: far)
@@ -177,6 +178,46 @@ struct OrderDatabaseTests {
             #expect(try await database.duePending(asOf: now, triedBefore: nil, limit: 10).isEmpty)
             #expect(try await database.duePending(asOf: now, triedBefore: base.addingTimeInterval(2), limit: 10).map(\.order.id) == ["a"])
             #expect(try await database.duePending(asOf: now, triedBefore: now, limit: 10).map(\.order.id) == ["a", "b"])
+        }
+    }
+
+    @Test("each new order gets the next ordinal, counted from 1; an order found by its key gets none", arguments: StorageBackend.available)
+    func ordinals(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
+            let first = try await database.insert(pendingOrder("o1"), idempotencyKey: "k1", fingerprint: "f", retryAt: base)
+            let second = try await database.insert(pendingOrder("o2"), idempotencyKey: nil, fingerprint: nil, retryAt: base)
+            let replay = try await database.insert(pendingOrder("o3"), idempotencyKey: "k1", fingerprint: "f", retryAt: base)
+            let third = try await database.insert(pendingOrder("o4"), idempotencyKey: nil, fingerprint: nil, retryAt: base)
+            #expect([first.ordinal, second.ordinal, replay.ordinal, third.ordinal] == [1, 2, nil, 3])
+        }
+    }
+
+    @Test("an id that is taken already is refused, and nothing is stored", arguments: StorageBackend.available)
+    func idTaken(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
+            _ = try await database.insert(pendingOrder("o1"), idempotencyKey: nil, fingerprint: nil, retryAt: base)
+            await #expect(throws: OrderStoreError.idTaken) {
+                _ = try await database.insert(pendingOrder("o1"), idempotencyKey: "k", fingerprint: "f", retryAt: base)
+            }
+            #expect(try await database.order(idempotencyKey: "k") == nil)
+            #expect(try await database.orders(status: nil, limit: 10).count == 1)
+        }
+    }
+
+    @Test("forgetting old idempotency keys frees them and keeps the orders", arguments: StorageBackend.available)
+    func forgetIdempotencyKeys(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
+            _ = try await database.insert(pendingOrder("old"), idempotencyKey: "k-old", fingerprint: "f", retryAt: base)
+            _ = try await database.insert(
+                pendingOrder("new", createdAt: base.addingTimeInterval(3600)), idempotencyKey: "k-new", fingerprint: "f",
+                retryAt: base)
+            #expect(try await database.forgetIdempotencyKeys(createdBefore: base.addingTimeInterval(60)) == 1)
+            #expect(try await database.order(idempotencyKey: "k-old") == nil)
+            #expect(try await database.order(idempotencyKey: "k-new")?.order.id == "new")
+            #expect(try await database.order(id: "old") != nil)
+            // The key is free again: a new order may take it.
+            let again = try await database.insert(pendingOrder("o2"), idempotencyKey: "k-old", fingerprint: "f", retryAt: base)
+            #expect(again.inserted)
         }
     }
 }

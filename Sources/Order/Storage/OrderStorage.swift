@@ -1,0 +1,13 @@
+import WarehouseKit
+
+/// Opens the order service's database, whichever backend its URL names, with its schema up to date.
+package enum OrderStorage {
+    package static func open(_ url: DatabaseURL, durability: Durability = .full) throws -> Storage<any OrderRepository> {
+        switch url {
+        case .sqlite(let path):
+            try SQLiteStore.storage(
+                path: path, durability: durability, service: "order", probe: "SELECT 1 FROM orders LIMIT 1",
+                repository: SQLiteOrderRepository.init)
+        }
+    }
+}

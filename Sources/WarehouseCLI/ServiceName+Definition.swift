@@ -1,0 +1,15 @@
+import Console
+import Inventory
+import Order
+import WarehouseKit
+
+extension ServiceName {
+    /// How this service is built: the one place that names each service's library.
+    var definition: any ServiceDefinition.Type {
+        switch self {
+        case .order: OrderService.self
+        case .inventory: InventoryService.self
+        case .console: ConsoleService.self
+        }
+    }
+}

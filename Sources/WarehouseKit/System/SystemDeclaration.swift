@@ -1,0 +1,47 @@
+/// The system, declared once: every service, where it listens by default and what it depends on.
+///
+/// `warehouse serve` and `warehouse up`, the lab's `SystemLauncher` (and through it the system tests),
+/// `warehouse load`, the console's health tiles and the start-up banner all read this list. Adding a
+/// service is a `ServiceName` case, an entry here, and its library with its `ServiceDefinition`.
+package enum SystemDeclaration {
+    package static let services: [ServiceDescriptor] = [
+        ServiceDescriptor(
+            name: .order,
+            defaultPort: 8080,
+            dependencies: [.inventory],
+            databaseFile: "orders.sqlite",
+            purpose: "takes orders, validates them, stores them, has inventory deduct their stock, finishes pending ones"
+        ),
+        ServiceDescriptor(
+            name: .inventory,
+            defaultPort: 8081,
+            databaseFile: "inventory.sqlite",
+            purpose: "stock levels; deducts stock exactly once per idempotency key"
+        ),
+        ServiceDescriptor(
+            name: .console,
+            defaultPort: 8090,
+            dependencies: [.order, .inventory],
+            purpose: "the human window: catalogue, orders, health, chaos switches, the latency dashboard",
+            isHumanWindow: true
+        ),
+    ]
+
+    package static func descriptor(_ name: ServiceName) -> ServiceDescriptor {
+        // Every case has an entry: `SystemDeclarationTests` checks it.
+        services.first { $0.name == name }!
+    }
+
+    /// Every service after the services it depends on: the order in which `warehouse up` waits for them.
+    package static var startOrder: [ServiceDescriptor] {
+        var ordered: [ServiceDescriptor] = []
+        func visit(_ service: ServiceDescriptor, path: Set<ServiceName>) {
+            guard !ordered.contains(service) else { return }
+            precondition(!path.contains(service.name), "\(service.name) depends on itself through \(path)")
+            for dependency in service.dependencies { visit(descriptor(dependency), path: path.union([service.name])) }
+            ordered.append(service)
+        }
+        for service in services { visit(service, path: []) }
+        return ordered
+    }
+}
