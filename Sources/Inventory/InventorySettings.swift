@@ -68,7 +68,9 @@ extension InventoryService: ServiceDefinition {
     package static func make(_ settings: Settings, logger: Logger) async throws -> any Service {
         var configuration = InventoryConfiguration(
             databaseURL: settings.databaseURL(of: name),
-            adminToken: try AdminToken.load(dataDirectory: settings.dataDirectory, given: settings[CommonSettings.adminToken])
+            adminToken: try AdminToken.load(
+                dataDirectory: settings.dataDirectory, given: settings[CommonSettings.adminToken],
+                file: settings[CommonSettings.adminTokenFile])
         )
         configuration.host = settings[CommonSettings.host]
         configuration.port = port(settings)

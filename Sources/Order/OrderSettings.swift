@@ -98,7 +98,8 @@ extension OrderService: ServiceDefinition {
     package static func make(_ settings: Settings, logger: Logger) async throws -> any Service {
         var configuration = try OrderConfiguration(settings: settings)
         configuration.adminToken = try AdminToken.load(
-            dataDirectory: settings.dataDirectory, given: settings[CommonSettings.adminToken])
+            dataDirectory: settings.dataDirectory, given: settings[CommonSettings.adminToken],
+            file: settings[CommonSettings.adminTokenFile])
         return try live(configuration: configuration, logger: logger).makeApplication()
     }
 }

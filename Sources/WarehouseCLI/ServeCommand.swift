@@ -49,16 +49,27 @@ struct ServeCommand: AsyncParsableCommand {
         if let loops = settings[CommonSettings.eventLoops] { NIOSingletons.groupLoopCountSuggestion = loops }
         try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
         let logger = Logger(label: service.rawValue)
-        let application = try await definition.make(settings, logger: logger)
-        try await Self.run(application, logger: logger)
+        // The service's health reports read this notice (HealthMonitor takes the task's), so that
+        // readiness fails as soon as the shutdown begins.
+        let notice = ShutdownNotice()
+        let application = try await ShutdownNotice.$current.withValue(notice) {
+            try await definition.make(settings, logger: logger)
+        }
+        let drain = DrainOnShutdown(
+            notice: notice, delay: .milliseconds(settings[CommonSettings.shutdownDelayMs]), logger: logger)
+        try await Self.run(application, drain: drain, logger: logger)
     }
 
     /// Runs the application until SIGTERM or SIGINT; under `warehouse up` also until the supervisor dies.
-    private static func run(_ application: any Service, logger: Logger) async throws {
+    /// A shutdown fails readiness first, waits `--shutdown-delay-ms`, then stops the server, which
+    /// finishes the requests in flight.
+    private static func run(_ application: any Service, drain: DrainOnShutdown, logger: Logger) async throws {
         var services: [any Service] = [application]
         if let supervisor = ProcessInfo.processInfo.environment[Supervisor.pidEnvironmentKey].flatMap(Int32.init) {
             services.append(ParentWatch(parent: supervisor))
         }
+        // Last, so that it is the first to be shut down (the group goes in reverse order).
+        services.append(drain)
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },

@@ -60,7 +60,8 @@ struct UpCommand: AsyncParsableCommand {
         let logger = Logger(label: "up")
         let directory = settings.dataDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        _ = try AdminToken.load(dataDirectory: directory, given: settings[CommonSettings.adminToken])
+        _ = try AdminToken.load(
+            dataDirectory: directory, given: settings[CommonSettings.adminToken], file: settings[CommonSettings.adminTokenFile])
 
         let supervisor = Supervisor(children: children, runDirectory: directory.appendingPathComponent("run"), logger: logger)
         let announcer = ReadinessAnnouncer(

@@ -109,6 +109,38 @@ struct AdminTokenTests {
         }
     }
 
+    @Test("--admin-token-file: the token in a mounted secret, and nothing written")
+    func secretFile() async throws {
+        try await withTemporaryDirectory { directory in
+            let secret = directory.appendingPathComponent("secret")
+            try Data("from-secret\n".utf8).write(to: secret)
+            let data = directory.appendingPathComponent("data")
+            let loaded = try AdminToken.load(dataDirectory: data, given: nil, file: secret.path)
+            try loaded.authorize("Bearer from-secret")
+            #expect(!FileManager.default.fileExists(atPath: data.path))
+
+            // The token itself still comes first.
+            let overridden = try AdminToken.load(dataDirectory: data, given: "from-env", file: secret.path)
+            try overridden.authorize("Bearer from-env")
+        }
+    }
+
+    @Test("--admin-token-file naming a missing or empty file fails instead of making a token")
+    func missingSecretFile() async throws {
+        try await withTemporaryDirectory { directory in
+            let missing = directory.appendingPathComponent("missing").path
+            #expect(throws: AdminTokenError.self) {
+                try AdminToken.load(dataDirectory: directory, given: nil, file: missing)
+            }
+            let empty = directory.appendingPathComponent("empty")
+            try Data(" \n".utf8).write(to: empty)
+            #expect(throws: AdminTokenError.self) {
+                try AdminToken.load(dataDirectory: directory, given: nil, file: empty.path)
+            }
+            #expect(!FileManager.default.fileExists(atPath: AdminToken.fileURL(in: directory).path))
+        }
+    }
+
     @Test("an empty WAREHOUSE_ADMIN_TOKEN falls back to the file")
     func emptyEnvironmentIgnored() async throws {
         try await withTemporaryDirectory { directory in

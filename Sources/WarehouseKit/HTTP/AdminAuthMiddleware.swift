@@ -45,11 +45,16 @@ package struct AdminToken: Sendable {
         AdminToken((0..<4).map { _ in UUID().uuidString }.joined())
     }
 
-    /// The token `given` (`WAREHOUSE_ADMIN_TOKEN`, for containers), else the one in the token file,
-    /// making it if missing.
-    package static func load(dataDirectory: URL, given: String?) throws -> AdminToken {
+    /// The token, from the first of: `given` (`WAREHOUSE_ADMIN_TOKEN`); the file `file` names
+    /// (`WAREHOUSE_ADMIN_TOKEN_FILE`, a container's mounted secret: it must hold a token, or loading
+    /// fails rather than making one nobody knows); the data directory's token file, made if missing.
+    package static func load(dataDirectory: URL, given: String?, file secretFile: String? = nil) throws -> AdminToken {
         if let given, !given.isEmpty {
             return AdminToken(given)
+        }
+        if let secretFile, !secretFile.isEmpty {
+            guard let secret = read(URL(fileURLWithPath: secretFile)) else { throw AdminTokenError.noSecret(secretFile) }
+            return secret
         }
         let file = fileURL(in: dataDirectory)
         if let existing = read(file) { return existing }
@@ -100,10 +105,13 @@ package struct AdminToken: Sendable {
 
 package enum AdminTokenError: Error, CustomStringConvertible {
     case cannotWrite(String)
+    /// `--admin-token-file` names a file that is missing, unreadable or empty.
+    case noSecret(String)
 
     package var description: String {
         switch self {
         case .cannotWrite(let path): "cannot write the admin token to \(path)"
+        case .noSecret(let path): "--admin-token-file: no admin token can be read from \(path)"
         }
     }
 }

@@ -36,6 +36,14 @@ package enum CommonSettings {
         secret: true,
         help: "The token admin endpoints (restock, chaos) require as `Authorization: Bearer <token>`.")
 
+    package static let adminTokenFile = Setting<String?>(
+        "admin-token-file", group: group, default: nil,
+        help: "A file holding the admin token, such as a mounted secret (WAREHOUSE_ADMIN_TOKEN_FILE); loading fails if it holds none.")
+
+    package static let shutdownDelayMs = Setting<Int>(
+        "shutdown-delay-ms", group: group, default: 0, rule: .within(0...120_000),
+        help: "After SIGTERM, how long to keep serving while reporting not ready, in ms: time for a load balancer or a Kubernetes Service to stop sending requests. Then the server stops accepting connections and finishes the requests in flight.")
+
     package static let chaosSeed = Setting<UInt64>(
         "chaos-seed", group: "Chaos (all off by default)", default: 1,
         help: "The seed of every fraction rule: the same seed and keys hit the same requests.")
@@ -53,7 +61,7 @@ package enum CommonSettings {
         help: "Add the demo catalogue to a new inventory database (`warehouse up` always does).")
 
     package static let all: [any SettingDeclaration] = [
-        host, port, dataDirectory, durability, eventLoops, naive, adminToken, chaosSeed,
+        host, port, dataDirectory, durability, eventLoops, naive, adminToken, adminTokenFile, shutdownDelayMs, chaosSeed,
     ]
 }
 
