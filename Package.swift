@@ -4,10 +4,17 @@ import PackageDescription
 /// Warehouse: the order and inventory services of Valerix, one executable, one library per service.
 ///
 /// The dependency rule that keeps the services apart: `Order` knows inventory only through
-/// `InventoryAPI` (the generated HTTP contract), never through the `Inventory` library.
-/// The generator writes `public import` lines into files that declare nothing public, and Swift 6
-/// warns about each of them. Those warnings are the generator's, not ours: silence them there only.
-let generatedCode: [SwiftSetting] = [.unsafeFlags(["-suppress-warnings"])]
+/// `InventoryAPI` (the generated HTTP contract: types and client), never through the `Inventory` library.
+/// Code is generated only where it is used: each contract's types (and the one client anybody calls,
+/// inventory's) in its API target with `package` access, each service's server stubs inside the service.
+let openAPIGenerator: [Target.PluginUsage] = [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+
+/// The generator splits the types into files (`Types+Components+Headers.swift`, ...) that each import
+/// Foundation's `URL`, `Data` and `Date` and the runtime with the types' access level, used or not, and
+/// Swift warns about every such import. Only generated code is compiled in the two API targets, so the
+/// warnings are silenced there; the server stubs, generated inside the services with internal access,
+/// compile without a warning and without this.
+let generatedTypes: [SwiftSetting] = [.unsafeFlags(["-suppress-warnings"])]
 
 let package = Package(
     name: "warehouse",
@@ -28,6 +35,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Tests only: the contract tests read the OpenAPI documents (as the generator does, without its
+        // external loading).
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Platform code every service shares: problem+json, request ids, JSON logs, health, admin auth, storage.
@@ -47,19 +58,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // The inventory HTTP contract: types, server stubs and the client, generated from openapi.yaml.
+        // The inventory HTTP contract: types and the client, generated from openapi.yaml.
         .target(
             name: "InventoryAPI",
             dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
-            swiftSettings: generatedCode,
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+            swiftSettings: generatedTypes,
+            plugins: openAPIGenerator
         ),
-        // The order HTTP contract, generated the same way.
+        // The order HTTP contract's types, generated the same way.
         .target(
             name: "OrderAPI",
             dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
-            swiftSettings: generatedCode,
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+            swiftSettings: generatedTypes,
+            plugins: openAPIGenerator
         ),
         .target(
             name: "Inventory",
@@ -72,8 +83,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // The contract, served at GET /openapi.yaml; InventoryAPI generates code from a link to it.
-            resources: [.copy("openapi.yaml")]
+            // The contract, served at GET /openapi.yaml; its server stubs are generated here, its types and
+            // client in InventoryAPI (from a link to it).
+            resources: [.copy("openapi.yaml")],
+            plugins: openAPIGenerator
         ),
         .target(
             name: "Order",
@@ -87,8 +100,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The contract, served at GET /openapi.yaml; OrderAPI generates code from a link to it.
-            resources: [.copy("openapi.yaml")]
+            // The contract, served at GET /openapi.yaml; its server stubs are generated here, its types in
+            // OrderAPI (from a link to it).
+            resources: [.copy("openapi.yaml")],
+            plugins: openAPIGenerator
         ),
         // Experiments and loads against a real system, over HTTP only: `warehouse chaos`, `warehouse load`.
         .target(
@@ -175,6 +190,15 @@ let package = Package(
         .testTarget(
             name: "WarehouseCLITests",
             dependencies: ["WarehouseCLI", "WarehouseKit", "Order"]
+        ),
+        // The hand-written request body schemas against the OpenAPI documents.
+        .testTarget(
+            name: "ContractTests",
+            dependencies: [
+                "Order", "Inventory", "WarehouseKit",
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "SystemTests",

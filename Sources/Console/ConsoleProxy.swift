@@ -107,6 +107,6 @@ package struct ConsoleProxy: Sendable {
         if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
             return .timedOut(service: service, milliseconds: Int(timeout.milliseconds))
         }
-        return .unreachable(service: service, reason: ServiceHealthIndicator.describe(error, timeout: timeout))
+        return .unreachable(service: service, reason: ConnectionFailure.describe(error, timeout: timeout))
     }
 }

@@ -104,16 +104,8 @@ package struct ConsoleService: Sendable {
     }
 
     /// The client the console reaches the services with; whoever makes it shuts it down.
-    ///
-    /// It does not retry a refused connection itself: AsyncHTTPClient's own retries hold the answer to
-    /// "nobody listens" back until the connect timeout (500 ms here), for a 502 or a health tile that
-    /// can be given at once.
     package static func makeHTTPClient() -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .milliseconds(500))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        .forServices(connectionsPerHost: 32)
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
@@ -177,9 +169,7 @@ struct JSONAnswer: ResponseGenerator {
     let body: Data
 
     init(_ value: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        body = try encoder.encode(value)
+        body = try JSONEncoder.warehouse().encode(value)
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -88,7 +88,7 @@ package struct HealthOverview: Codable, Sendable, Equatable {
         } catch {
             return Tile(
                 name: upstream.name.rawValue, status: .fail, httpStatus: nil,
-                reasons: ["\(upstream.name) unreachable: \(ServiceHealthIndicator.describe(error, timeout: timeout))"],
+                reasons: ["\(upstream.name) unreachable: \(ConnectionFailure.describe(error, timeout: timeout))"],
                 responseTimeMs: (ContinuousClock.now - started).milliseconds)
         }
     }

@@ -72,13 +72,8 @@ package struct OrderService: Sendable {
     /// Opens (and migrates) the database, connects to inventory, and starts the reconciler.
     package static func live(configuration: OrderConfiguration, logger: Logger) throws -> OrderService {
         let storage = try OrderStorage.open(configuration.databaseURL, durability: configuration.durability)
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.timeout = .init(connect: .milliseconds(500))
-        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-        // Our gateway retries with its own backoff and breaker. The client's built-in retry of failed
-        // connections backs off up to a minute and would keep failing calls long after inventory is back.
-        clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        // For the health check of inventory; deductions go over `KeepAliveTransport` (below).
+        let httpClient = HTTPClient.forServices(connectionsPerHost: 64)
         let registry = PrometheusCollectorRegistry()
         // Deductions go over bare keep-alive connections: through AsyncHTTPClient they cost a fifth of
         // this service's CPU (perf, issue 6). The client above stays for the health probe.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WarehouseKit
 
 /// `warehouse load`: a bounded series of real orders against a running order service, every request
 /// recorded, pending orders followed to their end, then checked and reported.
@@ -176,7 +177,7 @@ package struct LoadTest: Sendable {
 
     /// One or two lines an order over the load's own SKUs, from the seed.
     static func workload(seed: UInt64, orders: Int, skus: [String]) -> [OrderWorkload.PlannedOrder] {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         return (1...max(1, orders)).map { number in
             let picked = skus.shuffled(using: &random).prefix(Int.random(in: 1...2, using: &random))
             return OrderWorkload.PlannedOrder(

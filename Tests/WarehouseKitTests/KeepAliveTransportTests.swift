@@ -116,7 +116,7 @@ struct KeepAliveTransportTests {
         let error = await #expect(throws: (any Error).self) {
             try await post(transport, URL(string: "http://127.0.0.1:\(port)")!, "/echo")
         }
-        #expect(error.map(KeepAliveConnection.isConnectionFailure) == true, "\(String(describing: error))")
+        #expect(error.map(ConnectionFailure.isConnectionFailure) == true, "\(String(describing: error))")
     }
 
     @Test("a connection the server closes without answering is a connection failure; a timeout is not")
@@ -125,14 +125,14 @@ struct KeepAliveTransportTests {
             // The default 30 s timeout: however starved a test run, the server's close comes first.
             let transport = KeepAliveTransport()
             let dropped = await #expect(throws: (any Error).self) { try await post(transport, baseURL, "/drop") }
-            #expect(dropped.map(KeepAliveConnection.isConnectionFailure) == true, "\(String(describing: dropped))")
+            #expect(dropped.map(ConnectionFailure.isConnectionFailure) == true, "\(String(describing: dropped))")
             transport.shutdown()
 
             var configuration = KeepAliveTransport.Configuration()
             configuration.requestTimeout = .milliseconds(200)
             let impatient = KeepAliveTransport(configuration: configuration)
             let slow = await #expect(throws: KeepAliveConnection.Timeout.self) { try await post(impatient, baseURL, "/never") }
-            #expect(slow.map(KeepAliveConnection.isConnectionFailure) == false)
+            #expect(slow.map(ConnectionFailure.isConnectionFailure) == false)
             impatient.shutdown()
         }
     }

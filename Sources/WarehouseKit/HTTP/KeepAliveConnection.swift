@@ -2,10 +2,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// One keep-alive HTTP/1.1 connection that carries one request at a time: a bare NIO channel with the
 /// HTTP/1.1 codec and a handler that hands back the one reply it waits for.
 ///
@@ -110,22 +106,6 @@ package final class KeepAliveConnection: Sendable {
     /// Closes the connection; a request in flight fails with `Closed`.
     package func close() {
         channel.close(promise: nil)
-    }
-
-    /// Whether `error` says the connection itself failed: refused, reset, or closed before the answer,
-    /// which is what a server's crash or restart looks like. Timeouts (a connect timeout included: the
-    /// server may be alive but stalled) and whole answers of any status are something else.
-    package static func isConnectionFailure(_ error: any Error) -> Bool {
-        switch error {
-        case is Closed, is NIOConnectionError:
-            return true
-        case let error as IOError:
-            return [ECONNREFUSED, ECONNRESET, EPIPE, ECONNABORTED].contains(error.errnoCode)
-        case let error as ChannelError:
-            return [.ioOnClosedChannel, .alreadyClosed, .eof, .outputClosed, .inputClosed].contains(error)
-        default:
-            return false
-        }
     }
 }
 
