@@ -193,7 +193,7 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ]
         ),
-        .testTarget(name: "WarehouseLabTests", dependencies: ["WarehouseLab"]),
+        .testTarget(name: "WarehouseLabTests", dependencies: ["WarehouseLab", "WarehouseKit"]),
         .testTarget(
             name: "InventoryTests",
             dependencies: [

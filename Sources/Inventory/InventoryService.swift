@@ -97,7 +97,7 @@ package struct InventoryService: Sendable {
                 on: routes,
                 configuration: .warehouse,
                 middlewares: [
-                    AdminAuthMiddleware(token: configuration.adminToken, operations: ["putProduct", "getChaos", "putChaos"]),
+                    AdminAuthMiddleware(token: configuration.adminToken, operations: ["putProduct", "getChaos", "putChaos", "getFaults"]),
                     RequestBodyMiddleware(limit: configuration.bodyLimit, schemas: InventoryBodySchemas.byOperation),
                 ]
             )

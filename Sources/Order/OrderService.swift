@@ -85,8 +85,11 @@ package struct OrderService: Sendable {
         // this service's CPU (perf, issue 6). The client above stays for the health probe.
         let transport = KeepAliveTransport()
         let http = HTTPInventoryGateway(baseURL: configuration.inventoryURL, transport: transport)
+        // Inventory's recoveries ring the reconciler's bell: its backlog is worked off at once.
+        let pendingBell = Doorbell()
+        let availability = InventoryAvailability(onRecovery: { pendingBell.ring() })
         let inventory = ResilientInventoryGateway(
-            base: http, policy: configuration.callPolicy, registry: registry, logger: logger)
+            base: http, policy: configuration.callPolicy, availability: availability, registry: registry, logger: logger)
         let naive = configuration.policy.naive
         let processor = OrderProcessor(
             repository: storage.repository,
@@ -95,7 +98,9 @@ package struct OrderService: Sendable {
             patientInventory: inventory.patient(attemptTimeout: configuration.policy.retryTimeout),
             policy: configuration.policy,
             logger: logger,
-            metrics: OrderMetrics(registry: registry)
+            metrics: OrderMetrics(registry: registry),
+            pendingBell: pendingBell,
+            availability: availability
         )
         let health = HealthMonitor(
             serviceId: "order",

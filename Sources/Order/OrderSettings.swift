@@ -31,8 +31,14 @@ package enum OrderSettings {
         "breaker-failure-rate", group: group, default: 0.5, rule: .within(0...1),
         help: "Circuit breaker: the failure rate (timeouts and errors) in the window that opens it.")
     package static let breakerOpen = Setting<Int>(
-        "breaker-open-ms", group: group, default: 5000, rule: .within(10...600_000),
-        help: "Circuit breaker: how long it stays open before probes may close it, in ms.")
+        "breaker-open-ms", group: group, default: 500, rule: .within(10...600_000),
+        help: "Circuit breaker: how long it stays open the first time before probes may close it, in ms; doubled at each failed probe.")
+    package static let breakerMaxOpen = Setting<Int>(
+        "breaker-max-open-ms", group: group, default: 5000, rule: .within(10...600_000),
+        help: "Circuit breaker: the longest it stays open before it probes again, in ms.")
+    package static let breakerBurst = Setting<Int>(
+        "breaker-burst-ms", group: group, default: 1000, rule: .within(0...60_000),
+        help: "Circuit breaker: failed connections (refused, reset, closed: a restart) within this span of the first count as one failure; past it each counts, in ms.")
     package static let idempotencyRetention = Setting<Int>(
         "idempotency-retention-h", group: group, default: 24, rule: .within(24...24 * 365),
         help: "Hours an Idempotency-Key is remembered before it is forgotten (the order stays).")
@@ -47,8 +53,9 @@ package enum OrderSettings {
         help: "Order service: answer 500 to this fraction of new orders after storing them, selected by a seeded hash of the Idempotency-Key (the order id without one).")
 
     package static let all: [any SettingDeclaration] = [
-        CommonSettings.databaseURL, EventSettings.retention, deadline, attemptTimeout, retryTimeout, inventoryConcurrency, breakerWindow, breakerMinimumCalls,
-        breakerFailureRate, breakerOpen, idempotencyRetention, latencyAlertThreshold, errorAfterStoreEvery,
+        CommonSettings.databaseURL, EventSettings.retention, deadline, attemptTimeout, retryTimeout, inventoryConcurrency, breakerWindow,
+        breakerMinimumCalls, breakerFailureRate, breakerOpen, breakerMaxOpen, breakerBurst, idempotencyRetention, latencyAlertThreshold,
+        errorAfterStoreEvery,
         errorAfterStoreFraction,
     ]
 }
@@ -73,6 +80,8 @@ extension OrderConfiguration {
         callPolicy.breaker.failureRateThreshold = settings[OrderSettings.breakerFailureRate]
         callPolicy.breaker.window = .seconds(settings[OrderSettings.breakerWindow])
         callPolicy.breaker.openDuration = .milliseconds(settings[OrderSettings.breakerOpen])
+        callPolicy.breaker.maximumOpenDuration = .milliseconds(settings[OrderSettings.breakerMaxOpen])
+        callPolicy.breaker.burstSpan = .milliseconds(settings[OrderSettings.breakerBurst])
         errorAfterStore = try settings.chaosSelector(
             every: OrderSettings.errorAfterStoreEvery, fraction: OrderSettings.errorAfterStoreFraction)
         latencyAlertThreshold = .milliseconds(settings[OrderSettings.latencyAlertThreshold])

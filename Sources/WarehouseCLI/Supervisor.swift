@@ -1,4 +1,5 @@
 import Foundation
+import Inventory
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -81,8 +82,11 @@ final class Supervisor: Service, Sendable {
             if isStopping { break }
             // A child that served and then died (a crash, a kill) is back at once: every second it is down,
             // orders wait. One that dies before it is ready (a port taken, a bad database) would only die
-            // again, so it waits longer each time.
-            failures = becameReady ? 0 : failures + 1
+            // again, so it waits longer each time. A chaos crash after commit was serving even when it came
+            // before the readiness probe saw the child (a restarted inventory gets the retries of every call
+            // its predecessor failed at once, and one of them may crash it again within milliseconds).
+            let served = becameReady || status == ChaosControl.crashExitStatus
+            failures = served ? 0 : failures + 1
             let delay = failures == 0 ? .zero : restartBackoff.ceiling(attempt: failures - 1)
             logger.warning(
                 "child exited; restarting",
@@ -115,7 +119,7 @@ final class Supervisor: Service, Sendable {
         if stoppedMeanwhile { kill(pid, SIGTERM) }
         let pidFile = runDirectory.appendingPathComponent("\(child.name).pid")
         try? "\(pid)\n".write(to: pidFile, atomically: true, encoding: .utf8)
-        logger.info("child started", metadata: ["child": "\(child.name)", "pid": "\(pid)"])
+        logger.info("\(LogMessage.childStarted)", metadata: ["child": "\(child.name)", "pid": "\(pid)"])
         let ready = Task { await Self.waitUntilReady(child) }
         var status: Int32 = -1
         for await code in exited.stream { status = code }

@@ -22,6 +22,10 @@ package struct LabHTTP: Sendable {
         configuration.connectionPool = .init(
             idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
         configuration.timeout = .init(connect: .seconds(2), read: .seconds(30))
+        // A refused connection is the answer of a service being restarted: the caller (a shopper's
+        // client) sees it and retries on its own terms. The pool's own retries back off up to a minute
+        // and would count their waiting, unseen, into the time of the next answer.
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -97,14 +101,22 @@ package enum Contract {
         package var status: String
         package var message: String
         package var reason: String?
+        package var createdAt: Date?
+        /// When the order reached its state (for a final order, when it became final).
+        package var updatedAt: Date?
 
-        package init(id: String, customerId: String, items: [Line], status: String, message: String, reason: String?) {
+        package init(
+            id: String, customerId: String, items: [Line], status: String, message: String, reason: String?,
+            createdAt: Date? = nil, updatedAt: Date? = nil
+        ) {
             self.id = id
             self.customerId = customerId
             self.items = items
             self.status = status
             self.message = message
             self.reason = reason
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
         }
     }
 
@@ -120,5 +132,28 @@ package enum Contract {
 
     package struct ProductList: Codable, Sendable {
         package var products: [Product]
+    }
+
+    /// Inventory's fault ledger (`GET /admin/faults`).
+    package struct FaultLedger: Codable, Sendable, Equatable {
+        package struct Count: Codable, Sendable, Equatable {
+            package var kind: String
+            package var deductions: Int
+            package var injections: Int
+
+            package init(kind: String, deductions: Int, injections: Int) {
+                self.kind = kind
+                self.deductions = deductions
+                self.injections = injections
+            }
+        }
+
+        package var deductions: Int
+        package var faults: [Count]
+
+        package init(deductions: Int, faults: [Count]) {
+            self.deductions = deductions
+            self.faults = faults
+        }
     }
 }

@@ -109,6 +109,11 @@ package final class SystemLauncher: Sendable {
         process.log()
     }
 
+    /// The file `warehouse up` and its children write their log lines to.
+    package var logFile: URL {
+        process.logFile
+    }
+
     /// Stops a service with SIGSTOP and returns its pid once every thread of it has stopped: `kill`
     /// returns before that, and a thread still running could answer one more request (a CI run saw
     /// inventory pass a health check just after being sent SIGSTOP).

@@ -137,25 +137,47 @@ struct OrderRepositoryConformance {
         }
     }
 
-    @Test("duePending returns pending orders that are due, soonest first, up to the limit", arguments: StorageBackend.available)
+    @Test("duePending returns pending orders that are due, oldest first, up to the limit", arguments: StorageBackend.available)
     func duePending(_ backend: StorageBackend) async throws {
         try await withDatabase(backend) { database throws in
             _ = try await database.insert(
-                pendingOrder("late"), idempotencyKey: nil, fingerprint: nil, retryAt: base.addingTimeInterval(30))
-            _ = try await database.insert(
-                pendingOrder("soon"), idempotencyKey: nil, fingerprint: nil, retryAt: base.addingTimeInterval(10))
+                pendingOrder("late", createdAt: base.addingTimeInterval(-1)), idempotencyKey: nil, fingerprint: nil,
+                retryAt: base.addingTimeInterval(30))
             _ = try await database.insert(
                 pendingOrder("mid"), idempotencyKey: nil, fingerprint: nil, retryAt: base.addingTimeInterval(20))
+            _ = try await database.insert(
+                pendingOrder("soon"), idempotencyKey: nil, fingerprint: nil, retryAt: base.addingTimeInterval(10))
             _ = try await database.insert(pendingOrder("done"), idempotencyKey: nil, fingerprint: nil, retryAt: base)
             _ = try await database.settle(pendingOrder("done"), .shipped, at: base)
 
             #expect(try await database.duePending(asOf: base, limit: 10).isEmpty)
+            // Created at the same instant: the one stored first comes first.
             #expect(
-                try await database.duePending(asOf: base.addingTimeInterval(20), limit: 10).map(\.order.id) == ["soon", "mid"])
-            #expect(try await database.duePending(asOf: .distantFuture, limit: 10).map(\.order.id) == ["soon", "mid", "late"])
-            #expect(try await database.duePending(asOf: .distantFuture, limit: 1).map(\.order.id) == ["soon"])
+                try await database.duePending(asOf: base.addingTimeInterval(20), limit: 10).map(\.order.id) == ["mid", "soon"])
+            #expect(try await database.duePending(asOf: .distantFuture, limit: 10).map(\.order.id) == ["late", "mid", "soon"])
+            #expect(try await database.duePending(asOf: .distantFuture, limit: 1).map(\.order.id) == ["late"])
             #expect(try await database.nextRetry() == base.addingTimeInterval(10))
+            #expect(try await database.nextRetry(after: base.addingTimeInterval(10)) == base.addingTimeInterval(20))
+            #expect(try await database.nextRetry(after: base.addingTimeInterval(30)) == nil)
             #expect(try await database.pendingCount() == 3)
+        }
+    }
+
+    @Test("after a recovery, orders whose last try began before it are due whatever their backoff", arguments: StorageBackend.available)
+    func duePendingAfterARecovery(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database throws in
+            let far = base.addingTimeInterval(3600)
+            for id in ["a", "b", "c"] {
+                _ = try await database.insert(pendingOrder(id), idempotencyKey: nil, fingerprint: nil, retryAt: far)
+            }
+            try await database.postpone(id: "a", message: "later", triedAt: base.addingTimeInterval(1), retryAt: far)
+            try await database.postpone(id: "b", message: "later", triedAt: base.addingTimeInterval(3), retryAt: far)
+            // "c" was never tried: its first request may still be under way, so a recovery leaves it to its retryAt.
+
+            let now = base.addingTimeInterval(10)
+            #expect(try await database.duePending(asOf: now, triedBefore: nil, limit: 10).isEmpty)
+            #expect(try await database.duePending(asOf: now, triedBefore: base.addingTimeInterval(2), limit: 10).map(\.order.id) == ["a"])
+            #expect(try await database.duePending(asOf: now, triedBefore: now, limit: 10).map(\.order.id) == ["a", "b"])
         }
     }
 

@@ -20,6 +20,15 @@ struct FaultSystemTests {
             #expect(try system.requirePID(of: "inventory") != inventory, "inventory really exited and was restarted")
             #expect(system.log().contains("chaos: exiting after commit"))
             #expect(try await system.stock("CONSOLE-XSX") == before - 2)
+
+            // The restarted process reports the crash its predecessor suffered: the ledger row committed
+            // with the deduction, before the exit.
+            let token = try system.adminToken
+            let ledger = try await system.request(.GET, system.inventoryURL + "/admin/faults", headers: [("Authorization", "Bearer \(token)")])
+            #expect(ledger.status == 200)
+            let faults = try ledger.json(FaultLedgerDTO.self)
+            #expect(faults.deductions == 1)
+            #expect(faults.faults.first { $0.kind == "crash-after-commit" } == .init(kind: "crash-after-commit", deductions: 1, injections: 1))
         }
     }
 
@@ -72,4 +81,16 @@ struct FaultSystemTests {
             #expect(try await system.stock("CONSOLE-XSX") == before - 2)
         }
     }
+}
+
+/// Inventory's fault ledger, as `GET /admin/faults` returns it.
+struct FaultLedgerDTO: Decodable {
+    struct Count: Decodable, Equatable {
+        var kind: String
+        var deductions: Int
+        var injections: Int
+    }
+
+    var deductions: Int
+    var faults: [Count]
 }

@@ -3,7 +3,9 @@
 /// transaction of its own, with no record of the key. A repeated call deducts again, and concurrent
 /// calls overwrite each other's updates.
 ///
-/// It is made of the repository's ordinary reads and writes, so no storage backend carries it.
+/// It is made of the repository's ordinary reads and writes, so no storage backend carries it. After
+/// them it counts the call and writes the faults that strike it to the fault ledger, in a write of
+/// their own: the denominator and the numerator of the experiment's check that its faults landed.
 package struct NaiveDeduction: Sendable {
     package let repository: any InventoryRepository
 
@@ -11,20 +13,23 @@ package struct NaiveDeduction: Sendable {
         self.repository = repository
     }
 
-    package func deduct(lines: [StockLine]) async throws -> DeductionOutcome {
+    /// - Parameter faults: the faults that strike this call, for the ledger.
+    package func deduct(key: String, lines: [StockLine], faults: [FaultKind] = []) async throws -> DeductionOutcome {
         let normalized = StockLine.normalized(lines)
         var products: [String: Product] = [:]
         for line in normalized {
             products[line.sku] = try await repository.product(sku: line.sku)
         }
         let outcome = DeductionRule.decide(normalized, stock: products.mapValues(\.stock))
-        guard outcome == .applied else { return outcome }
-        for line in normalized {
-            guard var product = products[line.sku] else { continue }
-            // An absolute write of a value read earlier: the lost update the real path avoids.
-            product.stock -= Int64(line.quantity)
-            _ = try await repository.upsert(product)
+        if outcome == .applied {
+            for line in normalized {
+                guard var product = products[line.sku] else { continue }
+                // An absolute write of a value read earlier: the lost update the real path avoids.
+                product.stock -= Int64(line.quantity)
+                _ = try await repository.upsert(product)
+            }
         }
+        try await repository.recordNaiveDeduction(key: key, faults: faults)
         return outcome
     }
 }

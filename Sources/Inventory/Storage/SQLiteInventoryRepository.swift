@@ -62,7 +62,18 @@ package struct SQLiteInventoryRepository: InventoryRepository {
                 t.column("key", .text).notNull().unique()
             }
         }
-        migrator.registerMigration("v3: events") { db in
+        migrator.registerMigration("v3: fault ledger") { db in
+            // Every fault chaos injected, by kind and deduction key, written in the transaction of the
+            // deduction it strikes: committed before the fault strikes, so a crash cannot erase it.
+            try db.create(table: "injectedFaults") { t in
+                t.column("kind", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("injections", .integer).notNull()
+                t.column("firstAt", .datetime).notNull()
+                t.primaryKey(["kind", "key"])
+            }
+        }
+        migrator.registerMigration("v4: events") { db in
             try SQLiteEventStore.createTables(db)
         }
         return migrator
@@ -109,11 +120,12 @@ package struct SQLiteInventoryRepository: InventoryRepository {
         }
     }
 
-    package func deduct(key: String, lines: [StockLine]) async throws -> DeductionResult {
+    package func deduct(key: String, lines: [StockLine], faults: FaultPlan) async throws -> DeductionResult {
         let fingerprint = StockLine.fingerprint(lines)
         return try await commits.write { db in
             if let (record, recordedFingerprint) = try Self.fetchDeduction(db, key: key) {
                 guard recordedFingerprint == fingerprint else { throw InventoryError.keyReused(key: key) }
+                try Self.recordFaults(faults.kinds(replayed: true), key: key, db)
                 return DeductionResult(record: record, replayed: true)
             }
             let normalized = StockLine.normalized(lines)
@@ -139,7 +151,36 @@ package struct SQLiteInventoryRepository: InventoryRepository {
             }
             let record = DeductionRecord(key: key, outcome: outcome, lines: normalized, recordedAt: Date())
             try Self.insert(record, fingerprint: fingerprint, db)
+            try Self.recordFaults(faults.kinds(replayed: false), key: key, db)
             return DeductionResult(record: record, replayed: false)
+        }
+    }
+
+    package func recordNaiveDeduction(key: String, faults: [FaultKind]) async throws {
+        try await commits.write { db in
+            // No record of the key, by design; only a count, the denominator of the fault ledger.
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO settings (name, value) VALUES ('naiveDeductions', '1')
+                    ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + 1
+                    """
+            ).execute()
+            try Self.recordFaults(faults, key: key, db)
+        }
+    }
+
+    package func faultLedger() async throws -> FaultLedger {
+        try await writer.read { db in
+            let recorded = try Int.fetchOne(db, sql: "SELECT count(*) FROM deductions") ?? 0
+            let naive = try Int.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE name = 'naiveDeductions'") ?? 0
+            var faults: [FaultKind: FaultLedger.Count] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT kind, count(*) AS deductions, sum(injections) AS injections FROM injectedFaults GROUP BY kind")
+            {
+                guard let kind = FaultKind(rawValue: row["kind"]) else { continue }
+                faults[kind] = FaultLedger.Count(deductions: row["deductions"], injections: row["injections"])
+            }
+            return FaultLedger(deductions: recorded + naive, faults: faults)
         }
     }
 
@@ -167,6 +208,20 @@ package struct SQLiteInventoryRepository: InventoryRepository {
         }
         commitSignal.signal()
         return seeded
+    }
+
+    /// Adds one strike of each kind in `kinds` against `key` to the fault ledger.
+    private static func recordFaults(_ kinds: [FaultKind], key: String, _ db: Database) throws {
+        guard !kinds.isEmpty else { return }
+        let now = UTCTimestamp.sqlite(Date())
+        for kind in kinds {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO injectedFaults (kind, key, injections, firstAt) VALUES (?, ?, 1, ?)
+                    ON CONFLICT(kind, key) DO UPDATE SET injections = injections + 1
+                    """
+            ).execute(arguments: [kind.rawValue, key, now])
+        }
     }
 
     private static func fetchDeduction(_ db: Database, key: String) throws -> (record: DeductionRecord, fingerprint: String)? {

@@ -24,12 +24,15 @@ package protocol OrderRepository: Sendable {
     ///
     /// - Returns: the order as it now is, or nil when unknown.
     func settle(_ order: Order, _ settlement: Settlement, at now: Date) async throws -> Order?
-    /// Records a try that gave no definite answer, and when to try again.
-    func postpone(id: String, message: String, retryAt: Date) async throws
-    /// Pending orders whose next try is due, oldest first, with how many tries each had.
-    func duePending(asOf now: Date, limit: Int) async throws -> [PendingOrder]
-    /// When the earliest pending order is next due, if any order is pending.
-    func nextRetry() async throws -> Date?
+    /// Records a try, begun at `triedAt`, that gave no definite answer, and when to try again.
+    func postpone(id: String, message: String, triedAt: Date, retryAt: Date) async throws
+    /// Pending orders to try now, oldest first, with how many tries each had: those whose next try is
+    /// due by `now`, and those whose last try began before `recoveredAt`, when inventory came back
+    /// after an outage (their backoff was waiting for a dependency that no longer fails).
+    func duePending(asOf now: Date, triedBefore recoveredAt: Date?, limit: Int) async throws -> [PendingOrder]
+    /// When the earliest pending order is next due, if any order is pending; with `after`, the
+    /// earliest such time later than it.
+    func nextRetry(after: Date?) async throws -> Date?
     /// How many orders are pending now.
     func pendingCount() async throws -> Int
     /// Forgets the idempotency keys of orders created before `cutoff` (the orders stay).
@@ -42,6 +45,21 @@ extension OrderRepository {
     /// The newest orders.
     package func orders(status: OrderStatus?, limit: Int) async throws -> [Order] {
         try await orders(status: status, limit: limit, offset: 0)
+    }
+
+    /// Records a try, begun now, that gave no definite answer.
+    package func postpone(id: String, message: String, retryAt: Date) async throws {
+        try await postpone(id: id, message: message, triedAt: Date(), retryAt: retryAt)
+    }
+
+    /// When the earliest pending order is next due, if any order is pending.
+    package func nextRetry() async throws -> Date? {
+        try await nextRetry(after: nil)
+    }
+
+    /// Pending orders whose next try is due by `now`, oldest first.
+    package func duePending(asOf now: Date, limit: Int) async throws -> [PendingOrder] {
+        try await duePending(asOf: now, triedBefore: nil, limit: limit)
     }
 }
 

@@ -29,7 +29,7 @@ package struct HTTPInventoryGateway: InventoryGateway {
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as ClientError {
-            throw InventoryCallError.unavailable(ConnectionFailure.describe(error.underlyingError))
+            throw Self.failure(error.underlyingError)
         }
         switch output {
         case .created(let applied):
@@ -60,7 +60,7 @@ package struct HTTPInventoryGateway: InventoryGateway {
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as ClientError {
-            throw InventoryCallError.unavailable(ConnectionFailure.describe(error.underlyingError))
+            throw Self.failure(error.underlyingError)
         }
         switch output {
         case .ok(let found):
@@ -74,5 +74,12 @@ package struct HTTPInventoryGateway: InventoryGateway {
         case .undocumented(let status, _):
             throw InventoryCallError.unavailable("answered HTTP \(status)")
         }
+    }
+
+    /// A call that got no answer: `unreachable` when the connection failed (inventory restarting,
+    /// say), which the breaker counts once per burst, `unavailable` otherwise.
+    private static func failure(_ error: any Error) -> InventoryCallError {
+        let why = ConnectionFailure.describe(error)
+        return ConnectionFailure.isConnectionFailure(error) ? .unreachable(why) : .unavailable(why)
     }
 }

@@ -60,7 +60,13 @@ package struct SQLiteOrderRepository: OrderRepository {
             try db.execute(sql: "DROP INDEX orders_by_creation")
             try db.execute(sql: "CREATE INDEX orders_by_creation ON orders (createdAt, ordinal)")
         }
-        migrator.registerMigration("v3: events") { db in
+        migrator.registerMigration("v3: when a pending order was last tried") { db in
+            // A try that began before inventory came back from an outage failed because of the outage:
+            // the reconciler tries such orders again at once, oldest first, whatever their backoff.
+            try db.alter(table: "orders") { t in t.add(column: "triedAt", .datetime) }
+            try db.execute(sql: "CREATE INDEX orders_pending_by_age ON orders (createdAt, ordinal) WHERE status = 'pending'")
+        }
+        migrator.registerMigration("v4: events") { db in
             try SQLiteEventStore.createTables(db)
         }
         return migrator
@@ -163,16 +169,16 @@ package struct SQLiteOrderRepository: OrderRepository {
         }
     }
 
-    package func postpone(id: String, message: String, retryAt: Date) async throws {
+    package func postpone(id: String, message: String, triedAt: Date, retryAt: Date) async throws {
         try await commits.write { db in
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        UPDATE orders SET attempts = attempts + 1, message = ?, retryAt = ?
+                        UPDATE orders SET attempts = attempts + 1, message = ?, triedAt = ?, retryAt = ?
                         WHERE id = ? AND status = 'pending'
                         RETURNING *
                         """),
-                arguments: [message, UTCTimestamp.sqlite(retryAt), id]
+                arguments: [message, UTCTimestamp.sqlite(triedAt), UTCTimestamp.sqlite(retryAt), id]
             )
             // Its first postponement is the order's "delayed" transition; later tries change nothing a
             // reader of the feed needs to hear about.
@@ -182,19 +188,27 @@ package struct SQLiteOrderRepository: OrderRepository {
         }
     }
 
-    package func duePending(asOf now: Date, limit: Int) async throws -> [PendingOrder] {
+    package func duePending(asOf now: Date, triedBefore recoveredAt: Date?, limit: Int) async throws -> [PendingOrder] {
         try await writer.read { db in
+            // Walks `orders_pending_by_age` from the oldest pending order and stops at `limit` due ones.
             try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM orders WHERE status = 'pending' AND retryAt <= ? ORDER BY retryAt LIMIT ?",
-                arguments: [now, limit]
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM orders INDEXED BY orders_pending_by_age
+                        WHERE status = 'pending' AND (retryAt <= ? OR triedAt < ?)
+                        ORDER BY createdAt, ordinal LIMIT ?
+                        """
+                ),
+                arguments: [UTCTimestamp.sqlite(now), recoveredAt.map(UTCTimestamp.sqlite), limit]
             ).map { PendingOrder(order: try Self.order(from: $0), attempts: $0["attempts"]) }
         }
     }
 
-    package func nextRetry() async throws -> Date? {
+    package func nextRetry(after: Date?) async throws -> Date? {
         try await writer.read { db in
-            try Date.fetchOne(db, sql: "SELECT min(retryAt) FROM orders WHERE status = 'pending'")
+            try Date.fetchOne(
+                db, sql: "SELECT min(retryAt) FROM orders WHERE status = 'pending' AND (? IS NULL OR retryAt > ?)",
+                arguments: [after.map(UTCTimestamp.sqlite), after.map(UTCTimestamp.sqlite)])
         }
     }
 

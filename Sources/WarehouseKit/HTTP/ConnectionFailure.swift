@@ -23,6 +23,25 @@ package enum ConnectionFailure {
         return String(describing: error)
     }
 
+    /// Whether `error` says the connection itself failed: refused, reset, or closed before the answer,
+    /// which is what a server's crash or restart looks like. Timeouts (a connect timeout included: the
+    /// server may be alive but stalled) and whole answers of any status are something else.
+    package static func isConnectionFailure(_ error: any Error) -> Bool {
+        if isConnectionRefused(error) { return true }
+        switch error {
+        case is KeepAliveConnection.Closed:
+            return true
+        case let error as IOError:
+            return [ECONNRESET, EPIPE, ECONNABORTED].contains(error.errnoCode)
+        case let error as ChannelError:
+            return [.ioOnClosedChannel, .alreadyClosed, .eof, .outputClosed, .inputClosed].contains(error)
+        case let error as HTTPClientError:
+            return error == .remoteConnectionClosed
+        default:
+            return false
+        }
+    }
+
     /// Whether nobody accepted the connection (`ECONNREFUSED`), however NIO reports it: directly, or
     /// as one of the addresses a connection attempt tried.
     package static func isConnectionRefused(_ error: any Error) -> Bool {
