@@ -20,6 +20,8 @@ struct InventoryRequestValidationTests {
     ) async throws {
         try await withInventoryService { client, database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
+            var headers = headers
+            headers[.authorization] = "Bearer \(serviceToken)"
             let response = try await client.execute(uri: "/deductions/k1", method: .put, headers: headers, body: body)
             #expect(response.headers[.contentType] == "application/problem+json")
             #expect(response.headers[.requestID] != nil)
@@ -49,7 +51,7 @@ struct InventoryRequestValidationTests {
         try await withInventoryService { client, database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             let response = try await client.execute(
-                uri: "/deductions/k1", method: .put, headers: [.contentType: "Application/JSON; charset=utf-8"],
+                uri: "/deductions/k1", method: .put, headers: [.contentType: "Application/JSON; charset=utf-8", .authorization: "Bearer \(serviceToken)"],
                 body: ByteBuffer(json: Self.validDeduction)
             )
             #expect(response.status == .created)

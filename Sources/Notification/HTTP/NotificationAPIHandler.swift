@@ -57,7 +57,7 @@ package struct NotificationAPIHandler: APIProtocol {
     /// A customer id from a path or query, checked as `POST /orders` checks it.
     private static func customerId(_ text: String?) throws(RequestError) -> String? {
         guard let text else { return nil }
-        guard NotificationBodySchemas.isCustomerId(text) else {
+        guard CustomerID.isValid(text) else {
             throw .invalidParameter(name: "customerId", detail: "must be 1 to 128 characters of printable text that is not blank")
         }
         return text

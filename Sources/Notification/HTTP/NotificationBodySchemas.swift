@@ -19,10 +19,4 @@ package enum NotificationBodySchemas {
             ("url", .string(minLength: 1, maxLength: 2048, pattern: isWebhookURL, patternText: "an http or https URL with a host"))
         ])
     ]
-
-    /// What a customer id must be, in a path or a query: as `POST /orders` accepts it.
-    package static func isCustomerId(_ text: String) -> Bool {
-        (1...128).contains(text.count) && !text.allSatisfy(\.isWhitespace)
-            && !text.unicodeScalars.contains { CharacterSet.controlCharacters.contains($0) }
-    }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A small declarative schema for request bodies: enough to check types, required fields, lengths,
-/// ranges and patterns, and to report every violation with its JSON pointer in one pass.
+/// ranges and patterns, and to report every violation with its JSON pointer in one pass. String lengths
+/// are Unicode scalars, what a contract's `maxLength` means.
 ///
 /// Each service declares the schemas of its request bodies next to its OpenAPI document; a test checks
 /// that the two agree, so the 422 answers and the published contract cannot drift apart.
@@ -28,12 +29,15 @@ package indirect enum BodySchema: Sendable {
         }
         switch (self, value) {
         case let (.string(minLength, maxLength, pattern, patternText), .string(text)):
-            if text.count < minLength {
+            // Counted in Unicode scalars (code points), as JSON Schema's minLength and maxLength count:
+            // a letter followed by 30,000 combining marks is one grapheme but 30,001 scalars.
+            let length = text.unicodeScalars.count
+            if length < minLength {
                 return [
                     FieldViolation(here(), minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters")
                 ]
             }
-            if text.count > maxLength {
+            if length > maxLength {
                 return [FieldViolation(here(), "must have at most \(maxLength) characters")]
             }
             if let pattern, !pattern(text) {
