@@ -23,12 +23,23 @@ package struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let mapped = Self.map(error)
             if mapped.problem.status >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+                context.logger.error(
+                    "request failed", metadata: ["error": "\(Self.logDescription(error))", "status": "\(mapped.problem.status)"])
             }
             var problem = mapped.problem
             problem.instance = problem.instance ?? request.uri.path
             return Self.response(problem, headers: mapped.headers)
         }
+    }
+
+    /// What the log says about a failed request: the error, never the request. A generated handler's
+    /// `ServerError` describes the whole request (every header, `Authorization` included) and the
+    /// decoded input; only its operation and its cause are kept. (The log handler masks secrets too.)
+    package static func logDescription(_ error: any Error) -> String {
+        if let error = error as? ServerError {
+            return "\(error.operationID): \(logDescription(error.underlyingError))"
+        }
+        return String(reflecting: error)
     }
 
     /// Maps any error to the problem it deserves.

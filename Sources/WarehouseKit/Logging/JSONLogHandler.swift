@@ -5,7 +5,7 @@ import Logging
     import Glibc
 #endif
 
-/// A `LogHandler` that writes one JSON object per line to standard error:
+/// A `LogHandler` that writes one JSON object per line to standard error, secrets redacted (`LogRedaction`):
 /// `{"time","level","label","message", ...metadata}`; metadata such as `request_id` and `order_id`
 /// become top-level keys so log tools can filter on them.
 ///
@@ -39,9 +39,20 @@ package struct JSONLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         if merged["request_id"] == nil, let id = RequestID.current { merged["request_id"] = .string(id) }
         let line = JSONLogLine.render(
-            time: Date(), level: event.level, label: label, message: event.message.description, metadata: merged)
+            time: Date(), level: event.level, label: label, message: LogRedaction.redact(event.message.description),
+            metadata: merged.mapValues(Self.redacted))
         // One write(2) per line: lines from concurrent tasks do not interleave, and nothing waits in a
         // buffer that a crash would lose.
         line.withUnsafeBytes { buffer in _ = write(STDERR_FILENO, buffer.baseAddress, buffer.count) }
+    }
+
+    /// A metadata value with its secrets masked, whatever its shape.
+    private static func redacted(_ value: Logger.MetadataValue) -> Logger.MetadataValue {
+        switch value {
+        case .string(let text): .string(LogRedaction.redact(text))
+        case .stringConvertible(let convertible): .string(LogRedaction.redact(convertible.description))
+        case .array(let values): .array(values.map(redacted))
+        case .dictionary(let values): .dictionary(values.mapValues(redacted))
+        }
     }
 }
