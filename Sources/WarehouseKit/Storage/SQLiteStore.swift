@@ -12,18 +12,25 @@ package enum Durability: String, Sendable, CaseIterable {
 
 extension Durability: SettingValue {}
 
-/// Opens the SQLite database of one service: WAL mode, foreign keys on, a busy timeout, and the
-/// chosen durability applied to the writer connection too (GRDB sets NORMAL there after
-/// `prepareDatabase`, so FULL has to be set again once the pool is open).
+/// Opens the SQLite database of one service: WAL mode, foreign keys on, a busy timeout, the chosen
+/// durability applied to the writer connection too (GRDB sets NORMAL there after `prepareDatabase`, so
+/// FULL has to be set again once the pool is open), and the write-ahead log kept small.
 package enum SQLiteStore {
+    /// The size the write-ahead log is cut back to after a checkpoint (`PRAGMA journal_size_limit`).
+    /// Without it the file keeps the size of the largest burst it ever held. Checkpoints run every 1,000
+    /// pages (SQLite's default, about 4 MiB), so in steady use the log stays near that size.
+    package static let walSizeLimit = 16 * 1024 * 1024
+
     package static func open(path: String, durability: Durability = .full) throws -> DatabasePool {
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(),
-            withIntermediateDirectories: true
-        )
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: directory.path) { try SecretFile.makePrivateDirectory(directory) }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // Per connection: the one that checkpoints last truncates.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(walSizeLimit)")
+        }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
@@ -44,8 +51,11 @@ package enum SQLiteStore {
     ) throws -> Storage<Repository> {
         let pool = try open(path: path, durability: durability)
         let repository = try make(pool)
+        // After the migrations: from here on, no commit goes into a file that is no longer at `path`.
+        let fileGuard = DatabaseFileGuard(path: path, service: service)
+        pool.add(transactionObserver: fileGuard, extent: .databaseLifetime)
         return Storage(
             repository: repository, health: try SQLiteHealthIndicator(service: service, path: path, probe: probe),
-            feed: feed(pool))
+            feed: feed(pool), integrity: fileGuard)
     }
 }

@@ -13,11 +13,18 @@ package struct Storage<Repository: Sendable>: Sendable {
     package let services: [any Service]
     /// The events the repository's transactions write (its outbox), served at `GET /events`.
     package let feed: EventFeed?
+    /// Whether what the service writes is still what a restart opens: checked before a write is
+    /// acknowledged.
+    package let integrity: any StorageIntegrity
 
-    package init(repository: Repository, health: any HealthIndicator, services: [any Service] = [], feed: EventFeed? = nil) {
+    package init(
+        repository: Repository, health: any HealthIndicator, services: [any Service] = [], feed: EventFeed? = nil,
+        integrity: any StorageIntegrity = AlwaysIntact()
+    ) {
         self.repository = repository
         self.health = health
         self.services = services
         self.feed = feed
+        self.integrity = integrity
     }
 }
