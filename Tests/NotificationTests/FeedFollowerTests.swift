@@ -35,14 +35,17 @@ struct FeedFollowerTests {
                 }
             }
             let router = Router()
-            EventFeedRoute.register(feed, on: RouteTable(router: router))
+            let serviceToken = BearerToken("feed-follower-test-service-token-0123")
+            EventFeedRoute.register(
+                feed, on: RouteTable(router: router), credentials: Credentials(admin: .unguessable(), service: serviceToken))
             try await Application(router: router).test(.live) { client in
                 let port = try #require(client.port)
                 let database = try SQLiteNotificationRepository(
                     try SQLiteStore.open(path: directory.appendingPathComponent("notifications.sqlite").path))
                 let lag = FeedLag()
                 var follower = FeedFollower(
-                    feed: EventFeedClient(baseURL: "http://127.0.0.1:\(port)", httpClient: .shared), repository: database,
+                    feed: EventFeedClient(baseURL: "http://127.0.0.1:\(port)", httpClient: .shared, token: serviceToken),
+                    repository: database,
                     lag: lag, deliveries: Doorbell(), policy: DeliveryPolicy(),
                     metrics: NotificationMetrics(registry: PrometheusCollectorRegistry()), logger: quietLogger)
                 follower.pageSize = 7

@@ -85,9 +85,9 @@ extension SystemLauncher {
 
     /// A service's `/health` (or `/health/ready`, `/health/live`): the HTTP status, the report, and how
     /// long the answer took.
-    func health(_ url: String) async throws -> (status: Int, report: HealthDTO, elapsed: Duration) {
+    func health(_ url: String, headers: [(String, String)] = []) async throws -> (status: Int, report: HealthDTO, elapsed: Duration) {
         let started = ContinuousClock.now
-        let reply = try await request(.GET, url)
+        let reply = try await request(.GET, url, headers: headers)
         let elapsed = ContinuousClock.now - started
         #expect(reply.headers["Content-Type"].first == "application/health+json", "\(url)")
         return (reply.status, try reply.json(HealthDTO.self), elapsed)

@@ -111,9 +111,11 @@ struct HealthMonitorTests {
         #expect(passing.observedUnit == "ms")
         #expect(try #require(passing.observedValue) >= 0)
 
+        // An error's own words may say more than anyone should read: they are the admin's detail.
         let failing = await ProbeIndicator(fails: true).check()
         #expect(failing.status == .fail)
-        #expect(failing.output == "disk on fire")
+        #expect(failing.output == "\(failing.componentType) failed")
+        #expect(failing.detail == "disk on fire")
     }
 
     @Test("liveness passes without running any check")

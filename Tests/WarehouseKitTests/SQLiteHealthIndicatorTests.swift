@@ -39,12 +39,13 @@ struct SQLiteHealthIndicatorTests {
         }
     }
 
-    @Test("a missing table fails with SQLite's words")
+    @Test("a missing table fails with its result code for anyone, SQLite's words for the admin")
     func missingTable() async throws {
         try await withDatabase(createTable: false) { _, _, indicator in
             let result = await indicator.check()
             #expect(result.status == .fail)
-            #expect(result.output == "inventory database: no such table: products")
+            #expect(result.output == "inventory database: the query failed (SQLite result code 1)")
+            #expect(result.detail == "inventory database: no such table: products")
         }
     }
 
@@ -56,7 +57,8 @@ struct SQLiteHealthIndicatorTests {
             try FileManager.default.removeItem(atPath: path)
             let result = await indicator.check()
             #expect(result.status == .fail)
-            #expect(result.output == "inventory database: file \(path) is missing")
+            #expect(result.output == "inventory database: its file is missing")
+            #expect(result.detail == "inventory database: file \(path) is missing")
         }
     }
 
@@ -78,8 +80,9 @@ struct SQLiteHealthIndicatorTests {
             try await impostor.write { db in try db.execute(sql: "CREATE TABLE products (sku TEXT)") }
             let result = await indicator.check()
             #expect(result.status == .fail)
+            #expect(result.output == "inventory database: its file was replaced while inventory had it open; restart inventory")
             #expect(
-                result.output == "inventory database: file \(path) was replaced while inventory had it open; restart inventory")
+                result.detail == "inventory database: file \(path) was replaced while inventory had it open; restart inventory")
         }
     }
 

@@ -91,7 +91,8 @@ package struct FeedFollower: Service {
         default:
             let reason = ConnectionFailure.describe(error, timeout: .milliseconds(waitMs))
             if failures == 0 { logger.warning("order feed unreadable; retrying", metadata: ["error": "\(reason)"]) }
-            lag.failed(reason)
+            // What /health shows anyone: the failure's kind, not an error's own description.
+            lag.failed(ConnectionFailure.known(error, timeout: .milliseconds(waitMs)) ?? (error as? EventFeedReadError)?.description ?? "the call failed")
             return retry.delay(attempt: failures)
         }
     }

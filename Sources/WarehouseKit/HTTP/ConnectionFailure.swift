@@ -12,6 +12,12 @@ import NIOPosix
 package enum ConnectionFailure {
     /// - Parameter timeout: the caller's limit, named when the call ran out of time.
     package static func describe(_ error: any Error, timeout: Duration? = nil) -> String {
+        known(error, timeout: timeout) ?? String(describing: error)
+    }
+
+    /// The words for `error` when it is one of the failures `describe` names; nil for any other error,
+    /// whose own description may say more than everyone should read (health outputs, say).
+    package static func known(_ error: any Error, timeout: Duration? = nil) -> String? {
         if isConnectionRefused(error) { return "connection refused" }
         if let error = error as? HTTPClientError {
             if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
@@ -20,7 +26,7 @@ package enum ConnectionFailure {
             if error == .remoteConnectionClosed { return "connection closed before an answer" }
         }
         if let error = error as? ChannelError, case .connectTimeout = error { return "connect timeout" }
-        return String(describing: error)
+        return nil
     }
 
     /// Whether `error` says the connection itself failed: refused, reset, or closed before the answer,

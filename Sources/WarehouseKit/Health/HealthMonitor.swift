@@ -106,7 +106,8 @@ extension HealthIndicator {
                 observedValue: (clock.now - started).milliseconds,
                 observedUnit: "ms",
                 status: .fail,
-                output: String(describing: error)
+                output: (error as? HealthProbeError)?.output ?? "\(displayName) failed",
+                detail: String(describing: error)
             )
         }
     }

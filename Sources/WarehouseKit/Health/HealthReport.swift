@@ -37,8 +37,16 @@ package struct HealthCheckResult: Codable, Sendable {
     package var observedUnit: String?
     package var status: HealthStatus
     package var time: Date
-    /// What a person can act on; present whenever the status is not `pass`.
+    /// What a person can act on; present whenever the status is not `pass`. Said so that anyone may
+    /// read it: no file paths, addresses or database error texts.
     package var output: String?
+    /// The same with the particulars (paths, error texts), for the admin only: never encoded, and
+    /// shown in place of `output` by `HealthReport.withDetails()`.
+    package var detail: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case componentType, observedValue, observedUnit, status, time, output
+    }
 
     package init(
         componentType: String,
@@ -46,7 +54,8 @@ package struct HealthCheckResult: Codable, Sendable {
         observedUnit: String? = nil,
         status: HealthStatus,
         time: Date = Date(),
-        output: String? = nil
+        output: String? = nil,
+        detail: String? = nil
     ) {
         self.componentType = componentType
         self.observedValue = observedValue
@@ -54,10 +63,24 @@ package struct HealthCheckResult: Codable, Sendable {
         self.status = status
         self.time = time
         self.output = output
+        self.detail = detail
     }
 }
 
 extension HealthReport {
+    /// The report as the admin sees it: each output with its particulars.
+    package func withDetails() -> HealthReport {
+        var report = self
+        report.checks = checks.mapValues { results in
+            results.map { result in
+                var shown = result
+                if let detail = result.detail { shown.output = detail }
+                return shown
+            }
+        }
+        return report
+    }
+
     /// What a person can act on: the outputs of the checks that did not pass, worst first.
     package var reasons: [String] {
         checks.values.flatMap { $0 }

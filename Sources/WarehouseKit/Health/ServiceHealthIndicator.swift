@@ -45,7 +45,9 @@ package struct ServiceHealthIndicator: HealthIndicator {
             do {
                 response = try await httpClient.execute(request, timeout: .init(timeout))
             } catch {
-                throw HealthProbeError("\(service) unreachable: \(ConnectionFailure.describe(error, timeout: timeout))")
+                throw HealthProbeError(
+                    "\(service) unreachable: \(ConnectionFailure.known(error, timeout: timeout) ?? "connection failed")",
+                    detail: "\(service) unreachable: \(ConnectionFailure.describe(error, timeout: timeout))")
             }
             guard response.status == .ok else {
                 let body = try? await response.body.collect(upTo: 256 * 1024)

@@ -57,7 +57,7 @@ package struct SQLiteHealthIndicator: HealthIndicator {
                     try db.execute(sql: "ROLLBACK")
                 }
             } catch let error as DatabaseError {
-                throw HealthProbeError("\(displayName): \(describe(error))")
+                throw HealthProbeError("\(displayName): \(describe(error))", detail: "\(displayName): \(describe(error, detailed: true))")
             }
         }
     }
@@ -68,48 +68,44 @@ package struct SQLiteHealthIndicator: HealthIndicator {
         case .success(let found):
             current = found
         case .failure(let error) where error.code == ENOENT:
-            throw HealthProbeError("\(displayName): file \(path) is missing")
+            throw HealthProbeError("\(displayName): its file is missing", detail: "\(displayName): file \(path) is missing")
         case .failure(let error):
-            throw HealthProbeError("\(displayName): cannot examine file \(path): \(error.description)")
+            throw HealthProbeError(
+                "\(displayName): its file cannot be examined",
+                detail: "\(displayName): cannot examine file \(path): \(error.description)")
         }
         if let identity, identity != current {
             throw HealthProbeError(
-                "\(displayName): file \(path) was replaced while \(service) had it open; restart \(service)")
+                "\(displayName): its file was replaced while \(service) had it open; restart \(service)",
+                detail: "\(displayName): file \(path) was replaced while \(service) had it open; restart \(service)")
         }
         guard access(path, R_OK | W_OK) == 0 else {
-            throw HealthProbeError("\(displayName): file \(path) is not readable and writable by this process")
+            throw HealthProbeError(
+                "\(displayName): its file is not readable and writable by this process",
+                detail: "\(displayName): file \(path) is not readable and writable by this process")
         }
     }
 
-    private func describe(_ error: DatabaseError) -> String {
+    /// Locked, said the same to everyone; any other error by its result code, and with SQLite's own
+    /// words (which may name files and tables) only when `detailed`.
+    private func describe(_ error: DatabaseError, detailed: Bool = false) -> String {
         switch error.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             "locked by another connection (no write lock within \(Int(lockWait.milliseconds)) ms)"
         default:
-            error.message ?? error.description
+            detailed ? error.message ?? error.description : "the query failed (SQLite result code \(error.resultCode.rawValue))"
         }
     }
 }
 
-/// Device and inode: which file a path names right now.
-struct FileIdentity: Equatable {
-    let device: UInt64
-    let inode: UInt64
-
-    struct StatError: Error, CustomStringConvertible {
-        let code: Int32
-        var description: String { String(cString: strerror(code)) }
-    }
-
-    static func of(_ path: String) -> Result<FileIdentity, StatError> {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return .failure(StatError(code: errno)) }
-        return .success(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
-    }
-}
-
-/// A failed health probe; its description is the output a person reads.
+/// A failed health probe: the output anyone may read, and its description, the same with the
+/// particulars (paths, error texts) that only the admin sees.
 package struct HealthProbeError: Error, CustomStringConvertible {
+    package let output: String
     package let description: String
-    package init(_ description: String) { self.description = description }
+
+    package init(_ output: String, detail: String? = nil) {
+        self.output = output
+        self.description = detail ?? output
+    }
 }
