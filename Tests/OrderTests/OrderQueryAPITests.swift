@@ -25,7 +25,7 @@ struct OrderQueryAPITests {
         "GET /orders with a bad parameter is 400 problem+json",
         arguments: [
             "?limit=0", "?limit=501", "?limit=-1", "?limit=abc", "?status=bogus", "?status=SHIPPED",
-            "?offset=-1", "?offset=9223372036854775808",
+            "?offset=-1", "?offset=10001", "?offset=9223372036854775807", "?customerId=%01", "?after=no-such-order",
         ])
     func badParameters(_ query: String) async throws {
         try await withOrderService { client, _ in
@@ -56,7 +56,50 @@ struct OrderQueryAPITests {
             #expect(try await client.listOrders("?status=pending&limit=500").isEmpty)
             #expect(try await client.listOrders("?offset=3").map(\.id) == [ids[0]])
             // The contract's largest offset: past every order, not an error.
-            #expect(try await client.listOrders("?offset=9223372036854775807").isEmpty)
+            #expect(try await client.listOrders("?offset=10000").isEmpty)
+            #expect(try await client.listOrders("?customerId=c-2").map(\.id) == [ids[1]])
+            #expect(try await client.listOrders("?customerId=c-2&status=rejected").isEmpty)
+        }
+    }
+
+    @Test("GET /orders?after=<id> pages on from an order, newest first, with every filter")
+    func cursorPaging() async throws {
+        try await withOrderService(.applied) { client, _ in
+            var ids: [String] = []
+            for index in 0..<7 {
+                let response = try await client.postOrder(
+                    #"{"customerId": "c-\#(index % 2)", "items": [{"sku": "A", "quantity": 1}]}"#)
+                ids.append(try response.decode(OrderBody.self).id)
+            }
+            let newestFirst = Array(ids.reversed())
+            var seen: [String] = []
+            var after: String?
+            while true {
+                let page = try await client.listOrders("?limit=3" + (after.map { "&after=\($0)" } ?? ""))
+                guard let last = page.last else { break }
+                seen += page.map(\.id)
+                after = last.id
+            }
+            #expect(seen == newestFirst)
+            let evens = ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element).reversed()
+            #expect(try await client.listOrders("?customerId=c-0&after=\(newestFirst[0])").map(\.id) == Array(evens))
+            #expect(try await client.listOrders("?status=shipped&limit=2&after=\(newestFirst[1])").map(\.id) == [newestFirst[2], newestFirst[3]])
+        }
+    }
+
+    @Test("--customer-listing admin: every customer's orders need the admin token; one customer's do not")
+    func customerListingForTheAdmin() async throws {
+        try await withOrderService(.applied, customerListing: .admin) { client, _ in
+            _ = try await client.postOrder()
+            let anonymous = try await client.execute(uri: "/orders", method: .get)
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers[.contentType] == "application/problem+json")
+            let byService = try await client.execute(uri: "/orders?status=shipped", method: .get, headers: .serviceRead)
+            #expect(byService.status == .unauthorized)
+            let admin = try await client.execute(uri: "/orders", method: .get, headers: .adminRead)
+            #expect(try admin.decode(OrderListBody.self).orders.count == 1)
+            #expect(try await client.listOrders("?customerId=c-42").count == 1)
+            #expect(try await client.listOrders("?customerId=someone-else").isEmpty)
         }
     }
 

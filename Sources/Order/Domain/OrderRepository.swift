@@ -17,8 +17,10 @@ package protocol OrderRepository: Sendable {
     func insert(_ order: Order, idempotencyKey: String?, fingerprint: String?, retryAt: Date) async throws -> StoredOrder
     func order(id: String) async throws -> Order?
     func order(idempotencyKey: String) async throws -> StoredOrder?
-    /// Newest first.
-    func orders(status: OrderStatus?, limit: Int, offset: Int) async throws -> [Order]
+    /// The orders `query` asks for, newest first.
+    ///
+    /// - Throws: `OrderStoreError.unknownCursor` when `query.after` names no order.
+    func orders(_ query: OrderQuery) async throws -> [Order]
     /// Moves the pending `order` (as stored) to its final state. An order that is already final keeps
     /// its state.
     ///
@@ -44,7 +46,7 @@ package protocol OrderRepository: Sendable {
 extension OrderRepository {
     /// The newest orders.
     package func orders(status: OrderStatus?, limit: Int) async throws -> [Order] {
-        try await orders(status: status, limit: limit, offset: 0)
+        try await orders(OrderQuery(status: status, limit: limit))
     }
 
     /// Records a try, begun now, that gave no definite answer.
@@ -93,4 +95,31 @@ package struct PendingOrder: Sendable, Equatable {
 package enum OrderStoreError: Error, Equatable {
     /// Another order already has this id.
     case idTaken
+    /// A page was asked for after an order that does not exist.
+    case unknownCursor(String)
+}
+
+/// Which orders a listing shows, newest first: every one a filter keeps, a page at a time. Each filter
+/// and the order it sorts in is served by an index, and a page costs at most `maximumOffset + limit` rows
+/// of it: deeper pages are reached with `after`, the id of the last order of the page before.
+package struct OrderQuery: Sendable, Equatable {
+    package static let maximumLimit = 500
+    package static let maximumOffset = 10_000
+
+    package var status: OrderStatus?
+    package var customerId: String?
+    package var limit: Int
+    /// How many of the matching orders (after `after`, when given) to skip.
+    package var offset: Int
+    /// The id of an order: the page holds only orders older than it (created earlier, or at the same
+    /// time and stored earlier).
+    package var after: String?
+
+    package init(status: OrderStatus? = nil, customerId: String? = nil, limit: Int = 50, offset: Int = 0, after: String? = nil) {
+        self.status = status
+        self.customerId = customerId
+        self.limit = limit
+        self.offset = offset
+        self.after = after
+    }
 }

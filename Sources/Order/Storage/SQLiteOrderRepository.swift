@@ -69,6 +69,13 @@ package struct SQLiteOrderRepository: OrderRepository {
         migrator.registerMigration("v4: events") { db in
             try SQLiteEventStore.createTables(db)
         }
+        migrator.registerMigration("v5: indexes for every filter, and for forgetting keys") { db in
+            // A listing by status or by customer walks its own index, newest first, instead of the table.
+            try db.execute(sql: "CREATE INDEX orders_by_status ON orders (status, createdAt, ordinal)")
+            try db.execute(sql: "CREATE INDEX orders_by_customer ON orders (customerId, createdAt, ordinal)")
+            // The keys still remembered, oldest first: what `forgetIdempotencyKeys` walks, a batch at a time.
+            try db.execute(sql: "CREATE INDEX orders_keyed_by_age ON orders (createdAt) WHERE idempotencyKey IS NOT NULL")
+        }
         return migrator
     }
 
@@ -123,21 +130,35 @@ package struct SQLiteOrderRepository: OrderRepository {
         try await writer.read { db in try Self.fetchStored(db, idempotencyKey: idempotencyKey) }
     }
 
-    package func orders(status: OrderStatus?, limit: Int, offset: Int) async throws -> [Order] {
+    package func orders(_ query: OrderQuery) async throws -> [Order] {
         try await writer.read { db in
-            let rows =
-                if let status {
-                    try Row.fetchAll(
-                        db,
-                        sql: "SELECT * FROM orders WHERE status = ? ORDER BY createdAt DESC, ordinal DESC LIMIT ? OFFSET ?",
-                        arguments: [status.rawValue, limit, offset]
-                    )
-                } else {
-                    try Row.fetchAll(
-                        db, sql: "SELECT * FROM orders ORDER BY createdAt DESC, ordinal DESC LIMIT ? OFFSET ?",
-                        arguments: [limit, offset])
-                }
-            return try rows.map(Self.order(from:))
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let status = query.status {
+                conditions.append("status = ?")
+                _ = arguments.append(contentsOf: [status.rawValue])
+            }
+            if let customerId = query.customerId {
+                conditions.append("customerId = ?")
+                _ = arguments.append(contentsOf: [customerId])
+            }
+            if let after = query.after {
+                guard
+                    let cursor = try Row.fetchOne(
+                        db, sql: "SELECT createdAt, ordinal FROM orders WHERE id = ?", arguments: [after])
+                else { throw OrderStoreError.unknownCursor(after) }
+                conditions.append("(createdAt, ordinal) < (?, ?)")
+                _ = arguments.append(contentsOf: [cursor["createdAt"] as DatabaseValue, cursor["ordinal"] as DatabaseValue])
+            }
+            _ = arguments.append(contentsOf: [query.limit, query.offset])
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            // Served by orders_by_creation, orders_by_status or orders_by_customer (migration v5): each
+            // walks its index from the newest end and stops after offset + limit rows.
+            return try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT * FROM orders \(filter) ORDER BY createdAt DESC, ordinal DESC LIMIT ? OFFSET ?"),
+                arguments: arguments
+            ).map(Self.order(from:))
         }
     }
 
