@@ -21,13 +21,26 @@ final class ServiceProcess: @unchecked Sendable {
 
     /// Starts `warehouse serve <service> --port <port> --data-dir <dir> <arguments>` and returns once
     /// `isLive` says it serves.
+    ///
+    /// - Parameter openFileLimit: the process's limit of open files (`ulimit -n`), when it must be lower
+    ///   than this one's.
     static func start(
-        _ service: String, port: Int, dataDirectory: URL, arguments: [String] = [],
-        isLive: @escaping @Sendable (String) async -> Bool
+        _ service: String, port: Int, dataDirectory: URL, arguments: [String] = [], environment: [String: String] = [:],
+        openFileLimit: Int? = nil, isLive: @escaping @Sendable (String) async -> Bool
     ) async throws -> ServiceProcess {
         let process = Process()
-        process.executableURL = try SystemLauncher.binary()
-        process.arguments = ["serve", service, "--port", "\(port)", "--data-dir", dataDirectory.path] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
+        let command = ["serve", service, "--port", "\(port)", "--data-dir", dataDirectory.path] + arguments
+        if let openFileLimit {
+            // The shell lowers its own limit, then becomes the service (same pid).
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFileLimit) && exec \"$0\" \"$@\"", try SystemLauncher.binary().path] + command
+        } else {
+            process.executableURL = try SystemLauncher.binary()
+            process.arguments = command
+        }
         let logFile = dataDirectory.appendingPathComponent("\(service)-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
@@ -48,6 +61,13 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// How many files the process has open now (`/proc/PID/fd`).
+    var openFiles: Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
+    }
 
     /// Sends `signal` to the process, as an orchestrator does (SIGTERM to stop a container).
     func signal(_ signal: Int32) {
