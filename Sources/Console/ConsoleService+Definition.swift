@@ -14,6 +14,8 @@ extension ConsoleService: ServiceDefinition {
             upstreams: name.descriptor.dependencies.map { ServiceEndpoint(name: $0, url: settings[$0.urlSetting].url) })
         configuration.host = settings[CommonSettings.host]
         configuration.port = port(settings)
+        // No tokens: the console keeps nothing (in a container it has no data directory to write one to).
+        configuration.edge = EdgePolicy.withoutCredentials(settings, logger: logger)
         return try live(configuration: configuration, logger: logger).makeApplication()
     }
 }

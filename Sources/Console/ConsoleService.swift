@@ -19,6 +19,9 @@ package struct ConsoleConfiguration: Sendable {
     /// own `/health` (can it reach the services?).
     package var healthTimeout: Duration = .milliseconds(1500)
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
+    /// Who may reach it: allowed hosts, the origins its page may change things from, connection limits.
+    /// It checks no token itself: the admin token a person types travels on to the service it is for.
+    package var edge = EdgePolicy()
 
     package init(upstreams: [ServiceEndpoint]) {
         self.upstreams = upstreams
@@ -115,6 +118,7 @@ package struct ConsoleService: Sendable {
         let builder = ServiceRouterBuilder(
             name: ServiceName.console.rawValue,
             health: health,
+            edge: configuration.edge,
             openAPIDocument: Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap {
                 try? Data(contentsOf: $0)
             },
@@ -161,13 +165,9 @@ package struct ConsoleService: Sendable {
     }
 
     package func makeApplication() throws -> some ApplicationProtocol {
-        Application(
-            router: try makeRouter(),
-            configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "warehouse-console"),
-            services: services,
-            logger: logger
-        )
+        configuration.edge.application(
+            router: try makeRouter(), host: configuration.host, port: configuration.port, serverName: "warehouse-console",
+            services: services, logger: logger)
     }
 }
 

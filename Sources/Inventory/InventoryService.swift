@@ -18,7 +18,8 @@ package struct InventoryConfiguration: Sendable {
     package var durability: Durability = .full
     /// Add the demo catalogue when the database is new.
     package var seedDemoCatalogue = false
-    package var adminToken: AdminToken
+    /// Who may reach it: allowed hosts and origins, the admin and service tokens, connection limits.
+    package var edge = EdgePolicy()
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
     /// Chaos in force at start (all off by default); the admin endpoint changes it at run time.
     package var chaos = ChaosSettings.off
@@ -29,9 +30,8 @@ package struct InventoryConfiguration: Sendable {
     /// How long stock events are kept in the feed (`--event-retention-h`); a reader further behind gets 410.
     package var eventRetention: Duration = .seconds(168 * 3600)
 
-    package init(databaseURL: DatabaseURL, adminToken: AdminToken) {
+    package init(databaseURL: DatabaseURL) {
         self.databaseURL = databaseURL
-        self.adminToken = adminToken
     }
 }
 
@@ -46,6 +46,8 @@ package struct InventoryService: Sendable {
     package let services: [any Service]
     /// The stock events, served at `GET /events`.
     package let feed: EventFeed?
+    /// Whether the database is still the one a restart opens: checked before a change is acknowledged.
+    package let integrity: any StorageIntegrity
     package let logger: Logger
 
     package init(
@@ -55,6 +57,7 @@ package struct InventoryService: Sendable {
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         services: [any Service] = [],
         feed: EventFeed? = nil,
+        integrity: any StorageIntegrity = AlwaysIntact(),
         logger: Logger
     ) {
         self.configuration = configuration
@@ -63,6 +66,7 @@ package struct InventoryService: Sendable {
         self.registry = registry
         self.services = services
         self.feed = feed
+        self.integrity = integrity
         self.chaos = ChaosControl(configuration.chaos, registry: registry)
         self.logger = logger
     }
@@ -80,37 +84,45 @@ package struct InventoryService: Sendable {
         }
         return InventoryService(
             configuration: configuration, repository: storage.repository, health: health,
-            services: storage.services + (pruner.map { [$0] } ?? []), feed: storage.feed, logger: logger)
+            services: storage.services + (pruner.map { [$0] } ?? []), feed: storage.feed, integrity: storage.integrity,
+            logger: logger)
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
+        let edge = configuration.edge
         let builder = ServiceRouterBuilder(
             name: "inventory",
             health: health,
+            edge: edge,
             openAPIDocument: InventoryAPIDocument.load(),
             registry: registry
         )
         return try builder.makeRouter { routes in
-            if let feed { EventFeedRoute.register(feed, on: routes) }
-            let handler = InventoryAPIHandler(repository: repository, chaos: chaos, naive: configuration.naive, logger: logger)
+            if let feed { EventFeedRoute.register(feed, on: routes, credentials: edge.credentials) }
+            let handler = InventoryAPIHandler(
+                repository: repository, chaos: chaos, naive: configuration.naive, integrity: integrity, logger: logger)
             try handler.registerHandlers(
                 on: routes,
                 configuration: .warehouse,
                 middlewares: [
-                    AdminAuthMiddleware(token: configuration.adminToken, operations: ["putProduct", "getChaos", "putChaos", "getFaults"]),
+                    AuthorizationMiddleware(credentials: edge.credentials, rules: Self.access),
                     RequestBodyMiddleware(limit: configuration.bodyLimit, schemas: InventoryBodySchemas.byOperation),
                 ]
             )
         }
     }
 
+    /// Who may call what: stock levels are public; deductions are the order service's (the service
+    /// token); restock, chaos and the fault ledger are the admin's. A deduction's record may also be
+    /// read by the admin.
+    package static let access: [String: Access] = [
+        "deductStock": .service, "getDeduction": .serviceOrAdmin,
+        "putProduct": .admin, "getChaos": .admin, "putChaos": .admin, "getFaults": .admin,
+    ]
+
     package func makeApplication() throws -> some ApplicationProtocol {
-        Application(
-            router: try makeRouter(),
-            configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "warehouse-inventory"),
-            services: services,
-            logger: logger
-        )
+        configuration.edge.application(
+            router: try makeRouter(), host: configuration.host, port: configuration.port, serverName: "warehouse-inventory",
+            services: services, logger: logger)
     }
 }

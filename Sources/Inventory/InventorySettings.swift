@@ -66,12 +66,8 @@ extension InventoryService: ServiceDefinition {
     }
 
     package static func make(_ settings: Settings, logger: Logger) async throws -> any Service {
-        var configuration = InventoryConfiguration(
-            databaseURL: settings.databaseURL(of: name),
-            adminToken: try AdminToken.load(
-                dataDirectory: settings.dataDirectory, given: settings[CommonSettings.adminToken],
-                file: settings[CommonSettings.adminTokenFile])
-        )
+        var configuration = InventoryConfiguration(databaseURL: settings.databaseURL(of: name))
+        configuration.edge = try EdgePolicy.load(settings, logger: logger)
         configuration.host = settings[CommonSettings.host]
         configuration.port = port(settings)
         configuration.durability = settings[CommonSettings.durability]

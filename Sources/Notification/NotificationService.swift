@@ -19,8 +19,11 @@ package struct NotificationConfiguration: Sendable {
     package var durability: Durability = .full
     /// The order service, whose `GET /events` this service follows.
     package var orderURL: URL
-    /// Guards the subscription and delivery endpoints; without one they refuse every call.
-    package var adminToken: AdminToken?
+    /// Who may reach it (allowed hosts and origins, connection limits), the admin token that guards
+    /// subscriptions and deliveries, and the service token it reads the order feed with.
+    package var edge = EdgePolicy()
+    /// Who may read every customer's notifications at once.
+    package var customerListing = CustomerListing.anyone
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
     package var delivery = DeliveryPolicy()
     /// `/health` warns when more order events than this are not yet read…
@@ -78,7 +81,8 @@ package struct NotificationService: Sendable {
         let lag = FeedLag()
         let deliveries = Doorbell()
         let follower = FeedFollower(
-            feed: EventFeedClient(baseURL: configuration.orderURL.absoluteString, httpClient: feedClient),
+            feed: EventFeedClient(
+                baseURL: configuration.orderURL.absoluteString, httpClient: feedClient, token: configuration.edge.credentials.service),
             repository: database, lag: lag, deliveries: deliveries, policy: configuration.delivery, metrics: metrics,
             logger: logger)
         let dispatcher = WebhookDispatcher(
@@ -117,9 +121,11 @@ package struct NotificationService: Sendable {
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
+        let edge = configuration.edge
         let builder = ServiceRouterBuilder(
             name: ServiceName.notification.rawValue,
             health: health,
+            edge: edge,
             openAPIDocument: NotificationAPIDocument.load(),
             registry: registry
         )
@@ -128,9 +134,12 @@ package struct NotificationService: Sendable {
                 on: routes,
                 configuration: .warehouse,
                 middlewares: [
-                    AdminAuthMiddleware(
-                        token: configuration.adminToken ?? .unguessable(),
-                        operations: ["putSubscription", "getSubscription", "listDeliveries"]),
+                    AuthorizationMiddleware(
+                        credentials: edge.credentials,
+                        rules: ["putSubscription": .admin, "getSubscription": .admin, "listDeliveries": .admin]),
+                    CustomerListingMiddleware(
+                        listing: configuration.customerListing, credentials: edge.credentials,
+                        operations: ["listNotifications"]),
                     RequestBodyMiddleware(limit: configuration.bodyLimit, schemas: NotificationBodySchemas.byOperation),
                 ]
             )
@@ -138,12 +147,8 @@ package struct NotificationService: Sendable {
     }
 
     package func makeApplication() throws -> some ApplicationProtocol {
-        Application(
-            router: try makeRouter(),
-            configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "warehouse-notification"),
-            services: services,
-            logger: logger
-        )
+        configuration.edge.application(
+            router: try makeRouter(), host: configuration.host, port: configuration.port, serverName: "warehouse-notification",
+            services: services, logger: logger)
     }
 }

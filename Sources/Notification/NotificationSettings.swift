@@ -22,7 +22,7 @@ package enum NotificationSettings {
         help: "Hours a webhook delivery is retried (backoff with full jitter, 1 s doubling to 1 h) before it is given up.")
 
     package static let all: [any SettingDeclaration] = [
-        CommonSettings.databaseURL, lagWarnEvents, lagWarnSeconds, webhookTimeout, webhookRetry,
+        CommonSettings.databaseURL, CommonSettings.customerListing, lagWarnEvents, lagWarnSeconds, webhookTimeout, webhookRetry,
     ]
 }
 
@@ -40,6 +40,7 @@ extension NotificationConfiguration {
         lagWarnSeconds = Double(settings[NotificationSettings.lagWarnSeconds])
         delivery.attemptTimeout = .milliseconds(settings[NotificationSettings.webhookTimeout])
         delivery.window = .seconds(settings[NotificationSettings.webhookRetry] * 3600)
+        customerListing = settings[CommonSettings.customerListing]
     }
 }
 
@@ -51,8 +52,7 @@ extension NotificationService: ServiceDefinition {
 
     package static func make(_ settings: Settings, logger: Logger) async throws -> any Service {
         var configuration = NotificationConfiguration(settings: settings)
-        configuration.adminToken = try AdminToken.load(
-            dataDirectory: settings.dataDirectory, given: settings[CommonSettings.adminToken])
+        configuration.edge = try EdgePolicy.load(settings, logger: logger)
         return try live(configuration: configuration, logger: logger).makeApplication()
     }
 }

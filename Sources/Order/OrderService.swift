@@ -20,8 +20,11 @@ package struct OrderConfiguration: Sendable {
     package var inventoryURL: URL
     package var policy = OrderPolicy()
     package var callPolicy = InventoryCallPolicy()
-    /// Guards the admin endpoints; without one they refuse every call.
-    package var adminToken: AdminToken?
+    /// Who may reach it (allowed hosts and origins, connection limits), the admin token that guards
+    /// chaos, and the service token it shows inventory and that its event feed requires.
+    package var edge = EdgePolicy()
+    /// Who may list every customer's orders at once.
+    package var customerListing = CustomerListing.anyone
     /// Chaos at start: answer 500 to these new orders after storing them (off by default).
     package var errorAfterStore = ChaosSelector.none
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
@@ -51,6 +54,8 @@ package struct OrderService: Sendable {
     package let latencyAlert: LatencyAlert
     /// The order events, served at `GET /events`.
     package let feed: EventFeed?
+    /// Whether the database is still the one a restart opens: checked before an order is acknowledged.
+    package let integrity: any StorageIntegrity
     package let logger: Logger
 
     package init(
@@ -59,6 +64,7 @@ package struct OrderService: Sendable {
         health: HealthMonitor,
         services: [any Service],
         feed: EventFeed? = nil,
+        integrity: any StorageIntegrity = AlwaysIntact(),
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         latencyWindow: LatencyWindow = LatencyWindow(),
         logger: Logger
@@ -68,6 +74,7 @@ package struct OrderService: Sendable {
         self.health = health
         self.services = services
         self.feed = feed
+        self.integrity = integrity
         self.registry = registry
         self.chaos = OrderChaos(errorAfterStore: configuration.errorAfterStore, registry: registry)
         self.latencyAlert = LatencyAlert(
@@ -84,7 +91,8 @@ package struct OrderService: Sendable {
         // Deductions go over bare keep-alive connections: through AsyncHTTPClient they cost a fifth of
         // this service's CPU (perf, issue 6). The client above stays for the health probe.
         let transport = KeepAliveTransport()
-        let http = HTTPInventoryGateway(baseURL: configuration.inventoryURL, transport: transport)
+        let http = HTTPInventoryGateway(
+            baseURL: configuration.inventoryURL, transport: transport, token: configuration.edge.credentials.service)
         // Inventory's recoveries ring the reconciler's bell: its backlog is worked off at once.
         let pendingBell = Doorbell()
         let availability = InventoryAvailability(onRecovery: { pendingBell.ring() })
@@ -125,15 +133,18 @@ package struct OrderService: Sendable {
             services: storage.services + [HTTPClientService(client: httpClient), transport] + (pruner.map { [$0] } ?? [])
                 + (naive ? [] : [Reconciler(processor: processor)]),
             feed: storage.feed,
+            integrity: storage.integrity,
             registry: registry,
             logger: logger
         )
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
+        let edge = configuration.edge
         let builder = ServiceRouterBuilder(
             name: "order",
             health: health,
+            edge: edge,
             openAPIDocument: OrderAPIDocument.load(),
             registry: registry,
             observeLatency: { [window = latencyAlert.window] timing in
@@ -142,12 +153,14 @@ package struct OrderService: Sendable {
             latencyAlert: latencyAlert
         )
         return try builder.makeRouter { routes in
-            if let feed { EventFeedRoute.register(feed, on: routes) }
-            try OrderAPIHandler(processor: processor, chaos: chaos).registerHandlers(
+            if let feed { EventFeedRoute.register(feed, on: routes, credentials: edge.credentials) }
+            try OrderAPIHandler(processor: processor, chaos: chaos, integrity: integrity).registerHandlers(
                 on: routes,
                 configuration: .warehouse,
                 middlewares: [
-                    AdminAuthMiddleware(token: configuration.adminToken ?? .unguessable(), operations: ["getChaos", "putChaos"]),
+                    AuthorizationMiddleware(credentials: edge.credentials, rules: ["getChaos": .admin, "putChaos": .admin]),
+                    CustomerListingMiddleware(
+                        listing: configuration.customerListing, credentials: edge.credentials, operations: ["listOrders"]),
                     LocationHeaderMiddleware(),
                     RequestBodyMiddleware(limit: configuration.bodyLimit, schemas: OrderBodySchemas.byOperation),
                 ]
@@ -163,11 +176,8 @@ package struct OrderService: Sendable {
     }
 
     package func makeApplication() throws -> some ApplicationProtocol {
-        Application(
-            router: try makeRouter(),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "warehouse-order"),
-            services: services,
-            logger: logger
-        )
+        configuration.edge.application(
+            router: try makeRouter(), host: configuration.host, port: configuration.port, serverName: "warehouse-order",
+            services: services, logger: logger)
     }
 }

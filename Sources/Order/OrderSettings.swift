@@ -53,7 +53,7 @@ package enum OrderSettings {
         help: "Order service: answer 500 to this fraction of new orders after storing them, selected by a seeded hash of the Idempotency-Key (the order id without one).")
 
     package static let all: [any SettingDeclaration] = [
-        CommonSettings.databaseURL, EventSettings.retention, deadline, attemptTimeout, retryTimeout, inventoryConcurrency, breakerWindow,
+        CommonSettings.databaseURL, CommonSettings.customerListing, EventSettings.retention, deadline, attemptTimeout, retryTimeout, inventoryConcurrency, breakerWindow,
         breakerMinimumCalls, breakerFailureRate, breakerOpen, breakerMaxOpen, breakerBurst, idempotencyRetention, latencyAlertThreshold,
         errorAfterStoreEvery,
         errorAfterStoreFraction,
@@ -86,6 +86,7 @@ extension OrderConfiguration {
             every: OrderSettings.errorAfterStoreEvery, fraction: OrderSettings.errorAfterStoreFraction)
         latencyAlertThreshold = .milliseconds(settings[OrderSettings.latencyAlertThreshold])
         eventRetention = settings.eventRetention
+        customerListing = settings[CommonSettings.customerListing]
     }
 }
 
@@ -99,9 +100,7 @@ extension OrderService: ServiceDefinition {
 
     package static func make(_ settings: Settings, logger: Logger) async throws -> any Service {
         var configuration = try OrderConfiguration(settings: settings)
-        configuration.adminToken = try AdminToken.load(
-            dataDirectory: settings.dataDirectory, given: settings[CommonSettings.adminToken],
-            file: settings[CommonSettings.adminTokenFile])
+        configuration.edge = try EdgePolicy.load(settings, logger: logger)
         return try live(configuration: configuration, logger: logger).makeApplication()
     }
 }

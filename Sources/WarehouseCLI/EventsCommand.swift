@@ -37,6 +37,12 @@ struct EventsTailCommand: AsyncParsableCommand {
     @Option(help: "Stop after printing this many events (default: never).")
     var count: Int?
 
+    @Option(help: "The data directory whose service-token the feed is read with (WAREHOUSE_SERVICE_TOKEN wins).")
+    var dataDir = "./data"
+
+    @Option(help: "A file holding the service token (or the admin token), instead of DATA-DIR/service-token.")
+    var tokenFile: String?
+
     @Option(help: "How long each read may wait for a new event on the service's side, in ms.")
     var waitMs = 25_000
 
@@ -50,7 +56,11 @@ struct EventsTailCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let feed = EventFeedClient(baseURL: from, httpClient: .shared)
+        // The feeds are the services' seam: they need the service token (or the admin token).
+        let token = try Credential.service.find(
+            dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), file: tokenFile,
+            environment: ProcessInfo.processInfo.environment)
+        let feed = EventFeedClient(baseURL: from, httpClient: .shared, token: token)
         var position: Int64
         if let after {
             position = after

@@ -47,8 +47,10 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try settings()
         // Before anything starts the event loops: the count cannot change once they run.
         if let loops = settings[CommonSettings.eventLoops] { NIOSingletons.groupLoopCountSuggestion = loops }
-        try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
         let logger = Logger(label: service.rawValue)
+        if service.descriptor.databaseFile != nil, let note = try SecretFile.makePrivateDirectory(settings.dataDirectory) {
+            logger.warning("\(note)")
+        }
         // The service's health reports read this notice (HealthMonitor takes the task's), so that
         // readiness fails as soon as the shutdown begins.
         let notice = ShutdownNotice()

@@ -11,7 +11,8 @@ struct UpCommand: AsyncParsableCommand {
         commandName: "up",
         abstract: "Start every service as a supervised child process.",
         discussion: """
-            Seeds a demo catalogue in a new data directory and writes the admin token to DIR/admin-token. \
+            Seeds a demo catalogue in a new data directory and writes the admin token to DIR/admin-token and the \
+            service token the services show each other to DIR/service-token (both mode 0600, the directory 0700). \
             A child that dies is restarted (with backoff). Ctrl-C or SIGTERM stops every child and exits 0. \
             Every setting can also be given as an environment variable (--data-dir as WAREHOUSE_DATA_DIR, and \
             so on); a flag wins over its variable. Each child is given its settings on its command line.
@@ -59,9 +60,9 @@ struct UpCommand: AsyncParsableCommand {
         let (settings, addresses, children) = try plan()
         let logger = Logger(label: "up")
         let directory = settings.dataDirectory
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        _ = try AdminToken.load(
-            dataDirectory: directory, given: settings[CommonSettings.adminToken], file: settings[CommonSettings.adminTokenFile])
+        try SecretFile.makePrivateDirectory(directory)
+        // Made here, before any child starts: every service of this data directory shares them.
+        _ = try Credentials.load(settings, logger: logger)
 
         let supervisor = Supervisor(children: children, runDirectory: directory.appendingPathComponent("run"), logger: logger)
         let announcer = ReadinessAnnouncer(
@@ -137,7 +138,7 @@ struct UpCommand: AsyncParsableCommand {
             lines.append("  \(name)\(addresses.url(of: service.name).absoluteString)\(service.isHumanWindow ? "   <- open this in a browser" : "")")
         }
         lines.append("  \("data".padding(toLength: width + 2, withPad: " ", startingAt: 0))\(dataDirectory.path)")
-        lines.append("  admin token in \(AdminToken.fileURL(in: dataDirectory).path)")
+        lines.append("  admin token in \(Credential.admin.fileURL(in: dataDirectory).path)")
         lines.append("Ctrl-C stops everything.")
         return lines.joined(separator: "\n")
     }

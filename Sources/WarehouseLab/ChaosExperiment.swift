@@ -159,7 +159,8 @@ package struct ChaosExperiment: Sendable {
         let kills = KillSchedule(
             inventoryAt: configuration.inventoryKills, orderAt: configuration.orderKills,
             notificationAt: configuration.notificationKills, total: total)
-        let audit = NotificationAudit(http: http, orderURL: system.orderURL, notificationURL: system.notificationURL)
+        let audit = NotificationAudit(
+            http: http, orderURL: system.orderURL, notificationURL: system.notificationURL, adminToken: token)
         let lagWatch = Task { await LagWatch.watch(audit) }
         let placed: [OrderRecord] = await withTaskGroup(of: [OrderRecord].self) { group in
             for _ in 0..<configuration.concurrency {

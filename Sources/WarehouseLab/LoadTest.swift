@@ -74,7 +74,8 @@ package struct LoadTest: Sendable {
 
         let bodies = workload.map(ShopperClient.body(of:))
         let audit = configuration.notificationURL.map {
-            NotificationAudit(http: http, orderURL: configuration.orderURL, notificationURL: $0)
+            NotificationAudit(
+                http: http, orderURL: configuration.orderURL, notificationURL: $0, adminToken: configuration.adminToken)
         }
         let lagWatch = audit.map { audit in Task { await LagWatch.watch(audit) } }
         let started = ContinuousClock.now
@@ -149,13 +150,15 @@ package struct LoadTest: Sendable {
     /// Asks inventory for each acknowledged order's deduction record, for the ordinal of its key.
     private func readDeductionOrdinals(of records: [OrderRecord], http: LabHTTP) async -> [OrderRecord] {
         let inventoryURL = configuration.inventoryURL
+        // A deduction's record is the order service's to read, and the admin's.
+        let authorization = [("Authorization", "Bearer \(configuration.adminToken)")]
         return await onClients(count: records.count, of: inventoryURL, fallback: http) {
             true
         } work: { connection, index in
             var record = records[index]
             guard let id = record.orderId else { return record }
             let reply = try? await connection.send(
-                .GET, inventoryURL + "/deductions/\(id)", json: nil, headers: [], timeout: .seconds(5))
+                .GET, inventoryURL + "/deductions/\(id)", json: nil, headers: authorization, timeout: .seconds(5))
             if let reply, reply.status == 200 {
                 record.deductionOrdinal = try? reply.json(DeductionOrdinal.self).ordinal
             }

@@ -68,12 +68,18 @@ package struct NotificationAudit: Sendable {
     package let http: LabHTTP
     package let orderURL: String
     package let notificationURL: String
+    /// The admin token: the feed is the services' (the admin may read it), and every customer's
+    /// notifications at once may be the admin's (`--customer-listing admin`).
+    package let adminToken: String
 
-    package init(http: LabHTTP, orderURL: String, notificationURL: String) {
+    package init(http: LabHTTP, orderURL: String, notificationURL: String, adminToken: String) {
         self.http = http
         self.orderURL = orderURL
         self.notificationURL = notificationURL
+        self.adminToken = adminToken
     }
+
+    private var authorization: [(String, String)] { [("Authorization", "Bearer \(adminToken)")] }
 
     private struct FeedPage: Decodable {
         struct Event: Decodable {
@@ -99,7 +105,7 @@ package struct NotificationAudit: Sendable {
         var found: [Transition] = []
         var position: Int64 = 0
         while true {
-            let reply = try await http.send(.GET, "\(orderURL)/events?after=\(position)&limit=500")
+            let reply = try await http.send(.GET, "\(orderURL)/events?after=\(position)&limit=500", headers: authorization)
             guard reply.status == 200 else { throw LabError.unexpected("GET /events answered \(reply.status)") }
             let page = try reply.json(FeedPage.self)
             for event in page.events {
@@ -116,7 +122,8 @@ package struct NotificationAudit: Sendable {
         var found: [Transition] = []
         var after: Int64 = 0
         while true {
-            let reply = try await http.send(.GET, "\(notificationURL)/notifications?after=\(after)&limit=500")
+            let reply = try await http.send(
+                .GET, "\(notificationURL)/notifications?after=\(after)&limit=500", headers: authorization)
             guard reply.status == 200 else { throw LabError.unexpected("GET /notifications answered \(reply.status)") }
             let items = try reply.json(NotificationPage.self).notifications
             found += items.map { Transition(orderId: $0.orderId, kind: $0.kind) }

@@ -70,10 +70,16 @@ package final class SystemLauncher: Sendable {
     package var consoleURL: String { url(of: .console) }
 
     package var adminToken: String {
-        get throws {
-            try String(contentsOf: AdminToken.fileURL(in: dataDirectory), encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        get throws { try token(.admin) }
+    }
+
+    /// The token the services show each other, for a test that calls a service as another would.
+    package var serviceToken: String {
+        get throws { try token(.service) }
+    }
+
+    private func token(_ credential: Credential) throws -> String {
+        try String(contentsOf: credential.fileURL(in: dataDirectory), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The pid of a running service, or nil while it is being restarted.

@@ -113,10 +113,10 @@ struct FaultLedgerTests {
             let chaos = ByteBuffer(json: #"{"errorAfterCommit": {"every": 1}, "gremlin": {"select": {"every": 2}, "delayMs": 0}}"#)
             #expect(try await client.execute(uri: "/admin/chaos", method: .put, headers: .admin, body: chaos).status == .ok)
             let body = ByteBuffer(json: #"{"items": [{"sku": "A", "quantity": 1}]}"#)
-            #expect(try await client.execute(uri: "/deductions/k1", method: .put, headers: .json, body: body).status == .internalServerError)
-            #expect(try await client.execute(uri: "/deductions/k1", method: .put, headers: .json, body: body).status == .ok)
+            #expect(try await client.execute(uri: "/deductions/k1", method: .put, headers: .service, body: body).status == .internalServerError)
+            #expect(try await client.execute(uri: "/deductions/k1", method: .put, headers: .service, body: body).status == .ok)
             // The second key is every 2nd: the gremlin holds back its answer, and the 500 strikes too.
-            #expect(try await client.execute(uri: "/deductions/k2", method: .put, headers: .json, body: body).status == .internalServerError)
+            #expect(try await client.execute(uri: "/deductions/k2", method: .put, headers: .service, body: body).status == .internalServerError)
 
             let response = try await client.execute(uri: "/admin/faults", method: .get, headers: .admin)
             #expect(response.status == .ok)

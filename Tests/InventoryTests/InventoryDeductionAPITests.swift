@@ -15,7 +15,7 @@ struct InventoryDeductionAPITests {
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             let body = ByteBuffer(json: #"{"items": [{"sku": "A", "quantity": 3}]}"#)
 
-            let first = try await client.execute(uri: "/deductions/order-1", method: .put, headers: .json, body: body)
+            let first = try await client.execute(uri: "/deductions/order-1", method: .put, headers: .service, body: body)
             #expect(first.status == .created)
             #expect(first.headers[.idempotentReplayed] == nil)
             let recorded = try first.decode(DeductionBody.self)
@@ -24,7 +24,7 @@ struct InventoryDeductionAPITests {
             #expect(recorded.items == [.init(sku: "A", quantity: 3)])
             #expect(recorded.reason == nil)
 
-            let second = try await client.execute(uri: "/deductions/order-1", method: .put, headers: .json, body: body)
+            let second = try await client.execute(uri: "/deductions/order-1", method: .put, headers: .service, body: body)
             #expect(second.status == .ok)
             #expect(second.headers[.idempotentReplayed] == "true")
             let replayed = try second.decode(DeductionBody.self)
@@ -34,7 +34,7 @@ struct InventoryDeductionAPITests {
             #expect(replayed.recordedAt == recorded.recordedAt)
             #expect(try await database.product(sku: "A")?.stock == 7)
 
-            let lookup = try await client.execute(uri: "/deductions/order-1", method: .get)
+            let lookup = try await client.execute(uri: "/deductions/order-1", method: .get, headers: .serviceRead)
             #expect(lookup.status == .ok)
             #expect(try lookup.decode(DeductionBody.self).outcome == "applied")
         }
@@ -46,7 +46,7 @@ struct InventoryDeductionAPITests {
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 2))
             let body = ByteBuffer(json: #"{"items": [{"sku": "A", "quantity": 3}]}"#)
 
-            let refused = try await client.execute(uri: "/deductions/order-1", method: .put, headers: .json, body: body)
+            let refused = try await client.execute(uri: "/deductions/order-1", method: .put, headers: .service, body: body)
             #expect(refused.status == .conflict)
             #expect(refused.headers[.contentType] == "application/json; charset=utf-8")
             #expect(refused.headers[.idempotentReplayed] == nil)
@@ -56,7 +56,7 @@ struct InventoryDeductionAPITests {
             #expect(deduction.reason == "Not enough stock for A: 3 requested, 2 available.")
             #expect(try await database.product(sku: "A")?.stock == 2)
 
-            let replay = try await client.execute(uri: "/deductions/order-1", method: .put, headers: .json, body: body)
+            let replay = try await client.execute(uri: "/deductions/order-1", method: .put, headers: .service, body: body)
             #expect(replay.status == .conflict)
             #expect(replay.headers[.idempotentReplayed] == "true")
             #expect(try replay.decode(DeductionBody.self).reason == deduction.reason)
@@ -67,7 +67,7 @@ struct InventoryDeductionAPITests {
     func unknownSKU() async throws {
         try await withInventoryService { client, _ in
             let response = try await client.execute(
-                uri: "/deductions/order-1", method: .put, headers: .json,
+                uri: "/deductions/order-1", method: .put, headers: .service,
                 body: ByteBuffer(json: #"{"items": [{"sku": "GHOST", "quantity": 1}]}"#)
             )
             #expect(response.status == .conflict)
@@ -80,11 +80,11 @@ struct InventoryDeductionAPITests {
         try await withInventoryService { client, database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             _ = try await client.execute(
-                uri: "/deductions/order-1", method: .put, headers: .json,
+                uri: "/deductions/order-1", method: .put, headers: .service,
                 body: ByteBuffer(json: #"{"items": [{"sku": "A", "quantity": 3}]}"#)
             )
             let reused = try await client.execute(
-                uri: "/deductions/order-1", method: .put, headers: .json,
+                uri: "/deductions/order-1", method: .put, headers: .service,
                 body: ByteBuffer(json: #"{"items": [{"sku": "A", "quantity": 4}]}"#)
             )
             #expect(reused.status == .unprocessableContent)
@@ -97,7 +97,7 @@ struct InventoryDeductionAPITests {
     @Test("GET /deductions/{unknown} is 404")
     func unknownDeduction() async throws {
         try await withInventoryService { client, _ in
-            let response = try await client.execute(uri: "/deductions/nothing-here", method: .get)
+            let response = try await client.execute(uri: "/deductions/nothing-here", method: .get, headers: .serviceRead)
             #expect(response.status == .notFound)
             #expect(response.headers[.contentType] == "application/problem+json")
         }
@@ -109,11 +109,11 @@ struct InventoryDeductionAPITests {
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             let line = ByteBuffer(json: #"{"items": [{"sku": "A", "quantity": 1}]}"#)
             func deduct(_ key: String) async throws -> DeductionBody {
-                try await client.execute(uri: "/deductions/\(key)", method: .put, headers: .json, body: line)
+                try await client.execute(uri: "/deductions/\(key)", method: .put, headers: .service, body: line)
                     .decode(DeductionBody.self)
             }
             func lookUp(_ key: String) async throws -> DeductionBody {
-                try await client.execute(uri: "/deductions/\(key)", method: .get).decode(DeductionBody.self)
+                try await client.execute(uri: "/deductions/\(key)", method: .get, headers: .serviceRead).decode(DeductionBody.self)
             }
 
             #expect(try await deduct("uncounted").ordinal == nil)
@@ -134,7 +134,7 @@ struct InventoryDeductionAPITests {
         try await withInventoryService { client, database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             let response = try await client.execute(
-                uri: "/deductions/k1", method: .put, headers: .json,
+                uri: "/deductions/k1", method: .put, headers: .service,
                 body: ByteBuffer(json: #"{"items": [{"sku": "A", "quantity": 2.0}]}"#)
             )
             #expect(response.status == .created)
@@ -151,7 +151,7 @@ struct InventoryDeductionAPITests {
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
             let key = String(repeating: "k", count: 300)
             let response = try await client.execute(
-                uri: "/deductions/\(key)", method: .put, headers: .json,
+                uri: "/deductions/\(key)", method: .put, headers: .service,
                 body: ByteBuffer(json: #"{"items": [{"sku": "A", "quantity": 1}]}"#)
             )
             let recorded = try await database.deduction(key: key)

@@ -124,11 +124,12 @@ struct InventoryPlatformRoutesTests {
         }
     }
 
-    @Test("GET /health is 503 fail when the database file is gone")
+    @Test("GET /health is 503 fail when the database file is gone; only the admin sees its path")
     func healthFailsWithoutDatabase() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("inventory.sqlite").path
-            var configuration = InventoryConfiguration(databaseURL: .sqlite(path: path), adminToken: AdminToken(adminToken))
+            var configuration = InventoryConfiguration(databaseURL: .sqlite(path: path))
+            configuration.edge.credentials = testCredentials
             configuration.healthTimeout = healthTimeout
             let service = try await InventoryService.live(configuration: configuration, logger: quietLogger)
             let app = try service.makeApplication()
@@ -142,7 +143,11 @@ struct InventoryPlatformRoutesTests {
                 struct Check: Decodable { var status: String; var output: String? }
                 let report = try response.decode(Report.self)
                 #expect(report.status == "fail")
-                #expect(report.checks["database:responseTime"]?.first?.output == "inventory database: file \(path) is missing")
+                #expect(report.checks["database:responseTime"]?.first?.output == "inventory database: its file is missing")
+                let forAdmin = try await client.execute(uri: "/health", method: .get, headers: [.authorization: "Bearer \(adminToken)"])
+                #expect(
+                    try forAdmin.decode(Report.self).checks["database:responseTime"]?.first?.output
+                        == "inventory database: file \(path) is missing")
                 // Liveness does not depend on the database.
                 #expect(try await client.execute(uri: "/health/live", method: .get).status == .ok)
             }
@@ -153,9 +158,8 @@ struct InventoryPlatformRoutesTests {
     func liveSeeds() async throws {
         try await withTemporaryDirectory { directory in
             var configuration = InventoryConfiguration(
-                databaseURL: .sqlite(path: directory.appendingPathComponent("inventory.sqlite").path),
-                adminToken: AdminToken(adminToken)
-            )
+                databaseURL: .sqlite(path: directory.appendingPathComponent("inventory.sqlite").path))
+            configuration.edge.credentials = testCredentials
             configuration.seedDemoCatalogue = true
             let service = try await InventoryService.live(configuration: configuration, logger: quietLogger)
             let app = try service.makeApplication()

@@ -85,13 +85,13 @@ struct StockEventsTests {
     func feedOverHTTP() async throws {
         try await withInventoryService { client, database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 3))
-            let page = try await client.execute(uri: "/events?after=0", method: .get)
+            let page = try await client.execute(uri: "/events?after=0", method: .get, headers: .serviceRead)
             #expect(page.status == .ok)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(page.body.readableBytesView)) as? [String: Any])
             let event = try #require((object["events"] as? [[String: Any]])?.first)
             #expect(event["source"] as? String == "/warehouse/inventory")
             #expect(event["subject"] as? String == "A")
-            let bad = try await client.execute(uri: "/events?limit=1000", method: .get)
+            let bad = try await client.execute(uri: "/events?limit=1000", method: .get, headers: .serviceRead)
             #expect(bad.status == .badRequest)
             #expect(bad.headers[.contentType] == "application/problem+json")
         }

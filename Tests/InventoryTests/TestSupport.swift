@@ -21,7 +21,9 @@ func withInventoryDatabase<T>(
 
 let quietLogger = Logger(label: "inventory-tests") { _ in SwiftLogNoOpLogHandler() }
 
-let adminToken = "test-admin-token"
+let adminToken = "test-admin-token-test-admin-token"
+let serviceToken = "test-service-token-test-service-token"
+let testCredentials = Credentials(admin: BearerToken(adminToken), service: BearerToken(serviceToken))
 
 /// Generous, so that a machine busy with the other tests cannot turn a check that answers into a
 /// timeout (a fresh-clone CI run once failed every health test at 800 ms, two seconds into the run).
@@ -36,7 +38,8 @@ func withInventoryService(
 ) async throws {
     try await withTemporaryDirectory { directory in
         let url = DatabaseURL.sqlite(path: directory.appendingPathComponent("inventory.sqlite").path)
-        let configuration = InventoryConfiguration(databaseURL: url, adminToken: AdminToken(adminToken))
+        var configuration = InventoryConfiguration(databaseURL: url)
+        configuration.edge.credentials = testCredentials
         let storage = try InventoryStorage.open(url)
         let health = HealthMonitor(serviceId: "inventory", indicators: [storage.health], timeout: healthTimeout)
         let service = InventoryService(
@@ -50,6 +53,10 @@ func withInventoryService(
 extension HTTPFields {
     static let json: HTTPFields = [.contentType: "application/json"]
     static let admin: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(adminToken)"]
+    /// What the order service sends to deduct: JSON and the service token.
+    static let service: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(serviceToken)"]
+    /// The service token alone, to read a deduction.
+    static let serviceRead: HTTPFields = [.authorization: "Bearer \(serviceToken)"]
 }
 
 extension ByteBuffer {

@@ -11,7 +11,7 @@ import WarehouseKit
 import WarehouseTestSupport
 
 let quietLogger = Logger(label: "notification-tests") { _ in SwiftLogNoOpLogHandler() }
-let adminToken = "test-admin-token"
+let adminToken = "test-admin-token-test-admin-token"
 
 /// A fresh notification database in its own temporary directory.
 func withSQLiteNotificationRepository<T>(
@@ -33,7 +33,7 @@ func withNotificationService(
         let path = directory.appendingPathComponent("notifications.sqlite").path
         let database = try SQLiteNotificationRepository(try SQLiteStore.open(path: path))
         var configuration = NotificationConfiguration(databaseURL: .sqlite(path: path), orderURL: URL(string: "http://127.0.0.1:9")!)
-        configuration.adminToken = AdminToken(adminToken)
+        configuration.edge.credentials = Credentials(admin: BearerToken(adminToken), service: .unguessable())
         let service = NotificationService(
             configuration: configuration,
             repository: database,

@@ -84,10 +84,10 @@ struct OrderEventsTests {
     @Test("GET /events serves the feed, and a long poll is answered by the next order")
     func feedOverHTTP() async throws {
         try await withOrderService(.applied) { client, _ in
-            let empty = try await client.execute(uri: "/events?after=0&waitMs=0", method: .get)
+            let empty = try await client.execute(uri: "/events?after=0&waitMs=0", method: .get, headers: .serviceRead)
             #expect(empty.status == .ok)
             #expect(empty.text == #"{"events":[],"latest":0,"next":0}"#)
-            async let waiting = client.execute(uri: "/events?after=0&waitMs=30000&limit=1", method: .get)
+            async let waiting = client.execute(uri: "/events?after=0&waitMs=30000&limit=1", method: .get, headers: .serviceRead)
             _ = try await client.postOrder()
             let page = try await waiting
             let body = try JSONDecoder.warehouse.decode(FeedPage<OrderSnapshot>.self, from: Data(page.body.readableBytesView))
@@ -102,7 +102,7 @@ struct OrderEventsTests {
         arguments: ["after=-1", "after=x", "limit=0", "limit=501", "waitMs=30001", "waitMs=1e3"])
     func badQueries(query: String) async throws {
         try await withOrderService(.applied) { client, _ in
-            let response = try await client.execute(uri: "/events?\(query)", method: .get)
+            let response = try await client.execute(uri: "/events?\(query)", method: .get, headers: .serviceRead)
             #expect(response.status == .badRequest, "\(query)")
             #expect(response.headers[.contentType] == "application/problem+json")
             #expect(try response.decode(ProblemBody.self).title == "Invalid parameter")
@@ -112,7 +112,7 @@ struct OrderEventsTests {
     @Test("a position ahead of the feed: 409 problem")
     func aheadOverHTTP() async throws {
         try await withOrderService(.applied) { client, _ in
-            let response = try await client.execute(uri: "/events?after=5", method: .get)
+            let response = try await client.execute(uri: "/events?after=5", method: .get, headers: .serviceRead)
             #expect(response.status == .conflict)
             #expect(try response.decode(ProblemBody.self).title == "Position ahead of the feed")
         }

@@ -59,6 +59,7 @@ func withOrderService(
     isolation: isolated (any Actor)? = #isolation,
     _ script: ScriptedInventory.Script = .applied,
     policy: OrderPolicy = .generous,
+    customerListing: CustomerListing = .anyone,
     _ body: @Sendable @escaping (any TestClientProtocol, OrderFixture) async throws -> Void
 ) async throws {
     try await withOrderFixture(script, policy: policy) { fixture in
@@ -67,6 +68,8 @@ func withOrderService(
             inventoryURL: URL(string: "http://127.0.0.1:9")!
         )
         configuration.policy = policy
+        configuration.edge.credentials = testCredentials
+        configuration.customerListing = customerListing
         let service = OrderService(
             configuration: configuration,
             processor: fixture.processor,
@@ -86,8 +89,15 @@ let draft = NewOrder(
 let orderJSON =
     #"{"customerId": "c-42", "items": [{"sku": "CONSOLE-PS5", "quantity": 1}, {"sku": "PAD-DUALSENSE", "quantity": 2}]}"#
 
+let adminToken = "test-admin-token-test-admin-token"
+let serviceToken = "test-service-token-test-service-token"
+let testCredentials = Credentials(admin: BearerToken(adminToken), service: BearerToken(serviceToken))
+
 extension HTTPFields {
     static let json: HTTPFields = [.contentType: "application/json"]
+    /// The service token alone: what the event feed requires.
+    static let serviceRead: HTTPFields = [.authorization: "Bearer \(serviceToken)"]
+    static let adminRead: HTTPFields = [.authorization: "Bearer \(adminToken)"]
 
     static func json(idempotencyKey: String) -> HTTPFields {
         [.contentType: "application/json", .idempotencyKey: idempotencyKey]

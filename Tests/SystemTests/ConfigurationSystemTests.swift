@@ -14,7 +14,8 @@ struct ConfigurationSystemTests {
         let ports = try FreePorts.take(2)
         let environment = [
             "WAREHOUSE_DATA_DIR": directory.path,
-            "WAREHOUSE_ADMIN_TOKEN": "env-token",
+            "WAREHOUSE_ADMIN_TOKEN": "env-token-env-token-env-token-env-token",
+            "WAREHOUSE_SERVICE_TOKEN": "env-service-token-env-service-token-0123",
             "WAREHOUSE_SEED_DEMO": "true",
             "WAREHOUSE_INVENTORY_URL": "http://127.0.0.1:\(ports[1])",
         ]
@@ -34,9 +35,12 @@ struct ConfigurationSystemTests {
             // The admin token came from WAREHOUSE_ADMIN_TOKEN.
             let restock = try await SystemLauncher.send(
                 .PUT, inventory.url + "/products/ENV-1", body: Data(#"{"name": "Env", "stock": 3}"#.utf8),
-                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer env-token")])
+                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer env-token-env-token-env-token-env-token")])
             #expect(restock.status == 201)
-            // The order service reaches inventory at WAREHOUSE_INVENTORY_URL.
+            // The order service reaches inventory at WAREHOUSE_INVENTORY_URL, with WAREHOUSE_SERVICE_TOKEN; nothing
+            // was written to the data directory for either token.
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("admin-token").path))
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("service-token").path))
             let placed = try await SystemLauncher.send(
                 .POST, order.url + "/orders", body: Data(#"{"customerId": "c-env", "items": [{"sku": "ENV-1", "quantity": 1}]}"#.utf8),
                 headers: [("Content-Type", "application/json")])

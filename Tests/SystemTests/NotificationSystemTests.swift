@@ -13,7 +13,9 @@ import WarehouseLab
 struct NotificationSystemTests {
 
     func audit(_ system: SystemLauncher) -> NotificationAudit {
-        NotificationAudit(http: SystemLauncher.testHTTP, orderURL: system.orderURL, notificationURL: system.notificationURL)
+        NotificationAudit(
+            http: SystemLauncher.testHTTP, orderURL: system.orderURL, notificationURL: system.notificationURL,
+            adminToken: (try? system.adminToken) ?? "")
     }
 
     @Test func withNotificationStoppedOrdersShipAsBeforeAndItsBacklogDrainsAfter() async throws {
@@ -130,13 +132,15 @@ struct NotificationSystemTests {
             let token = try system.adminToken
             let json = ("Content-Type", "application/json")
             let admin = ("Authorization", "Bearer \(token)")
+            let service = ("Authorization", "Bearer \(try system.serviceToken)")
             let cases: [(String, String, Data?, [(String, String)], Int)] = [
-                ("GET", system.orderURL + "/events?after=-1", nil, [], 400),
-                ("GET", system.orderURL + "/events?limit=501", nil, [], 400),
-                ("GET", system.orderURL + "/events?waitMs=30001", nil, [], 400),
-                ("GET", system.orderURL + "/events?after=999999", nil, [], 409),
-                ("GET", system.inventoryURL + "/events?after=abc", nil, [], 400),
-                ("GET", system.inventoryURL + "/events?limit=0", nil, [], 400),
+                ("GET", system.orderURL + "/events?after=0", nil, [], 401),
+                ("GET", system.orderURL + "/events?after=-1", nil, [service], 400),
+                ("GET", system.orderURL + "/events?limit=501", nil, [service], 400),
+                ("GET", system.orderURL + "/events?waitMs=30001", nil, [service], 400),
+                ("GET", system.orderURL + "/events?after=999999", nil, [admin], 409),
+                ("GET", system.inventoryURL + "/events?after=abc", nil, [service], 400),
+                ("GET", system.inventoryURL + "/events?limit=0", nil, [service], 400),
                 ("GET", system.notificationURL + "/notifications?after=x", nil, [], 400),
                 ("GET", system.notificationURL + "/notifications?limit=1000", nil, [], 400),
                 ("GET", system.notificationURL + "/notifications?customerId=", nil, [], 400),
@@ -157,7 +161,7 @@ struct NotificationSystemTests {
                 ("DELETE", system.notificationURL + "/subscriptions/c-1", nil, [admin], 405),
                 ("POST", system.orderURL + "/events", nil, [], 405),
             ]
-            let feedBefore = try await system.request(.GET, system.orderURL + "/events?after=0").body
+            let feedBefore = try await system.request(.GET, system.orderURL + "/events?after=0", headers: [service]).body
             for (method, url, body, headers, status) in cases {
                 let reply = try await system.request(.init(rawValue: method), url, body: body, headers: headers)
                 #expect(reply.status == status, "\(method) \(url.suffix(60)) answered \(reply.status)")
@@ -165,7 +169,7 @@ struct NotificationSystemTests {
                 #expect(!String(decoding: reply.body, as: UTF8.self).contains("GRDB"), "internals leaked")
             }
             #expect(try await system.request(.GET, system.notificationURL + "/subscriptions/c-1", headers: [admin]).status == 404)
-            #expect(try await system.request(.GET, system.orderURL + "/events?after=0").body == feedBefore)
+            #expect(try await system.request(.GET, system.orderURL + "/events?after=0", headers: [service]).body == feedBefore)
         }
     }
 
@@ -173,7 +177,9 @@ struct NotificationSystemTests {
         try await SystemLauncher.with { system in
             let tail = Process()
             tail.executableURL = try SystemLauncher.binary()
-            tail.arguments = ["events", "tail", "--from", system.orderURL, "--after", "0", "--count", "2"]
+            tail.arguments = [
+                "events", "tail", "--from", system.orderURL, "--after", "0", "--count", "2", "--data-dir", system.dataDirectory.path,
+            ]
             let output = Pipe()
             tail.standardOutput = output
             try tail.run()

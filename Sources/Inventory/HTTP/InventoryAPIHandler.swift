@@ -15,6 +15,9 @@ package struct InventoryAPIHandler: APIProtocol {
     package let chaos: ChaosControl
     /// Deduct without recording keys (`--naive`), to measure what the real path prevents.
     package let naive: Bool
+    /// Checked before a change is acknowledged: a deduction recorded in a database file that is no
+    /// longer the one at its path would be forgotten at the next start, and deducted again.
+    package let integrity: any StorageIntegrity
     package let logger: Logger
     /// What "the process exits before replying" does; tests in process replace it.
     package let crash: @Sendable () -> Void
@@ -23,12 +26,14 @@ package struct InventoryAPIHandler: APIProtocol {
         repository: any InventoryRepository,
         chaos: ChaosControl,
         naive: Bool = false,
+        integrity: any StorageIntegrity = AlwaysIntact(),
         logger: Logger,
         crash: @escaping @Sendable () -> Void = { _exit(ChaosControl.crashExitStatus) }
     ) {
         self.repository = repository
         self.chaos = chaos
         self.naive = naive
+        self.integrity = integrity
         self.logger = logger
         self.crash = crash
     }
@@ -50,6 +55,7 @@ package struct InventoryAPIHandler: APIProtocol {
         guard case .json(let update) = input.body else { throw RequestError.unsupportedMediaType(nil) }
         let product = Product(sku: input.path.sku, name: update.name, stock: update.stock)
         let created = try await repository.upsert(product)
+        try integrity.verify()
         logger.info(
             "product \(created ? "created" : "restocked")", metadata: ["sku": "\(product.sku)", "stock": "\(product.stock)"])
         return created
@@ -60,8 +66,8 @@ package struct InventoryAPIHandler: APIProtocol {
     package func deductStock(_ input: Operations.DeductStock.Input) async throws -> Operations.DeductStock.Output {
         guard case .json(let request) = input.body else { throw RequestError.unsupportedMediaType(nil) }
         let key = input.path.key
-        guard (1...255).contains(key.utf8.count) else {
-            throw RequestError.invalidParameter(name: "key", detail: "must be 1 to 255 bytes")
+        guard IdempotencyKey.isValid(key) else {
+            throw RequestError.invalidParameter(name: "key", detail: "must be 1 to 255 printable ASCII characters")
         }
         let lines = request.items.map { StockLine(sku: $0.sku, quantity: $0.quantity) }
         let settings = chaos.settings
@@ -90,6 +96,7 @@ package struct InventoryAPIHandler: APIProtocol {
             "deduction \(result.replayed ? "replayed" : "recorded")",
             metadata: ["deduction_key": "\(key)", "outcome": "\(result.record.outcome.name)"]
         )
+        try integrity.verify()
         if decision.placement == .afterCommit { await holdBack(key, decision) }
         let strikes = plan.kinds(replayed: result.replayed)
         if strikes.contains(.crashAfterCommit) {
@@ -130,6 +137,9 @@ package struct InventoryAPIHandler: APIProtocol {
     }
 
     package func getDeduction(_ input: Operations.GetDeduction.Input) async throws -> Operations.GetDeduction.Output {
+        guard IdempotencyKey.isValid(input.path.key) else {
+            throw RequestError.invalidParameter(name: "key", detail: "must be 1 to 255 printable ASCII characters")
+        }
         guard let record = try await repository.deduction(key: input.path.key) else {
             throw InventoryError.deductionNotFound(key: input.path.key)
         }

@@ -7,21 +7,29 @@ import WarehouseKit
 package struct OrderAPIHandler: APIProtocol {
     package let processor: OrderProcessor
     package let chaos: OrderChaos
+    /// Checked before an order is acknowledged: an order written to a database file that is no longer
+    /// the one at its path would be gone at the next start, so it gets a 503 instead of a 201.
+    package let integrity: any StorageIntegrity
 
-    package init(processor: OrderProcessor, chaos: OrderChaos = OrderChaos(registry: .init())) {
+    package init(
+        processor: OrderProcessor, chaos: OrderChaos = OrderChaos(registry: .init()),
+        integrity: any StorageIntegrity = AlwaysIntact()
+    ) {
         self.processor = processor
         self.chaos = chaos
+        self.integrity = integrity
     }
 
     package func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
         guard case .json(let body) = input.body else { throw RequestError.unsupportedMediaType(nil) }
         let key = input.headers.idempotencyKey
-        if let key, !Self.isValidIdempotencyKey(key) { throw OrderError.invalidIdempotencyKey }
+        if let key, !IdempotencyKey.isValid(key) { throw OrderError.invalidIdempotencyKey }
         let draft = NewOrder(customerId: body.customerId, items: body.items.map { OrderLine(sku: $0.sku, quantity: $0.quantity) })
         let signals = InventorySignals()
         let placement = try await InventorySignals.$current.withValue(signals) {
             try await processor.place(draft, idempotencyKey: key)
         }
+        try integrity.verify()
         if chaos.strikes(placement, idempotencyKey: key) {
             processor.logger.warning(
                 "chaos: answering 500 after the order was stored", metadata: ["order_id": "\(placement.order.id)"])
@@ -68,14 +76,27 @@ package struct OrderAPIHandler: APIProtocol {
     }
 
     package func listOrders(_ input: Operations.ListOrders.Input) async throws -> Operations.ListOrders.Output {
-        let limit = input.query.limit ?? 50
-        guard (1...500).contains(limit) else {
-            throw RequestError.invalidParameter(name: "limit", detail: "must be between 1 and 500")
+        var query = OrderQuery(limit: input.query.limit ?? 50, offset: input.query.offset ?? 0, after: input.query.after)
+        guard (1...OrderQuery.maximumLimit).contains(query.limit) else {
+            throw RequestError.invalidParameter(name: "limit", detail: "must be between 1 and \(OrderQuery.maximumLimit)")
         }
-        let offset = input.query.offset ?? 0
-        guard offset >= 0 else { throw RequestError.invalidParameter(name: "offset", detail: "must not be negative") }
-        let status = input.query.status.flatMap { OrderStatus(rawValue: $0.rawValue) }
-        let orders = try await processor.repository.orders(status: status, limit: limit, offset: offset)
+        guard (0...OrderQuery.maximumOffset).contains(query.offset) else {
+            throw RequestError.invalidParameter(
+                name: "offset", detail: "must be between 0 and \(OrderQuery.maximumOffset); page deeper with after=<id of the last order>")
+        }
+        if let customerId = input.query.customerId {
+            guard CustomerID.isValid(customerId) else {
+                throw RequestError.invalidParameter(name: "customerId", detail: "must be 1 to 128 characters of printable text")
+            }
+            query.customerId = customerId
+        }
+        query.status = input.query.status.flatMap { OrderStatus(rawValue: $0.rawValue) }
+        let orders: [Order]
+        do {
+            orders = try await processor.repository.orders(query)
+        } catch OrderStoreError.unknownCursor {
+            throw RequestError.invalidParameter(name: "after", detail: "no order has this id")
+        }
         return .ok(.init(body: .json(.init(orders: orders.map(Components.Schemas.Order.init)))))
     }
 
@@ -94,11 +115,6 @@ package struct OrderAPIHandler: APIProtocol {
         chaos.selector = selector
         processor.logger.notice("chaos settings changed", metadata: ["errorAfterStore": "\(selector)"])
         return .ok(.init(body: .json(.init(selector))))
-    }
-
-    /// 1 to 255 printable ASCII characters, as the contract says.
-    static func isValidIdempotencyKey(_ key: String) -> Bool {
-        (1...255).contains(key.utf8.count) && key.utf8.allSatisfy { (0x20...0x7E).contains($0) }
     }
 }
 

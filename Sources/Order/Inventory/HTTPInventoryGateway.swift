@@ -3,18 +3,21 @@ import InventoryAPI
 import OpenAPIRuntime
 import WarehouseKit
 
-/// Calls the inventory service through the client generated from its OpenAPI contract.
+/// Calls the inventory service through the client generated from its OpenAPI contract, showing it the
+/// service token.
 package struct HTTPInventoryGateway: InventoryGateway {
     private let client: Client
 
-    /// - Parameter transport: `KeepAliveTransport` in the service; its deadline is only a backstop, the
-    ///   caller enforces its own.
-    package init(baseURL: URL, transport: any ClientTransport) {
+    /// - Parameters:
+    ///   - transport: `KeepAliveTransport` in the service; its deadline is only a backstop, the caller
+    ///     enforces its own.
+    ///   - token: the service token, which inventory's deduction endpoints require.
+    package init(baseURL: URL, transport: any ClientTransport, token: BearerToken) {
         self.client = Client(
             serverURL: baseURL,
             configuration: .warehouse,
             transport: transport,
-            middlewares: [RequestIDClientMiddleware()]
+            middlewares: [RequestIDClientMiddleware(), BearerClientMiddleware(token: token)]
         )
     }
 

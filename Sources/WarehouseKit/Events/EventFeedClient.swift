@@ -7,14 +7,17 @@ package struct EventFeedClient: Sendable {
     /// The publisher's base URL, such as `http://127.0.0.1:8080`.
     package let baseURL: String
     package let httpClient: HTTPClient
+    /// Sent as `Authorization`: the feed needs the service token (or the admin token).
+    package let token: BearerToken?
     /// The most of one page read (500 events of a few hundred bytes each fit many times over).
     package static let pageLimit = 16 * 1024 * 1024
 
-    package init(baseURL: String, httpClient: HTTPClient) {
+    package init(baseURL: String, httpClient: HTTPClient, token: BearerToken?) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.httpClient = httpClient
+        self.token = token
     }
 
     /// The page after `position` (after the oldest event kept when nil), as JSON bytes, waiting up to
@@ -26,6 +29,7 @@ package struct EventFeedClient: Sendable {
         let after = position.map { "after=\($0)&" } ?? ""
         var request = HTTPClientRequest(url: "\(baseURL)/events?\(after)limit=\(limit)&waitMs=\(waitMs)")
         request.headers.add(name: "Accept", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: token.authorization) }
         if let id = RequestID.current { request.headers.add(name: "X-Request-ID", value: id) }
         // The publisher answers by waitMs; the margin covers a busy machine, not a lost answer.
         let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(waitMs) + 30_000))

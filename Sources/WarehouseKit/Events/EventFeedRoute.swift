@@ -3,6 +3,8 @@ import HTTPTypes
 import Hummingbird
 
 /// `GET /events?after=&limit=&waitMs=`: a publisher's feed over HTTP, the same on every publisher.
+/// The feed is the services' seam, not a public API (order events carry customers' orders): it needs
+/// the service token, or the admin token for an operator's `warehouse events tail`.
 ///
 /// Registered by hand rather than generated: every publisher serves the same operation from the same
 /// code, and a page is written from the stored JSON without a decode and re-encode. Each publisher's
@@ -10,8 +12,11 @@ import Hummingbird
 package enum EventFeedRoute {
     package static let path = "/events"
 
-    package static func register<Context: RequestContext>(_ feed: EventFeed, on routes: RouteTable<Context>) {
+    package static func register<Context: RequestContext>(
+        _ feed: EventFeed, on routes: RouteTable<Context>, credentials: Credentials
+    ) {
         routes.on(.get, path) { request, _ in
+            try credentials.authorize(.serviceOrAdmin, request.headers[.authorization])
             let query = try Query(request.uri.queryParameters)
             let page = try await feed.page(after: query.after, limit: query.limit, wait: .milliseconds(query.waitMs))
             return Response(

@@ -24,6 +24,12 @@ package enum RequestError: HTTPProblemError, Equatable {
     case notFound(String)
     case methodNotAllowed(allowed: [HTTPRequest.Method])
     case unauthorized(String)
+    /// The `Host` names no host this service answers for (`--allowed-hosts`).
+    case misdirected
+    /// A browser's state-changing request from an origin that is neither the service's nor allowed.
+    case crossOrigin
+    /// The request's credentials do not allow what it asks.
+    case forbidden(String)
 
     package var problem: Problem {
         switch self {
@@ -56,6 +62,16 @@ package enum RequestError: HTTPProblemError, Equatable {
             )
         case .unauthorized(let detail):
             Problem(title: "Unauthorized", status: 401, detail: detail)
+        case .misdirected:
+            Problem(
+                title: "Misdirected request", status: 421,
+                detail: "This service does not answer for the host this request names (see --allowed-hosts).")
+        case .crossOrigin:
+            Problem(
+                title: "Cross-origin request refused", status: 403,
+                detail: "A request that changes something must come from this service's own origin (see --allowed-origins).")
+        case .forbidden(let detail):
+            Problem(title: "Forbidden", status: 403, detail: detail)
         }
     }
 

@@ -5,12 +5,16 @@ import OpenAPIRuntime
 import Prometheus
 import ServiceLifecycle
 
-/// What every service shares at its edge: request ids, request metrics, problem answers, 405s, health
-/// probes, `/metrics`, its OpenAPI document and, when it keeps one, its latency alert at
-/// `/stats/latency`. A service supplies its generated handler and its middlewares; this builds the rest.
+/// What every service shares at its edge: request ids, request metrics, problem answers, the host and
+/// origin checks of its `EdgePolicy`, 405s, health probes (details for the admin only), `/metrics`, its
+/// OpenAPI document and, when it keeps one, its latency alert at `/stats/latency`. A service supplies
+/// its generated handler and its middlewares; this builds the rest.
 package struct ServiceRouterBuilder: Sendable {
     package let name: String
     package let health: HealthMonitor
+    /// Who may reach the service: its allowed hosts and origins, and the credentials that show the
+    /// admin the particulars of its health checks.
+    package let edge: EdgePolicy
     /// The service's OpenAPI document, served verbatim at `GET /openapi.yaml`.
     package let openAPIDocument: Data?
     package let registry: PrometheusCollectorRegistry
@@ -23,6 +27,7 @@ package struct ServiceRouterBuilder: Sendable {
     package init(
         name: String,
         health: HealthMonitor,
+        edge: EdgePolicy = EdgePolicy(),
         openAPIDocument: Data?,
         registry: PrometheusCollectorRegistry,
         observeLatency: @escaping @Sendable (RequestTiming) -> Void = { _ in },
@@ -31,6 +36,7 @@ package struct ServiceRouterBuilder: Sendable {
     ) {
         self.name = name
         self.health = health
+        self.edge = edge
         self.openAPIDocument = openAPIDocument
         self.registry = registry
         self.observeLatency = observeLatency
@@ -47,12 +53,20 @@ package struct ServiceRouterBuilder: Sendable {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware(registry: registry, observe: observeLatency))
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: EdgeGuardMiddleware(hosts: edge.hosts, origins: edge.origins))
         let routes = RouteTable(router: router)
 
         let health = self.health
         let startedAt = self.startedAt
-        router.get("/health") { _, _ in HealthResponse(report: await health.report()) }
-        router.get("/health/ready") { _, _ in HealthResponse(report: await health.report()) }
+        let credentials = edge.credentials
+        // Anyone may ask how a service is; the particulars of a failing check (file paths, database
+        // error texts) are the admin's: `Authorization: Bearer <admin token>` shows them.
+        @Sendable func report(_ request: Request) async -> HealthResponse {
+            let report = await health.report()
+            return HealthResponse(report: credentials.isAdmin(request.headers[.authorization]) ? report.withDetails() : report)
+        }
+        router.get("/health") { request, _ in await report(request) }
+        router.get("/health/ready") { request, _ in await report(request) }
         router.get("/health/live") { _, _ in HealthResponse(report: health.liveness(startedAt: startedAt)) }
         for path in ["/health", "/health/ready", "/health/live"] { routes.record(.get, path) }
 

@@ -3,6 +3,10 @@ import Foundation
 /// The settings every service reads (`warehouse serve <any>`), and `warehouse up` passes on to each.
 package enum CommonSettings {
     package static let group = "Every service"
+    /// Credentials and who may reach a service.
+    package static let securityGroup = "Security"
+    /// What keeps slow or idle clients from tying a service up.
+    package static let limitsGroup = "Connection limits"
     /// The heading of what only `warehouse up` reads: each service's port, how long it waits.
     package static let systemGroup = "The system"
 
@@ -32,13 +36,46 @@ package enum CommonSettings {
         help: "Run the naive design this one replaces (no retries, reconciler or idempotency), for experiments.")
 
     package static let adminToken = Setting<String?>(
-        "admin-token", group: group, default: nil, defaultDescription: "random, kept in DATA-DIR/admin-token",
+        "admin-token", group: securityGroup, default: nil, defaultDescription: "random, kept in DATA-DIR/admin-token",
         secret: true,
-        help: "The token admin endpoints (restock, chaos) require as `Authorization: Bearer <token>`.")
+        help: "The token admin endpoints (restock, chaos, health details, every customer's orders) require as `Authorization: Bearer <token>`; at least 32 characters.")
 
     package static let adminTokenFile = Setting<String?>(
-        "admin-token-file", group: group, default: nil,
-        help: "A file holding the admin token, such as a mounted secret (WAREHOUSE_ADMIN_TOKEN_FILE); loading fails if it holds none.")
+        "admin-token-file", group: securityGroup, default: nil,
+        help: "A file holding the admin token, such as a mounted secret; refused when it holds none or other users may read it.")
+
+    package static let serviceToken = Setting<String?>(
+        "service-token", group: securityGroup, default: nil, defaultDescription: "random, kept in DATA-DIR/service-token",
+        secret: true,
+        help: "The token the services show each other (inventory's deductions, the event feeds) as `Authorization: Bearer <token>`; at least 32 characters, and not the admin token.")
+
+    package static let serviceTokenFile = Setting<String?>(
+        "service-token-file", group: securityGroup, default: nil,
+        help: "A file holding the service token, such as a mounted secret; refused when it holds none or other users may read it.")
+
+    package static let allowedHosts = Setting<HostAllowList>(
+        "allowed-hosts", group: securityGroup, default: HostAllowList(),
+        help: "Host names a request's Host header may name, comma-separated (`.example.com` also allows its subdomains, `*` any); IP addresses and localhost are always allowed. Any other Host is answered 421, which defeats DNS rebinding.")
+
+    package static let allowedOrigins = Setting<OriginAllowList>(
+        "allowed-origins", group: securityGroup, default: OriginAllowList(),
+        help: "Origins (scheme://host[:port]) a browser's POST, PUT, PATCH or DELETE may come from besides the service's own, comma-separated; any other Origin is answered 403.")
+
+    package static let customerListing = Setting<CustomerListing>(
+        "customer-listing", group: securityGroup, default: .anyone,
+        help: "Who may list every customer's orders or notifications at once (GET /orders, /notifications, /deliveries without customerId): anyone, or admin (the admin token). With customerId the lists are open.")
+
+    package static let idleTimeoutMs = Setting<Int>(
+        "idle-timeout-ms", group: limitsGroup, default: 60_000, rule: .within(100...3_600_000),
+        help: "A connection with no request in progress is closed after this long, in ms; a request's head must also arrive within it.")
+
+    package static let maxConnections = Setting<Int>(
+        "max-connections", group: limitsGroup, default: 512, rule: .within(1...1_000_000),
+        help: "Open connections at most; past it the service accepts no new connection until one closes (they wait in the listen queue).")
+
+    package static let bodyTimeoutMs = Setting<Int>(
+        "body-timeout-ms", group: limitsGroup, default: 10_000, rule: .within(100...600_000),
+        help: "The longest a request may take to arrive from its head to its last body byte, in ms; a slower one has its connection closed.")
 
     package static let shutdownDelayMs = Setting<Int>(
         "shutdown-delay-ms", group: group, default: 0, rule: .within(0...120_000),
@@ -61,7 +98,8 @@ package enum CommonSettings {
         help: "Add the demo catalogue to a new inventory database (`warehouse up` always does).")
 
     package static let all: [any SettingDeclaration] = [
-        host, port, dataDirectory, durability, eventLoops, naive, adminToken, adminTokenFile, shutdownDelayMs, chaosSeed,
+        host, port, dataDirectory, durability, eventLoops, naive, adminToken, adminTokenFile, serviceToken, serviceTokenFile,
+        allowedHosts, allowedOrigins, idleTimeoutMs, maxConnections, bodyTimeoutMs, shutdownDelayMs, chaosSeed,
     ]
 }
 
