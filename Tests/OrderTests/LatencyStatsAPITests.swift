@@ -39,7 +39,7 @@ struct LatencyStatsAPITests {
             configuration.latencyAlertThreshold = threshold
             let window = LatencyWindow()
             let service = OrderService(
-                configuration: configuration, processor: fixture.processor,
+                configuration: configuration, placement: fixture.flow.placement, repository: fixture.database,
                 health: HealthMonitor(serviceId: "order", indicators: []), services: [], latencyWindow: window,
                 logger: quietLogger)
             try await service.makeApplication().test(.router) { client in try await body(client, window) }

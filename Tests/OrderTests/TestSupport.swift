@@ -28,11 +28,11 @@ extension OrderPolicy {
     }
 }
 
-/// An order processor on a temporary SQLite file, with a scripted inventory.
+/// The order flow on a temporary SQLite file, with a scripted inventory.
 struct OrderFixture: Sendable {
     let database: any OrderRepository
     let inventory: ScriptedInventory
-    let processor: OrderProcessor
+    let flow: OrderFlow
 }
 
 func withOrderFixture<T>(
@@ -44,8 +44,8 @@ func withOrderFixture<T>(
     try await withTemporaryDirectory { directory in
         let database = try OrderStorage.open(.sqlite(path: directory.appendingPathComponent("orders.sqlite").path)).repository
         let inventory = ScriptedInventory(script)
-        let processor = OrderProcessor(repository: database, inventory: inventory, policy: policy, logger: quietLogger)
-        return try await body(OrderFixture(database: database, inventory: inventory, processor: processor))
+        let flow = OrderFlow(repository: database, inventory: inventory, policy: policy, logger: quietLogger)
+        return try await body(OrderFixture(database: database, inventory: inventory, flow: flow))
     }
 }
 
@@ -64,7 +64,8 @@ func withOrderService(
         configuration.policy = policy
         let service = OrderService(
             configuration: configuration,
-            processor: fixture.processor,
+            placement: fixture.flow.placement,
+            repository: fixture.database,
             health: HealthMonitor(serviceId: "order", indicators: []),
             services: [],
             logger: quietLogger
