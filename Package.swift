@@ -1,7 +1,7 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-/// Warehouse: the order and inventory services of Valerix, one executable, one library per service.
+/// Warehouse: the order, inventory and notification services of Valerix, one executable, one library per service.
 ///
 /// The dependency rule that keeps the services apart: `Order` knows inventory only through
 /// `InventoryAPI` (the generated HTTP contract: types and client), never through the `Inventory` library.
@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // HMAC-SHA256 for webhook signatures. 4.x: the version async-http-client's graph already resolves.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // Tests only: the contract tests read the OpenAPI documents (as the generator does, without its
         // external loading).
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
@@ -105,6 +107,33 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             plugins: openAPIGenerator
         ),
+        // The notification HTTP contract's types, generated the same way.
+        .target(
+            name: "NotificationAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: generatedTypes,
+            plugins: openAPIGenerator
+        ),
+        // Follows the order feed, keeps customer inboxes, delivers signed webhooks. It knows order only by
+        // its events (HTTP), never by the `Order` library.
+        .target(
+            name: "Notification",
+            dependencies: [
+                "WarehouseKit", "NotificationAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            // The contract, served at GET /openapi.yaml; its server stubs are generated here, its types in
+            // NotificationAPI (from a link to it).
+            resources: [.copy("openapi.yaml")],
+            plugins: openAPIGenerator
+        ),
         // Experiments and loads against a real system, over HTTP only: `warehouse chaos`, `warehouse load`.
         .target(
             name: "WarehouseLab",
@@ -137,7 +166,7 @@ let package = Package(
         .target(
             name: "WarehouseCLI",
             dependencies: [
-                "WarehouseKit", "Inventory", "Order", "Console", "WarehouseLab",
+                "WarehouseKit", "Inventory", "Order", "Notification", "Console", "WarehouseLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -155,6 +184,7 @@ let package = Package(
             dependencies: [
                 "WarehouseKit", "WarehouseTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -180,6 +210,14 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "NotificationTests",
+            dependencies: [
+                "Notification", "NotificationAPI", "WarehouseKit", "WarehouseTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "ConsoleTests",
             dependencies: [
                 "Console", "WarehouseKit",
@@ -195,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "ContractTests",
             dependencies: [
-                "Order", "Inventory", "WarehouseKit", "WarehouseTestSupport",
+                "Order", "Inventory", "Notification", "WarehouseKit", "WarehouseTestSupport",
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "Yams", package: "Yams"),
             ]

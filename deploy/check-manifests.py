@@ -12,10 +12,13 @@ import sys
 
 import yaml
 
-# The calls the design makes between services, and only those (DESIGN.md: console -> order and
-# inventory, order -> inventory). Notification -> order joins when the notification service exists.
-CALLS = {("console", "order"), ("console", "inventory"), ("order", "inventory")}
-STATEFUL = {"order", "inventory"}
+# The calls the design makes between services, and only those (DESIGN.md: console -> order, inventory
+# and notification, order -> inventory, notification -> order for its event feed).
+CALLS = {
+    ("console", "order"), ("console", "inventory"), ("console", "notification"), ("order", "inventory"),
+    ("notification", "order"),
+}
+STATEFUL = {"order", "inventory", "notification"}
 
 problems = []
 
@@ -41,7 +44,7 @@ def check_compose(path):
     for name in STATEFUL:
         volumes = services[name].get("volumes", [])
         expect(any(v.endswith(":/var/lib/warehouse/data") for v in volumes), f"compose: {name} keeps no data volume")
-    for name in ("order", "inventory"):
+    for name in ("order", "inventory", "notification"):
         environment = services[name]["environment"]
         expect(
             environment.get("WAREHOUSE_ADMIN_TOKEN_FILE") == "/run/secrets/admin_token"
@@ -66,7 +69,7 @@ def selects(selector, labels):
 def check_kubernetes(path, alerts_path):
     documents = [d for d in yaml.safe_load_all(open(path)) if d]
     deployments = pods_by_component(documents)
-    expect(set(deployments) == {"order", "inventory", "console"}, f"kubernetes: Deployments {sorted(deployments)}")
+    expect(set(deployments) == {"order", "inventory", "notification", "console"}, f"kubernetes: Deployments {sorted(deployments)}")
     services = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Service"}
     budgets = [d for d in documents if d["kind"] == "PodDisruptionBudget"]
     for name, deployment in deployments.items():

@@ -26,7 +26,7 @@ package struct ConsoleConfiguration: Sendable {
 
     /// The upstream named `name`.
     ///
-    /// - Throws: `ConsoleConfigurationError` when it has none (the console needs order and inventory).
+    /// - Throws: `ConsoleConfigurationError` when it has none (the console needs order, inventory and notification).
     package func upstream(_ name: ServiceName) throws -> ServiceEndpoint {
         guard let upstream = upstreams.first(where: { $0.name == name }) else {
             throw ConsoleConfigurationError.missingUpstream(name)
@@ -52,6 +52,7 @@ package enum ConsoleConfigurationError: Error, CustomStringConvertible {
 /// | `GET /api/products` | inventory `GET /products` |
 /// | `GET`, `POST /api/orders`, `GET /api/orders/{id}` | order, the same paths |
 /// | `GET /api/stats/latency` | order `GET /stats/latency` |
+/// | `GET /api/notifications` | notification `GET /notifications` (a customer's inbox) |
 /// | `GET`, `PUT /api/admin/chaos` | inventory `/admin/chaos`, with the `Authorization` the user typed |
 /// | `GET /api/health` | every service's `/health`, as tiles (`HealthOverview`) |
 package struct ConsoleService: Sendable {
@@ -63,9 +64,10 @@ package struct ConsoleService: Sendable {
     package let services: [any Service]
     package let logger: Logger
 
-    /// Where the page's orders and products come from.
+    /// Where the page's orders, products and a customer's notifications come from.
     package let order: ServiceEndpoint
     package let inventory: ServiceEndpoint
+    package let notification: ServiceEndpoint
 
     package init(
         configuration: ConsoleConfiguration,
@@ -76,6 +78,7 @@ package struct ConsoleService: Sendable {
         self.configuration = configuration
         self.order = try configuration.upstream(.order)
         self.inventory = try configuration.upstream(.inventory)
+        self.notification = try configuration.upstream(.notification)
         self.proxy = ConsoleProxy(
             httpClient: httpClient, timeout: configuration.upstreamTimeout, bodyLimit: configuration.bodyLimit)
         // The console's own health: can it reach what it passes requests on to? Each service's own
@@ -124,6 +127,7 @@ package struct ConsoleService: Sendable {
             let proxy = self.proxy
             let order = self.order
             let inventory = self.inventory
+            let notification = self.notification
             routes.on(.get, "/api/products") { request, _ in try await proxy.forward(request, to: inventory, path: "/products") }
             routes.on(.get, "/api/orders") { request, _ in try await proxy.forward(request, to: order, path: "/orders") }
             routes.on(.post, "/api/orders") { request, _ in try await proxy.forward(request, to: order, path: "/orders") }
@@ -134,6 +138,9 @@ package struct ConsoleService: Sendable {
             }
             routes.on(.get, "/api/stats/latency") { request, _ in
                 try await proxy.forward(request, to: order, path: "/stats/latency")
+            }
+            routes.on(.get, "/api/notifications") { request, _ in
+                try await proxy.forward(request, to: notification, path: "/notifications")
             }
             routes.on(.get, "/api/admin/chaos") { request, _ in
                 try await proxy.forward(request, to: inventory, path: "/admin/chaos")

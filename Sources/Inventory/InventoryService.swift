@@ -26,6 +26,8 @@ package struct InventoryConfiguration: Sendable {
     package var naive = false
     /// How long the database check of `/health` may take before it fails.
     package var healthTimeout = HealthMonitor.defaultTimeout
+    /// How long stock events are kept in the feed (`--event-retention-h`); a reader further behind gets 410.
+    package var eventRetention: Duration = .seconds(168 * 3600)
 
     package init(databaseURL: DatabaseURL, adminToken: AdminToken) {
         self.databaseURL = databaseURL
@@ -40,8 +42,10 @@ package struct InventoryService: Sendable {
     package let health: HealthMonitor
     package let registry: PrometheusCollectorRegistry
     package let chaos: ChaosControl
-    /// Lifecycle services that run beside the HTTP server (its storage's, if any).
+    /// Lifecycle services that run beside the HTTP server (its storage's, the feed's pruner).
     package let services: [any Service]
+    /// The stock events, served at `GET /events`.
+    package let feed: EventFeed?
     package let logger: Logger
 
     package init(
@@ -50,6 +54,7 @@ package struct InventoryService: Sendable {
         health: HealthMonitor,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         services: [any Service] = [],
+        feed: EventFeed? = nil,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -57,6 +62,7 @@ package struct InventoryService: Sendable {
         self.health = health
         self.registry = registry
         self.services = services
+        self.feed = feed
         self.chaos = ChaosControl(configuration.chaos, registry: registry)
         self.logger = logger
     }
@@ -69,9 +75,12 @@ package struct InventoryService: Sendable {
             logger.info("demo catalogue added", metadata: ["products": "\(DemoCatalogue.products.count)"])
         }
         let health = HealthMonitor(serviceId: "inventory", indicators: [storage.health], timeout: configuration.healthTimeout)
+        let pruner = storage.feed.map {
+            EventPruner(store: $0.store, retention: configuration.eventRetention, logger: logger) as any Service
+        }
         return InventoryService(
-            configuration: configuration, repository: storage.repository, health: health, services: storage.services,
-            logger: logger)
+            configuration: configuration, repository: storage.repository, health: health,
+            services: storage.services + (pruner.map { [$0] } ?? []), feed: storage.feed, logger: logger)
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
@@ -82,6 +91,7 @@ package struct InventoryService: Sendable {
             registry: registry
         )
         return try builder.makeRouter { routes in
+            if let feed { EventFeedRoute.register(feed, on: routes) }
             // The naive design only for the comparison (`--naive`); the handler does not know which it has.
             let deduction: any StockDeduction =
                 configuration.naive ? NaiveDeduction(repository: repository) : RecordedDeduction(repository: repository)

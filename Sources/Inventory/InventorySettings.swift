@@ -36,7 +36,7 @@ package enum InventorySettings {
         help: "Answer 500 right after committing this fraction of deduction keys.")
 
     package static let all: [any SettingDeclaration] = [
-        CommonSettings.databaseURL, CommonSettings.seedDemo, gremlinEvery, gremlinFraction, gremlinDelay, gremlinPlacement, crashAfterCommitEvery,
+        CommonSettings.databaseURL, CommonSettings.seedDemo, EventSettings.retention, gremlinEvery, gremlinFraction, gremlinDelay, gremlinPlacement, crashAfterCommitEvery,
         crashAfterCommitFraction, errorAfterCommitEvery, errorAfterCommitFraction,
     ]
 }
@@ -78,6 +78,7 @@ extension InventoryService: ServiceDefinition {
         configuration.seedDemoCatalogue = settings[CommonSettings.seedDemo]
         configuration.chaos = try ChaosSettings(settings: settings)
         configuration.naive = settings[CommonSettings.naive]
+        configuration.eventRetention = settings.eventRetention
         return try await live(configuration: configuration, logger: logger).makeApplication()
     }
 }

@@ -32,6 +32,8 @@ package struct OrderConfiguration: Sendable {
     package var latencyAlertThreshold: Duration = .seconds(1)
     /// How long each check of `/health` (database, inventory, circuit) may take before it fails.
     package var healthTimeout = HealthMonitor.defaultTimeout
+    /// How long order events are kept in the feed (`--event-retention-h`); a reader further behind gets 410.
+    package var eventRetention: Duration = .seconds(168 * 3600)
 
     package init(databaseURL: DatabaseURL, inventoryURL: URL) {
         self.databaseURL = databaseURL
@@ -52,6 +54,8 @@ package struct OrderService: Sendable {
     package let chaos: OrderChaos
     /// The response times of order placements (`POST /orders`) and the alert over them.
     package let latencyAlert: LatencyAlert
+    /// The order events, served at `GET /events`.
+    package let feed: EventFeed?
     package let logger: Logger
 
     package init(
@@ -60,6 +64,7 @@ package struct OrderService: Sendable {
         repository: any OrderRepository,
         health: HealthMonitor,
         services: [any Service],
+        feed: EventFeed? = nil,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         latencyWindow: LatencyWindow = LatencyWindow(),
         logger: Logger
@@ -69,6 +74,7 @@ package struct OrderService: Sendable {
         self.repository = repository
         self.health = health
         self.services = services
+        self.feed = feed
         self.registry = registry
         self.chaos = OrderChaos(errorAfterStore: configuration.errorAfterStore, registry: registry)
         self.latencyAlert = LatencyAlert(
@@ -120,13 +126,17 @@ package struct OrderService: Sendable {
             ],
             timeout: configuration.healthTimeout
         )
+        let pruner = storage.feed.map {
+            EventPruner(store: $0.store, retention: configuration.eventRetention, logger: logger) as any Service
+        }
         return OrderService(
             configuration: configuration,
             placement: placement,
             repository: storage.repository,
             health: health,
-            services: storage.services + [HTTPClientService(client: httpClient), transport]
+            services: storage.services + [HTTPClientService(client: httpClient), transport] + (pruner.map { [$0] } ?? [])
                 + (configuration.naive ? [] : [flow.reconciler]),
+            feed: storage.feed,
             registry: registry,
             logger: logger
         )
@@ -144,6 +154,7 @@ package struct OrderService: Sendable {
             latencyAlert: latencyAlert
         )
         return try builder.makeRouter { routes in
+            if let feed { EventFeedRoute.register(feed, on: routes) }
             try OrderAPIHandler(placement: placement, repository: repository, chaos: chaos, logger: logger).registerHandlers(
                 on: routes,
                 configuration: .warehouse,

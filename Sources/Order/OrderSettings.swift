@@ -53,8 +53,9 @@ package enum OrderSettings {
         help: "Order service: answer 500 to this fraction of new orders after storing them, selected by a seeded hash of the Idempotency-Key (the order id without one).")
 
     package static let all: [any SettingDeclaration] = [
-        CommonSettings.databaseURL, deadline, attemptTimeout, retryTimeout, inventoryConcurrency, breakerWindow, breakerMinimumCalls,
-        breakerFailureRate, breakerOpen, breakerMaxOpen, breakerBurst, idempotencyRetention, latencyAlertThreshold, errorAfterStoreEvery,
+        CommonSettings.databaseURL, EventSettings.retention, deadline, attemptTimeout, retryTimeout, inventoryConcurrency, breakerWindow,
+        breakerMinimumCalls, breakerFailureRate, breakerOpen, breakerMaxOpen, breakerBurst, idempotencyRetention, latencyAlertThreshold,
+        errorAfterStoreEvery,
         errorAfterStoreFraction,
     ]
 }
@@ -84,6 +85,7 @@ extension OrderConfiguration {
         errorAfterStore = try settings.chaosSelector(
             every: OrderSettings.errorAfterStoreEvery, fraction: OrderSettings.errorAfterStoreFraction)
         latencyAlertThreshold = .milliseconds(settings[OrderSettings.latencyAlertThreshold])
+        eventRetention = settings.eventRetention
     }
 }
 

@@ -62,8 +62,8 @@ struct ChaosCommand: AsyncParsableCommand {
         for run in runs where !run.faultProblems.isEmpty {
             print("FAILED: the faults did not land in the \(run.mode.rawValue) run, so it proves nothing: " + run.faultProblems.joined(separator: "; "))
         }
-        if let resilient = runs.first(where: { $0.mode == .resilient }), !resilient.figures.violations.isEmpty {
-            print("FAILED: an invariant of the resilient design broke: " + resilient.figures.violations.joined(separator: "; "))
+        if let resilient = runs.first(where: { $0.mode == .resilient }), !resilient.violations.isEmpty {
+            print("FAILED: an invariant of the resilient design broke: " + resilient.violations.joined(separator: "; "))
         }
         if !report.passed { throw ExitCode(1) }
     }

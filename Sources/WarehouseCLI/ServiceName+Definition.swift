@@ -1,5 +1,6 @@
 import Console
 import Inventory
+import Notification
 import Order
 import WarehouseKit
 
@@ -9,6 +10,7 @@ extension ServiceName {
         switch self {
         case .order: OrderService.self
         case .inventory: InventoryService.self
+        case .notification: NotificationService.self
         case .console: ConsoleService.self
         }
     }

@@ -13,6 +13,8 @@ struct ChildSpec: Sendable {
     var environment: [String: String]
     /// Where it serves: ready once `/health/ready` there answers 200 with a report of `name`.
     var url: URL
+    /// Services that must be ready before its first start (`ServiceDescriptor.startsAfter`).
+    var startsAfter: [ServiceEndpoint] = []
 
     var endpoint: ServiceEndpoint { ServiceEndpoint(name: name, url: url) }
 }
@@ -59,6 +61,14 @@ final class Supervisor: Service, Sendable {
 
     /// Keeps one child running until the supervisor stops.
     private func supervise(_ child: ChildSpec) async {
+        // Only the first start waits: a restart must not depend on another service being up.
+        do {
+            try await ReadinessProbe.ready.waitUntilUp(child.startsAfter, timeout: nil) {
+                if isStopping { throw CancellationError() }
+            }
+        } catch {
+            return
+        }
         var failures = 0
         while !isStopping {
             let status: Int32

@@ -121,7 +121,8 @@ struct UpCommand: AsyncParsableCommand {
             name: service.name,
             arguments: ["serve", service.name.rawValue] + child.arguments(declared),
             environment: child.secretEnvironment(declared),
-            url: addresses.url(of: service.name)
+            url: addresses.url(of: service.name),
+            startsAfter: service.startsAfter.map { ServiceEndpoint(name: $0, url: addresses.url(of: $0)) }
         )
     }
 

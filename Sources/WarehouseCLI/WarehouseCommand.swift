@@ -5,8 +5,11 @@ import WarehouseKit
 package struct WarehouseCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "warehouse",
-        abstract: "The Valerix order and inventory platform.",
-        subcommands: [UpCommand.self, ServeCommand.self, ChaosCommand.self, LoadCommand.self, SettingsCommand.self, ProbeCommand.self]
+        abstract: "The Valerix order, inventory and notification platform.",
+        subcommands: [
+            UpCommand.self, ServeCommand.self, ChaosCommand.self, LoadCommand.self, EventsCommand.self, SettingsCommand.self,
+            ProbeCommand.self,
+        ]
     )
 
     package init() {}

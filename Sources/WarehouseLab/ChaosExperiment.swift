@@ -30,6 +30,7 @@ package struct ChaosExperiment: Sendable {
         /// Where in the workload, as fractions of it, inventory and order are killed with SIGKILL.
         package var inventoryKills: [Double] = [0.2, 0.45, 0.7]
         package var orderKills: [Double] = [0.55]
+        package var notificationKills: [Double] = [0.35]
         /// How long the backlog may take to drain after the workload, faults still on.
         package var drainLimit: Duration = .seconds(60)
         /// How long orders are followed after faults stop, when the backlog did not drain in time.
@@ -63,6 +64,8 @@ package struct ChaosExperiment: Sendable {
         /// Every answer a client got, whatever it was.
         package var latency: LatencyPercentiles
         package var shoppers: ShopperExperience
+        /// Exactly one notification per order transition, and how far notification lagged.
+        package var notifications: NotificationFigures
         /// Each fault: configured against landed.
         package var faults: [FaultTally]
         /// Why inventory's fault ledger could not be read, if it could not.
@@ -76,13 +79,15 @@ package struct ChaosExperiment: Sendable {
         package var seconds: Double
 
         package init(
-            mode: ChaosMode, figures: RunFigures, latency: LatencyPercentiles, shoppers: ShopperExperience, faults: [FaultTally],
+            mode: ChaosMode, figures: RunFigures, latency: LatencyPercentiles, shoppers: ShopperExperience,
+            notifications: NotificationFigures, faults: [FaultTally],
             ledgerMissing: String?, circuit: CircuitTime?, drainSeconds: Double?, kills: [String], seconds: Double
         ) {
             self.mode = mode
             self.figures = figures
             self.latency = latency
             self.shoppers = shoppers
+            self.notifications = notifications
             self.faults = faults
             self.ledgerMissing = ledgerMissing
             self.circuit = circuit
@@ -90,6 +95,9 @@ package struct ChaosExperiment: Sendable {
             self.kills = kills
             self.seconds = seconds
         }
+
+        /// Every invariant that broke: the order flow's and the notification service's.
+        package var violations: [String] { figures.violations + notifications.violations }
 
         /// Why the run proves nothing: the faults that did not land.
         package var faultProblems: [String] {
@@ -148,7 +156,11 @@ package struct ChaosExperiment: Sendable {
         let client = ShopperClient(http: http, orderURL: system.orderURL)
         let total = workload.orders.count
         let next = SharedCounter()
-        let kills = KillSchedule(inventoryAt: configuration.inventoryKills, orderAt: configuration.orderKills, total: total)
+        let kills = KillSchedule(
+            inventoryAt: configuration.inventoryKills, orderAt: configuration.orderKills,
+            notificationAt: configuration.notificationKills, total: total)
+        let audit = NotificationAudit(http: http, orderURL: system.orderURL, notificationURL: system.notificationURL)
+        let lagWatch = Task { await LagWatch.watch(audit) }
         let placed: [OrderRecord] = await withTaskGroup(of: [OrderRecord].self) { group in
             for _ in 0..<configuration.concurrency {
                 group.addTask {
@@ -191,12 +203,18 @@ package struct ChaosExperiment: Sendable {
             answerBound: configuration.deadline + configuration.slack,
             latency: latency
         )
+        // Every transition the order feed holds must have its one notification once notification has
+        // caught up; lag was watched from the start.
+        var notifications = try await audit.settle(timeout: configuration.followUp * 2, orders: final.orders)
+        lagWatch.cancel()
+        (notifications.maxLagEvents, notifications.maxLagSeconds) = await lagWatch.value
         let lastFinal = final.orders.filter { $0.status != "pending" }.compactMap(\.updatedAt).max()
         return Run(
             mode: mode,
             figures: figures,
             latency: latency,
             shoppers: ShopperExperience.evaluate(records: records, orders: final.orders),
+            notifications: notifications,
             faults: tallies(ledger: ledger, records: records),
             ledgerMissing: ledgerMissing,
             circuit: mode == .naive
@@ -313,9 +331,9 @@ final class KillSchedule: Sendable {
     private let plan: [Int: String]
     private let state = Mutex<(log: [String], lastPid: [String: Int32])>(([], [:]))
 
-    init(inventoryAt: [Double], orderAt: [Double], total: Int) {
+    init(inventoryAt: [Double], orderAt: [Double], notificationAt: [Double] = [], total: Int) {
         var plan: [Int: String] = [:]
-        for (fractions, service) in [(inventoryAt, "inventory"), (orderAt, "order")] {
+        for (fractions, service) in [(inventoryAt, "inventory"), (orderAt, "order"), (notificationAt, "notification")] {
             for fraction in fractions { plan[min(total - 1, max(0, Int((Double(total) * fraction).rounded())))] = service }
         }
         self.plan = plan

@@ -19,17 +19,18 @@ package struct ExperimentReport: Sendable, Codable {
             "\(Self.percent(configuration.crashAfterCommitFraction)) of deductions: inventory exits after commit",
             "\(Self.percent(configuration.errorAfterCommitFraction)) of deductions: inventory answers 500 after commit",
             "\(Self.percent(configuration.orderErrorAfterStoreFraction)) of new orders: order service answers 500 after storing",
-            "kill -9 of inventory at \(configuration.inventoryKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) "
-                + "and of order at \(configuration.orderKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) of the orders",
+            "kill -9 of inventory at \(configuration.inventoryKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")), "
+                + "of order at \(configuration.orderKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) "
+                + "and of notification at \(configuration.notificationKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) of the orders",
         ]
-        plannedKills = configuration.inventoryKills.count + configuration.orderKills.count
+        plannedKills = configuration.inventoryKills.count + configuration.orderKills.count + configuration.notificationKills.count
         self.runs = runs
     }
 
     /// Whether every run's faults landed and our design kept every invariant.
     package var passed: Bool {
         runs.allSatisfy { $0.faultProblems.isEmpty }
-            && runs.filter { $0.mode == .resilient }.allSatisfy { $0.figures.violations.isEmpty }
+            && runs.filter { $0.mode == .resilient }.allSatisfy { $0.violations.isEmpty }
     }
 
     package var markdown: String {
@@ -54,12 +55,17 @@ package struct ExperimentReport: Sendable, Codable {
         text += table(header: "", rows: shopperRows.map { ([$0.0], $0.1) })
         text += "\n## Invariants\n\n"
         text += table(header: "", rows: invariantRows.map { name, value in ([name], { run in value(run.figures) }) })
+        text += "\n## Notifications: exactly one per order transition\n\n"
+        text += "The order feed's shipped, rejected and delayed events against the notifications the notification service "
+        text += "made (it was killed with SIGKILL too), read once it had caught up; its lag as its `/health` reported it "
+        text += "every half second.\n\n"
+        text += table(header: "", rows: notificationRows.map { name, value in ([name], { run in value(run.notifications) }) })
         text += "\n"
         for run in runs {
             text += "**\(run.mode.rawValue)** (\(String(format: "%.0f", run.seconds)) s; \(run.kills.joined(separator: "; "))): "
             let faults = run.faultProblems
             text += faults.isEmpty ? "every fault landed; " : "THE FAULTS DID NOT LAND, the run proves nothing: \(faults.joined(separator: "; ")); "
-            let violations = run.figures.violations
+            let violations = run.violations
             text += violations.isEmpty ? "every invariant holds.\n\n" : violations.joined(separator: "; ") + ".\n\n"
         }
         return text
@@ -95,6 +101,15 @@ package struct ExperimentReport: Sendable, Codable {
             ("every answer p50 / p99 / max (ms)", { Self.milliseconds($0.latency) }),
         ]
         return rows
+    }
+
+    private var notificationRows: [(String, (NotificationFigures) -> String)] {
+        [
+            ("order transitions in the feed (shipped, rejected, delayed)", { "\($0.transitions)" }),
+            ("notifications missing / duplicated / unexpected", { "\($0.missing) / \($0.duplicated) / \($0.unexpected)" }),
+            ("final orders without their event", { "\($0.finalOrdersWithoutEvent)" }),
+            ("notification max lag (events / s)", { String(format: "%d / %.1f", $0.maxLagEvents, $0.maxLagSeconds) }),
+        ]
     }
 
     private var invariantRows: [(String, (RunFigures) -> String)] {

@@ -66,6 +66,7 @@ package final class SystemLauncher: Sendable {
 
     package var orderURL: String { url(of: .order) }
     package var inventoryURL: String { url(of: .inventory) }
+    package var notificationURL: String { url(of: .notification) }
     package var consoleURL: String { url(of: .console) }
 
     package var adminToken: String {

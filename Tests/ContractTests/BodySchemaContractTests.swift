@@ -1,5 +1,6 @@
 import Foundation
 import Inventory
+import Notification
 import Order
 import Testing
 import WarehouseKit
@@ -38,6 +39,12 @@ struct BodySchemaContractTests {
     @Test("the inventory service's body schemas are its document's")
     func inventory() throws {
         let differences = try Self.differences(InventoryBodySchemas.byOperation, Self.document("Inventory"))
+        #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
+    }
+
+    @Test("the notification service's body schemas are its document's")
+    func notification() throws {
+        let differences = try Self.differences(NotificationBodySchemas.byOperation, Self.document("Notification"))
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
     }
 

@@ -40,7 +40,8 @@ func withInventoryService(
         let storage = try InventoryStorage.open(url)
         let health = HealthMonitor(serviceId: "inventory", indicators: [storage.health], timeout: healthTimeout)
         let service = InventoryService(
-            configuration: configuration, repository: storage.repository, health: health, logger: quietLogger)
+            configuration: configuration, repository: storage.repository, health: health, feed: storage.feed,
+            logger: quietLogger)
         let app = try service.makeApplication()
         try await app.test(setup) { client in try await body(client, storage.repository) }
     }

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Order
+import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
@@ -31,6 +32,8 @@ extension OrderPolicy {
 /// The order flow on a temporary SQLite file, with a scripted inventory.
 struct OrderFixture: Sendable {
     let database: any OrderRepository
+    /// The events the database's writes publish.
+    let feed: EventFeed
     let inventory: ScriptedInventory
     let flow: OrderFlow
 }
@@ -42,10 +45,11 @@ func withOrderFixture<T>(
     _ body: (OrderFixture) async throws -> T
 ) async throws -> T {
     try await withTemporaryDirectory { directory in
-        let database = try OrderStorage.open(.sqlite(path: directory.appendingPathComponent("orders.sqlite").path)).repository
+        let storage = try OrderStorage.open(.sqlite(path: directory.appendingPathComponent("orders.sqlite").path))
         let inventory = ScriptedInventory(script)
-        let flow = OrderFlow(repository: database, inventory: inventory, policy: policy, logger: quietLogger)
-        return try await body(OrderFixture(database: database, inventory: inventory, flow: flow))
+        let flow = OrderFlow(repository: storage.repository, inventory: inventory, policy: policy, logger: quietLogger)
+        return try await body(
+            OrderFixture(database: storage.repository, feed: try #require(storage.feed), inventory: inventory, flow: flow))
     }
 }
 
@@ -68,6 +72,7 @@ func withOrderService(
             repository: fixture.database,
             health: HealthMonitor(serviceId: "order", indicators: []),
             services: [],
+            feed: fixture.feed,
             logger: quietLogger
         )
         let app = try service.makeApplication()

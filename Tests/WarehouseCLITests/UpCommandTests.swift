@@ -44,10 +44,15 @@ struct UpCommandTests {
         case .inventory:
             #expect(read[CommonSettings.seedDemo])
             #expect(child.arguments.contains("--gremlin-every"))
+        case .notification:
+            #expect(child.startsAfter.map(\.name) == [.order], "it reads order's feed, so it starts once order is ready")
+            #expect(!child.arguments.contains("--gremlin-every"))
+            #expect(!child.arguments.contains("--event-retention-h"))
         case .console:
             #expect(!child.arguments.contains("--gremlin-every"))
             #expect(!child.arguments.contains("--order-deadline-ms"))
         }
+        if service != .notification { #expect(child.startsAfter.isEmpty) }
     }
 
     @Test("two services on one port are refused before anything starts")
@@ -88,9 +93,10 @@ struct UpCommandTests {
     func banner() {
         let banner = UpCommand.banner(addresses: SystemAddresses(), dataDirectory: URL(fileURLWithPath: "/tmp/data"))
         let lines = banner.split(separator: "\n").map(String.init)
-        #expect(lines[1] == "  console    http://127.0.0.1:8090   <- open this in a browser")
-        #expect(lines[2] == "  order      http://127.0.0.1:8080")
-        #expect(lines[3] == "  inventory  http://127.0.0.1:8081")
+        #expect(lines[1] == "  console       http://127.0.0.1:8090   <- open this in a browser")
+        #expect(lines[2] == "  order         http://127.0.0.1:8080")
+        #expect(lines[3] == "  inventory     http://127.0.0.1:8081")
+        #expect(lines[4] == "  notification  http://127.0.0.1:8082")
     }
 
     @Test("every service has a definition under its own name")

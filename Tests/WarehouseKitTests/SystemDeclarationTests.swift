@@ -20,7 +20,16 @@ struct SystemDeclarationTests {
                 #expect(order.firstIndex(of: dependency)! < order.firstIndex(of: service.name)!, "\(dependency) before \(service.name)")
             }
         }
-        #expect(order == [.inventory, .order, .console])
+        #expect(order == [.inventory, .order, .notification, .console])
+    }
+
+    @Test("a service starts after the ones it waits for, which are among those it calls")
+    func startsAfter() {
+        for service in SystemDeclaration.services {
+            #expect(Set(service.startsAfter).isSubset(of: Set(service.dependencies)), "\(service.name)")
+        }
+        #expect(ServiceName.notification.descriptor.startsAfter == [.order])
+        #expect(ServiceName.order.descriptor.startsAfter.isEmpty, "the core waits for nobody to start")
     }
 
     @Test("addresses default to each service's port on loopback")

@@ -49,7 +49,7 @@ struct FaultCheckTests {
     @Test func aRunReportsItsFaultProblems() {
         var run = ChaosExperiment.Run(
             mode: .resilient, figures: RunFigures(), latency: LatencyPercentiles(), shoppers: ShopperExperience(),
-            faults: [tally("crash-after-commit", rate: 0.05, of: 10_000, landed: 2)], ledgerMissing: nil, circuit: nil,
+            notifications: NotificationFigures(), faults: [tally("crash-after-commit", rate: 0.05, of: 10_000, landed: 2)], ledgerMissing: nil, circuit: nil,
             drainSeconds: 0, kills: [], seconds: 1)
         var configuration = ChaosExperiment.Configuration(executable: URL(fileURLWithPath: "/bin/true"))
         configuration.orders = 10_000
@@ -57,5 +57,8 @@ struct FaultCheckTests {
         #expect(ExperimentReport(configuration: configuration, runs: [run]).markdown.contains("THE FAULTS DID NOT LAND"))
         run.faults = [tally("crash-after-commit", rate: 0.05, of: 10_000, landed: 500)]
         #expect(ExperimentReport(configuration: configuration, runs: [run]).passed)
+        run.notifications.missing = 1
+        #expect(!ExperimentReport(configuration: configuration, runs: [run]).passed, "a missing notification fails the run")
+        #expect(ExperimentReport(configuration: configuration, runs: [run]).markdown.contains("1 order transitions without a notification"))
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the order and inventory services against their own OpenAPI documents with schemathesis: starts
+# Fuzzes the order, inventory and notification services against their own OpenAPI documents with schemathesis: starts
 # `warehouse up` on free loopback ports, runs a bounded, seeded run per service, stops the system, and
 # fails when a check fails (a 5xx, an answer outside the contract, a bad input accepted, a wrong method
 # not answered 405, ...). Usage: Tests/contract/schemathesis.sh [path/to/warehouse] [report-dir]
@@ -31,5 +31,6 @@ run() {
 }
 run Order "$order_port" examples,coverage,fuzzing,stateful
 run Inventory "$inventory_port" examples,fuzzing,stateful
+run Notification "$notification_port" examples,coverage,fuzzing,stateful
 stop_system
 exit "$status"

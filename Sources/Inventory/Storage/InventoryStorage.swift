@@ -5,9 +5,12 @@ package enum InventoryStorage {
     package static func open(_ url: DatabaseURL, durability: Durability = .full) throws -> Storage<any InventoryRepository> {
         switch url {
         case .sqlite(let path):
-            try SQLiteStore.storage(
+            // The repository's group commits signal the feed's long polls.
+            let signal = CommitSignal()
+            return try SQLiteStore.storage(
                 path: path, durability: durability, service: "inventory", probe: "SELECT 1 FROM products LIMIT 1",
-                repository: SQLiteInventoryRepository.init)
+                repository: { try SQLiteInventoryRepository($0, commitSignal: signal) },
+                feed: { EventFeed(source: StockEvents.source, store: SQLiteEventStore($0), signal: signal) })
         }
     }
 }

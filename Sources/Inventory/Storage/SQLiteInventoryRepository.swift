@@ -4,16 +4,30 @@ import WarehouseKit
 
 /// The inventory service's SQLite database: its schema (migrations run at open) and the transactions
 /// that keep stock and deduction records consistent.
+///
+/// Every change of a product's stock writes its events to the outbox (`events`) in the same transaction:
+/// `stock.changed`, and `stock.depleted` when the stock reaches 0 (the naive deduction too, through
+/// `upsert`).
 package struct SQLiteInventoryRepository: InventoryRepository {
     package let writer: any DatabaseWriter
     /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
     private let commits: GroupCommitWriter
+    /// Signalled after every commit that may hold events: the feed's long polls wait on it.
+    package let commitSignal: CommitSignal
 
     /// Opens the database and brings its schema up to date.
-    package init(_ writer: any DatabaseWriter) throws {
+    ///
+    /// - Parameter commitSignal: signalled after every commit that may hold events, for the feed's long polls.
+    package init(_ writer: any DatabaseWriter, commitSignal: CommitSignal = CommitSignal()) throws {
         self.writer = writer
-        self.commits = GroupCommitWriter(writer)
+        self.commitSignal = commitSignal
+        self.commits = GroupCommitWriter(writer, onCommit: { commitSignal.signal() })
         try Self.migrator.migrate(writer)
+    }
+
+    /// The stock feed, read from this database's outbox.
+    package var feed: EventFeed {
+        EventFeed(source: StockEvents.source, store: SQLiteEventStore(writer), signal: commitSignal)
     }
 
     static var migrator: DatabaseMigrator {
@@ -59,6 +73,9 @@ package struct SQLiteInventoryRepository: InventoryRepository {
                 t.primaryKey(["kind", "key"])
             }
         }
+        migrator.registerMigration("v4: events") { db in
+            try SQLiteEventStore.createTables(db)
+        }
         return migrator
     }
 
@@ -89,15 +106,17 @@ package struct SQLiteInventoryRepository: InventoryRepository {
 
     package func upsert(_ product: Product) async throws -> Bool {
         try await commits.write { db in
-            let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM products WHERE sku = ?", arguments: [product.sku]) ?? false
+            let previous = try Int64.fetchOne(db, sql: "SELECT stock FROM products WHERE sku = ?", arguments: [product.sku])
+            let now = Date()
             try db.execute(
                 sql: """
                     INSERT INTO products (sku, name, stock, updatedAt) VALUES (?, ?, ?, ?)
                     ON CONFLICT(sku) DO UPDATE SET name = excluded.name, stock = excluded.stock, updatedAt = excluded.updatedAt
                     """,
-                arguments: [product.sku, product.name, product.stock, UTCTimestamp.sqlite(Date())]
+                arguments: [product.sku, product.name, product.stock, UTCTimestamp.sqlite(now)]
             )
-            return !existed
+            try StockEvents.append(product, depleted: product.stock == 0 && previous != 0, at: now, in: db)
+            return previous == nil
         }
     }
 
@@ -117,10 +136,17 @@ package struct SQLiteInventoryRepository: InventoryRepository {
             }
             let outcome = DeductionRule.decide(normalized, stock: stock)
             if outcome == .applied {
-                let now = UTCTimestamp.sqlite(Date())
+                let now = Date()
+                let stamp = UTCTimestamp.sqlite(now)
                 for line in normalized {
-                    try db.cachedStatement(sql: "UPDATE products SET stock = stock - ?, updatedAt = ? WHERE sku = ?")
-                        .execute(arguments: [line.quantity, now, line.sku])
+                    let row = try Row.fetchOne(
+                        db.cachedStatement(
+                            sql: "UPDATE products SET stock = stock - ?, updatedAt = ? WHERE sku = ? RETURNING sku, name, stock"),
+                        arguments: [line.quantity, stamp, line.sku])
+                    if let row {
+                        let product = Product(row: row)
+                        try StockEvents.append(product, depleted: product.stock == 0, at: now, in: db)
+                    }
                 }
             }
             let record = DeductionRecord(key: key, outcome: outcome, lines: normalized, recordedAt: Date())
@@ -167,7 +193,7 @@ package struct SQLiteInventoryRepository: InventoryRepository {
     }
 
     package func seedOnce(_ products: [Product]) async throws -> Bool {
-        try await writer.write { db in
+        let seeded = try await writer.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM settings WHERE name = 'demoSeeded'") == nil else { return false }
             let now = Date()
             for product in products {
@@ -175,10 +201,13 @@ package struct SQLiteInventoryRepository: InventoryRepository {
                     sql: "INSERT OR IGNORE INTO products (sku, name, stock, updatedAt) VALUES (?, ?, ?, ?)",
                     arguments: [product.sku, product.name, product.stock, now]
                 )
+                if db.changesCount == 1 { try StockEvents.append(product, depleted: false, at: now, in: db) }
             }
             try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('demoSeeded', ?)", arguments: [now.ISO8601Format()])
             return true
         }
+        commitSignal.signal()
+        return seeded
     }
 
     /// Adds one strike of each kind in `kinds` against `key` to the fault ledger.

@@ -3,15 +3,28 @@ import GRDB
 import WarehouseKit
 
 /// The order service's SQLite database: schema (migrations run at open) and the transactions on it.
+///
+/// Every change of an order's state writes its event to the outbox (`events`) in the same transaction:
+/// `placed` with the insert, `shipped` or `rejected` with the settlement, `delayed` with the first
+/// postponement. So an event exists exactly when its change committed.
 package struct SQLiteOrderRepository: OrderRepository {
     package let writer: any DatabaseWriter
     /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
     private let commits: GroupCommitWriter
+    /// Signalled after every commit of `commits`: the feed's long polls wait on it.
+    package let commitSignal: CommitSignal
 
-    package init(_ writer: any DatabaseWriter) throws {
+    /// - Parameter commitSignal: signalled after every group commit, for the feed's long polls.
+    package init(_ writer: any DatabaseWriter, commitSignal: CommitSignal = CommitSignal()) throws {
         self.writer = writer
-        self.commits = GroupCommitWriter(writer)
+        self.commitSignal = commitSignal
+        self.commits = GroupCommitWriter(writer, onCommit: { commitSignal.signal() })
         try Self.migrator.migrate(writer)
+    }
+
+    /// The order feed, read from this database's outbox.
+    package var feed: EventFeed {
+        EventFeed(source: OrderEvents.source, store: SQLiteEventStore(writer), signal: commitSignal)
     }
 
     /// The schema, version by version (a test migrates a database of the first version).
@@ -53,6 +66,9 @@ package struct SQLiteOrderRepository: OrderRepository {
             try db.alter(table: "orders") { t in t.add(column: "triedAt", .datetime) }
             try db.execute(sql: "CREATE INDEX orders_pending_by_age ON orders (createdAt, ordinal) WHERE status = 'pending'")
         }
+        migrator.registerMigration("v4: events") { db in
+            try SQLiteEventStore.createTables(db)
+        }
         return migrator
     }
 
@@ -92,6 +108,7 @@ package struct SQLiteOrderRepository: OrderRepository {
                     fingerprint, UTCTimestamp.sqlite(retryAt),
                 ]
             )
+            try SQLiteEventStore.append(OrderEvents.event(EventType.orderPlaced, for: order, at: order.createdAt), in: db)
             return StoredOrder(order: order, fingerprint: fingerprint, inserted: true, ordinal: ordinal)
         }
     }
@@ -143,7 +160,10 @@ package struct SQLiteOrderRepository: OrderRepository {
                 settled.status.rawValue, settled.message, settled.reason, UTCTimestamp.sqlite(now), order.id,
             ])
             // The row changed as asked: no need to read it back.
-            if db.changesCount == 1 { return settled }
+            if db.changesCount == 1 {
+                try SQLiteEventStore.append(OrderEvents.settled(settled), in: db)
+                return settled
+            }
             return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [order.id])
                 .map(Self.order(from:))
         }
@@ -151,12 +171,20 @@ package struct SQLiteOrderRepository: OrderRepository {
 
     package func postpone(id: String, message: String, triedAt: Date, retryAt: Date) async throws {
         try await commits.write { db in
-            try db.cachedStatement(
-                sql: """
-                    UPDATE orders SET attempts = attempts + 1, message = ?, triedAt = ?, retryAt = ?
-                    WHERE id = ? AND status = 'pending'
-                    """
-            ).execute(arguments: [message, UTCTimestamp.sqlite(triedAt), UTCTimestamp.sqlite(retryAt), id])
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE orders SET attempts = attempts + 1, message = ?, triedAt = ?, retryAt = ?
+                        WHERE id = ? AND status = 'pending'
+                        RETURNING *
+                        """),
+                arguments: [message, UTCTimestamp.sqlite(triedAt), UTCTimestamp.sqlite(retryAt), id]
+            )
+            // Its first postponement is the order's "delayed" transition; later tries change nothing a
+            // reader of the feed needs to hear about.
+            if let row = rows.first, row["attempts"] as Int == 1 {
+                try SQLiteEventStore.append(OrderEvents.event(EventType.orderDelayed, for: try Self.order(from: row), at: Date()), in: db)
+            }
         }
     }
 

@@ -10,7 +10,7 @@ package enum CommonSettings {
         "host", group: group, default: "127.0.0.1", help: "Address the services listen on.")
 
     package static let port = Setting<Int?>(
-        "port", group: group, default: nil, defaultDescription: "the service's own (order 8080, inventory 8081, console 8090)",
+        "port", group: group, default: nil, defaultDescription: "the service's own (order 8080, inventory 8081, notification 8082, console 8090)",
         rule: .within(1...65_535), perProcess: true,
         help: "Port the service listens on (`warehouse up` takes one per service: --order-port, ...).")
 
@@ -50,7 +50,7 @@ package enum CommonSettings {
 
     /// Where a service keeps its data; a service that keeps any lists it among its own settings.
     package static let databaseURL = Setting<DatabaseURL?>(
-        "database-url", group: group, default: nil, defaultDescription: "sqlite:// and DATA-DIR/<its file> (orders.sqlite, inventory.sqlite)",
+        "database-url", group: group, default: nil, defaultDescription: "sqlite:// and DATA-DIR/<its file> (orders.sqlite, inventory.sqlite, notifications.sqlite)",
         perProcess: true,
         help: "Where the service keeps its data: sqlite:///absolute/path/file.sqlite.")
 

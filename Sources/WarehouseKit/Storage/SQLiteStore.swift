@@ -32,16 +32,20 @@ package enum SQLiteStore {
     }
 
     /// A service's storage in the SQLite file at `path`: the file opened as `open` opens it, the
-    /// repository `make` builds on it (and migrates), and the health check of the file with `probe`, a
-    /// cheap query on one of the service's own tables.
+    /// repository `make` builds on it (and migrates), the health check of the file with `probe`, a
+    /// cheap query on one of the service's own tables, and the feed of its outbox when `feed` makes one.
     package static func storage<Repository: Sendable>(
         path: String,
         durability: Durability,
         service: String,
         probe: String,
-        repository make: (DatabasePool) throws -> Repository
+        repository make: (DatabasePool) throws -> Repository,
+        feed: (DatabasePool) -> EventFeed? = { _ in nil }
     ) throws -> Storage<Repository> {
-        let repository = try make(try open(path: path, durability: durability))
-        return Storage(repository: repository, health: try SQLiteHealthIndicator(service: service, path: path, probe: probe))
+        let pool = try open(path: path, durability: durability)
+        let repository = try make(pool)
+        return Storage(
+            repository: repository, health: try SQLiteHealthIndicator(service: service, path: path, probe: probe),
+            feed: feed(pool))
     }
 }

@@ -9,6 +9,9 @@ package struct ServiceDescriptor: Sendable, Equatable {
     package let defaultPort: Int
     /// The services it calls: each is given to it as `--<name>-url` (and `warehouse up` starts them first).
     package let dependencies: [ServiceName]
+    /// Services that must be ready before `warehouse up` first starts this one (a reader of their event
+    /// feed); its restarts wait for nothing, and nothing ever waits for it.
+    package let startsAfter: [ServiceName]
     /// Its database under the data directory (`orders.sqlite`), when it keeps one: the default of its
     /// `--database-url`.
     package let databaseFile: String?
@@ -21,6 +24,7 @@ package struct ServiceDescriptor: Sendable, Equatable {
         name: ServiceName,
         defaultPort: Int,
         dependencies: [ServiceName] = [],
+        startsAfter: [ServiceName] = [],
         databaseFile: String? = nil,
         purpose: String,
         isHumanWindow: Bool = false
@@ -28,6 +32,7 @@ package struct ServiceDescriptor: Sendable, Equatable {
         self.name = name
         self.defaultPort = defaultPort
         self.dependencies = dependencies
+        self.startsAfter = startsAfter
         self.databaseFile = databaseFile
         self.purpose = purpose
         self.isHumanWindow = isHumanWindow

@@ -2,7 +2,7 @@
 /// health reports, the label of its log lines, and the stem of its `--<name>-port` and `--<name>-url`
 /// settings.
 package enum ServiceName: String, CaseIterable, Sendable, Codable, CustomStringConvertible {
-    case order, inventory, console
+    case order, inventory, notification, console
 
     package var description: String { rawValue }
 

@@ -19,10 +19,18 @@ package enum SystemDeclaration {
             purpose: "stock levels; deducts stock exactly once per idempotency key"
         ),
         ServiceDescriptor(
+            name: .notification,
+            defaultPort: 8082,
+            dependencies: [.order],
+            startsAfter: [.order],
+            databaseFile: "notifications.sqlite",
+            purpose: "follows the order feed: a customer inbox, signed webhooks; never on an order's critical path"
+        ),
+        ServiceDescriptor(
             name: .console,
             defaultPort: 8090,
-            dependencies: [.order, .inventory],
-            purpose: "the human window: catalogue, orders, health, chaos switches, the latency dashboard",
+            dependencies: [.order, .inventory, .notification],
+            purpose: "the human window: catalogue, orders, a customer's notifications, health, chaos switches, the latency dashboard",
             isHumanWindow: true
         ),
     ]
