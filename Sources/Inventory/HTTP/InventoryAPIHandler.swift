@@ -8,13 +8,13 @@ import WarehouseKit
     import Glibc
 #endif
 
-/// The inventory API: generated types in, generated types out, the repository in between, and the
-/// chaos settings deciding which deductions to delay or to break after they commit.
+/// The inventory API: generated types in, generated types out, the repository and the deduction in
+/// between, and the chaos settings deciding which deductions to delay or to break after they commit.
 package struct InventoryAPIHandler: APIProtocol {
     package let repository: any InventoryRepository
+    /// How a deduction is made: `RecordedDeduction`, or `NaiveDeduction` for the comparison only.
+    package let deduction: any StockDeduction
     package let chaos: ChaosControl
-    /// Deduct without recording keys (`--naive`), to measure what the real path prevents.
-    package let naive: Bool
     /// Checked before a change is acknowledged: a deduction recorded in a database file that is no
     /// longer the one at its path would be forgotten at the next start, and deducted again.
     package let integrity: any StorageIntegrity
@@ -24,15 +24,15 @@ package struct InventoryAPIHandler: APIProtocol {
 
     package init(
         repository: any InventoryRepository,
+        deduction: (any StockDeduction)? = nil,
         chaos: ChaosControl,
-        naive: Bool = false,
         integrity: any StorageIntegrity = AlwaysIntact(),
         logger: Logger,
         crash: @escaping @Sendable () -> Void = { _exit(ChaosControl.crashExitStatus) }
     ) {
         self.repository = repository
+        self.deduction = deduction ?? RecordedDeduction(repository: repository)
         self.chaos = chaos
-        self.naive = naive
         self.integrity = integrity
         self.logger = logger
         self.crash = crash
@@ -77,21 +77,7 @@ package struct InventoryAPIHandler: APIProtocol {
         if decision.placement == .beforeCommit { await holdBack(key, decision) }
         // The faults about to strike go to the ledger in the deduction's own transaction.
         let plan = decision.faults
-        let result =
-            if naive {
-                DeductionResult(
-                    record: DeductionRecord(
-                        key: key,
-                        outcome: try await NaiveDeduction(repository: repository).deduct(
-                            key: key, lines: lines, faults: plan.kinds(replayed: false)),
-                        lines: lines,
-                        recordedAt: Date()
-                    ),
-                    replayed: false
-                )
-            } else {
-                try await repository.deduct(key: key, lines: lines, faults: plan)
-            }
+        let result = try await deduction.deduct(key: key, lines: lines, faults: plan)
         logger.info(
             "deduction \(result.replayed ? "replayed" : "recorded")",
             metadata: ["deduction_key": "\(key)", "outcome": "\(result.record.outcome.name)"]

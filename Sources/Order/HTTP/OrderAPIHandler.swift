@@ -1,44 +1,53 @@
 import Foundation
+import Logging
 import OpenAPIRuntime
 import OrderAPI
 import WarehouseKit
 
-/// The order API: generated types in, generated types out, the processor in between.
+/// The order API: generated types in, generated types out, the placement and the repository in between.
 package struct OrderAPIHandler: APIProtocol {
-    package let processor: OrderProcessor
+    package let placement: any OrderPlacing
+    package let repository: any OrderRepository
     package let chaos: OrderChaos
+    package let logger: Logger
     /// Checked before an order is acknowledged: an order written to a database file that is no longer
     /// the one at its path would be gone at the next start, so it gets a 503 instead of a 201.
     package let integrity: any StorageIntegrity
 
     package init(
-        processor: OrderProcessor, chaos: OrderChaos = OrderChaos(registry: .init()),
+        placement: any OrderPlacing, repository: any OrderRepository, chaos: OrderChaos, logger: Logger,
         integrity: any StorageIntegrity = AlwaysIntact()
     ) {
-        self.processor = processor
+        self.placement = placement
+        self.repository = repository
         self.chaos = chaos
+        self.logger = logger
         self.integrity = integrity
     }
 
+    /// `POST /orders`, where the order flow starts. The body was validated before this runs:
+    /// `RequestBodyMiddleware` checked it against `OrderBodySchemas` (every bad field listed in one 422)
+    /// before the generated code decoded it. The `Idempotency-Key` is checked here; the rest is
+    /// `OrderPlacement`'s.
     package func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
         guard case .json(let body) = input.body else { throw RequestError.unsupportedMediaType(nil) }
         let key = input.headers.idempotencyKey
         if let key, !IdempotencyKey.isValid(key) { throw OrderError.invalidIdempotencyKey }
         let draft = NewOrder(customerId: body.customerId, items: body.items.map { OrderLine(sku: $0.sku, quantity: $0.quantity) })
         let signals = InventorySignals()
-        let placement = try await InventorySignals.$current.withValue(signals) {
-            try await processor.place(draft, idempotencyKey: key)
+        let placed = try await InventorySignals.$current.withValue(signals) {
+            try await self.placement.place(draft, idempotencyKey: key)
         }
         try integrity.verify()
-        if chaos.strikes(placement, idempotencyKey: key) {
-            processor.logger.warning(
-                "chaos: answering 500 after the order was stored", metadata: ["order_id": "\(placement.order.id)"])
+        if chaos.strikes(placed, idempotencyKey: key) {
+            logger.warning(
+                "chaos: answering 500 after the order was stored", metadata: ["order_id": "\(placed.order.id)"])
             throw OrderError.injectedAfterStore
         }
-        let order = placement.order
+        let order = placed.order
         let headers = Operations.CreateOrder.Output.Created.Headers(
             location: "/orders/\(order.id)",
-            idempotentReplayed: placement.replayed ? "true" : nil,
+            idempotentReplayed: placed.replayed ? "true" : nil,
             xGremlinDelay: signals.gremlinDelayMilliseconds.map(String.init)
         )
         let representation = Components.Schemas.Order(order)
@@ -69,7 +78,7 @@ package struct OrderAPIHandler: APIProtocol {
     }
 
     package func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
-        guard let order = try await processor.repository.order(id: input.path.id) else {
+        guard let order = try await repository.order(id: input.path.id) else {
             throw OrderError.notFound(id: input.path.id)
         }
         return .ok(.init(body: .json(.init(order))))
@@ -93,7 +102,7 @@ package struct OrderAPIHandler: APIProtocol {
         query.status = input.query.status.flatMap { OrderStatus(rawValue: $0.rawValue) }
         let orders: [Order]
         do {
-            orders = try await processor.repository.orders(query)
+            orders = try await repository.orders(query)
         } catch OrderStoreError.unknownCursor {
             throw RequestError.invalidParameter(name: "after", detail: "no order has this id")
         }
@@ -113,7 +122,7 @@ package struct OrderAPIHandler: APIProtocol {
             at: "/errorAfterStore"
         )
         chaos.selector = selector
-        processor.logger.notice("chaos settings changed", metadata: ["errorAfterStore": "\(selector)"])
+        logger.notice("chaos settings changed", metadata: ["errorAfterStore": "\(selector)"])
         return .ok(.init(body: .json(.init(selector))))
     }
 }
