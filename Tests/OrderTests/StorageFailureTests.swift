@@ -14,9 +14,7 @@ private struct SettleFails: OrderRepository {
     }
     func order(id: String) async throws -> Order? { try await base.order(id: id) }
     func order(idempotencyKey: String) async throws -> StoredOrder? { try await base.order(idempotencyKey: idempotencyKey) }
-    func orders(status: OrderStatus?, limit: Int, offset: Int) async throws -> [Order] {
-        try await base.orders(status: status, limit: limit, offset: offset)
-    }
+    func orders(_ query: OrderQuery) async throws -> [Order] { try await base.orders(query) }
     func settle(_ order: Order, _ settlement: Settlement, at now: Date) async throws -> Order? { throw DiskFull() }
     func postpone(id: String, message: String, triedAt: Date, retryAt: Date) async throws {
         try await base.postpone(id: id, message: message, triedAt: triedAt, retryAt: retryAt)
