@@ -115,7 +115,8 @@ package struct OrderService: Sendable {
             logger: logger,
             metrics: metrics,
             pendingBell: pendingBell,
-            availability: availability
+            availability: availability,
+            orderIDKey: OrderIDKey(serviceToken: configuration.edge.credentials.service)
         )
         // The naive design calls inventory bare (one try, no breaker, no bulkhead) and has no reconciler.
         let placement: any OrderPlacing =

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import WarehouseKit
 
 #if canImport(Glibc)
     import Glibc
@@ -43,6 +44,11 @@ package struct ChaosExperiment: Sendable {
         package init(executable: URL) {
             self.executable = executable
         }
+
+        /// The service token of every run, made from the seed: order ids are derived from idempotency
+        /// keys under it, so every run of a seed (either mode, any rerun) gives the workload's orders the
+        /// same ids, and the seeded faults, chosen by id, hit the same orders. A lab's token on loopback.
+        var serviceToken: String { String(format: "lab-service-token-seed-%020llu", seed) }
 
         /// The fault flags of `warehouse up`, the same for both modes.
         var faultArguments: [String] {
@@ -122,6 +128,7 @@ package struct ChaosExperiment: Sendable {
         let system = try await SystemLauncher.start(
             executable: configuration.executable,
             arguments: configuration.faultArguments + (mode == .naive ? ["--naive"] : []),
+            environment: [CommonSettings.serviceToken.environmentName: configuration.serviceToken],
             http: http,
             logFile: log
         )

@@ -1,6 +1,7 @@
 import Foundation
 import Order
 import Testing
+import WarehouseKit
 
 /// Idempotency keys are kept for their retention (24 h by default) and then forgotten; orders stay.
 struct IdempotencyRetentionTests {
@@ -24,10 +25,19 @@ struct IdempotencyRetentionTests {
     }
 
     @Test func aKeyDerivedIdIsStableAndARandomOneIsNot() {
-        #expect(OrderID.make(idempotencyKey: "k-1") == OrderID.make(idempotencyKey: "k-1"))
-        #expect(OrderID.make(idempotencyKey: "k-1") != OrderID.make(idempotencyKey: "k-2"))
-        #expect(OrderID.make(idempotencyKey: nil) != OrderID.make(idempotencyKey: nil))
-        #expect(UUID(uuidString: OrderID.make(idempotencyKey: "k-1")) != nil)
-        #expect(UUID(uuidString: OrderID.make(idempotencyKey: nil)) != nil)
+        let secret = OrderIDKey(serviceToken: BearerToken(String(repeating: "s", count: 64)))
+        #expect(OrderID.make(idempotencyKey: "k-1", key: secret) == OrderID.make(idempotencyKey: "k-1", key: secret))
+        #expect(OrderID.make(idempotencyKey: "k-1", key: secret) != OrderID.make(idempotencyKey: "k-2", key: secret))
+        #expect(OrderID.make(idempotencyKey: nil, key: secret) != OrderID.make(idempotencyKey: nil, key: secret))
+        #expect(UUID(uuidString: OrderID.make(idempotencyKey: "k-1", key: secret)) != nil)
+        #expect(UUID(uuidString: OrderID.make(idempotencyKey: nil, key: secret)) != nil)
+    }
+
+    /// Who does not hold the install's secret cannot tell which id a key will get: another install (or
+    /// a stranger computing the old unkeyed hash) gets another id for the same key.
+    @Test func aKeyDerivedIdDependsOnTheInstallsSecret() {
+        let one = OrderIDKey(serviceToken: BearerToken(String(repeating: "a", count: 64)))
+        let other = OrderIDKey(serviceToken: BearerToken(String(repeating: "b", count: 64)))
+        #expect(OrderID.make(idempotencyKey: "k-1", key: one) != OrderID.make(idempotencyKey: "k-1", key: other))
     }
 }

@@ -40,7 +40,7 @@ struct ResilientInventoryGatewayTests {
             }
         }
 
-        func recordedOutcome(key: String, until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer? {
+        func recordedOutcome(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer? {
             nil
         }
     }
@@ -153,7 +153,7 @@ struct ResilientInventoryGatewayTests {
             throw InventoryCallError.unreachable("connection closed before an answer")
         }
 
-        func recordedOutcome(key: String, until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer? {
+        func recordedOutcome(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer? {
             nil
         }
     }

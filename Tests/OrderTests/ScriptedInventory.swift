@@ -87,7 +87,7 @@ final class ScriptedInventory: InventoryGateway {
         }
     }
 
-    func recordedOutcome(key: String, until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer? {
+    func recordedOutcome(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer? {
         state.withLock { state in
             state.lookUps += 1
             return state.recorded

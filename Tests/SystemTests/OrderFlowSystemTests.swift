@@ -45,8 +45,10 @@ struct OrderFlowSystemTests {
             let before = try await system.stock("GAME-ZELDA")
             let body = Data(#"{"items":[{"sku":"GAME-ZELDA","quantity":3}]}"#.utf8)
             let url = system.inventoryURL + "/deductions/key-\(UUID().uuidString)"
-            let first = try await system.request(.PUT, url, body: body, headers: [("Content-Type", "application/json")])
-            let second = try await system.request(.PUT, url, body: body, headers: [("Content-Type", "application/json")])
+            // Called as the order service calls it, with the service token.
+            let headers = [("Content-Type", "application/json"), ("Authorization", "Bearer \(try system.serviceToken)")]
+            let first = try await system.request(.PUT, url, body: body, headers: headers)
+            let second = try await system.request(.PUT, url, body: body, headers: headers)
 
             #expect(first.status == 201)
             #expect(second.status == 200)
@@ -55,7 +57,7 @@ struct OrderFlowSystemTests {
 
             // The same key for other lines is refused, and deducts nothing either.
             let other = Data(#"{"items":[{"sku":"GAME-ZELDA","quantity":5}]}"#.utf8)
-            let reused = try await system.request(.PUT, url, body: other, headers: [("Content-Type", "application/json")])
+            let reused = try await system.request(.PUT, url, body: other, headers: headers)
             #expect(reused.status == 422)
             #expect(try await system.stock("GAME-ZELDA") == before - 3)
         }

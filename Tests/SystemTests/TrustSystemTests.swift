@@ -51,6 +51,51 @@ struct TrustSystemTests {
         }
     }
 
+    /// A record under an order's id for other lines (whoever made it: a stranger before the service
+    /// token, a peer with a bug) settles nothing: the order neither ships with nothing deducted for it
+    /// nor is rejected; it stays pending and the order service says why, as an error.
+    @Test func aRecordUnderAnOrdersKeyForOtherLinesSettlesNothing() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-dispute-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ports = try FreePorts.take(3)
+        let serviceToken = String(repeating: "5e", count: 20)
+        let environment = [
+            "WAREHOUSE_SERVICE_TOKEN": serviceToken, "WAREHOUSE_SEED_DEMO": "true",
+            "WAREHOUSE_INVENTORY_URL": "http://127.0.0.1:\(ports[1])",
+        ]
+        let isLive: @Sendable (String) async -> Bool = { url in (try? await SystemLauncher.send(.GET, url + "/health/live").status) == 200 }
+        // Inventory is not there yet: the order is saved pending.
+        let order = try await ServiceProcess.start("order", port: ports[0], dataDirectory: directory, environment: environment, isLive: isLive)
+        defer { Task { await order.stop() } }
+        let placed = try await SystemLauncher.send(
+            .POST, order.url + "/orders", body: Data(#"{"customerId": "c-dispute", "items": [{"sku": "CONSOLE-PS5", "quantity": 1}]}"#.utf8),
+            headers: [("Content-Type", "application/json")])
+        #expect(placed.status == 202)
+        let id = try placed.json(OrderDTO.self).id
+
+        // Before the order service reaches it, inventory records a deduction under the order's id for
+        // other lines (through a side door on another port, same database).
+        let side = try await ServiceProcess.start("inventory", port: ports[2], dataDirectory: directory, environment: environment, isLive: isLive)
+        let stock = { (url: String) in try await SystemLauncher.send(.GET, url + "/products/CONSOLE-PS5").json(ProductDTO.self).stock }
+        let before = try await stock(side.url)
+        let recorded = try await SystemLauncher.send(
+            .PUT, side.url + "/deductions/\(id)", body: Data(#"{"items": [{"sku": "CABLE-HDMI21", "quantity": 1}]}"#.utf8),
+            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(serviceToken)")])
+        #expect(recorded.status == 201)
+        await side.stop()
+
+        let inventory = try await ServiceProcess.start(
+            "inventory", port: ports[1], dataDirectory: directory, environment: environment, isLive: isLive)
+        defer { Task { await inventory.stop() } }
+        try await eventually("the order service met the record and said so", timeout: .seconds(90)) {
+            order.log().contains("inventory's answer does not settle the order")
+        }
+        let after = try await SystemLauncher.send(.GET, order.url + "/orders/\(id)").json(OrderDTO.self)
+        #expect(after.status == "pending", "the order was settled by a record of other lines: \(after.status)")
+        #expect(try await stock(inventory.url) == before)
+    }
+
     /// The data directory and the token files are private from the moment they exist; a token file
     /// found readable by others is narrowed (and the log says so); a mounted secret others may read is
     /// refused.

@@ -14,6 +14,11 @@ package struct OrderLine: Sendable, Equatable, Codable, Hashable {
         self.sku = sku
         self.quantity = quantity
     }
+
+    /// Units per SKU: `[A×1, B×2, A×1]` and `[B×2, A×2]` ask for the same stock.
+    package static func merged(_ lines: [OrderLine]) -> [String: Int] {
+        Dictionary(lines.map { ($0.sku, $0.quantity) }, uniquingKeysWith: +)
+    }
 }
 
 /// An order as the service keeps it. Stored `pending` before inventory is asked anything, so it

@@ -30,6 +30,11 @@ package enum InventoryCallError: Error, Equatable, CustomStringConvertible {
     case circuitOpen(since: Date)
     /// Not called: too many calls to inventory are in flight already.
     case bulkheadFull
+    /// Inventory answered, but not about this order: what it recorded under the order's key is for other
+    /// lines, or it refused the request itself as invalid. Neither settles the order (a stranger could
+    /// have used its key first, or the two services disagree on the contract); asking again soon
+    /// changes nothing, so the order waits for the reconciler, and an operator (logged as an error).
+    case disputed(String)
 
     package var description: String {
         switch self {
@@ -38,13 +43,14 @@ package enum InventoryCallError: Error, Equatable, CustomStringConvertible {
         case .unavailable(let why): "inventory unavailable: \(why)"
         case .circuitOpen(let since): "circuit open since \(since.formatted(.iso8601))"
         case .bulkheadFull: "too many inventory calls in flight"
+        case .disputed(let why): "inventory's answer does not settle the order: \(why)"
         }
     }
 
     package var unavailability: InventoryUnavailability {
         switch self {
         case .timeout, .bulkheadFull: .slow
-        case .unreachable, .unavailable, .circuitOpen: .unavailable
+        case .unreachable, .unavailable, .circuitOpen, .disputed: .unavailable
         }
     }
 }
@@ -62,5 +68,8 @@ package protocol InventoryGateway: Sendable {
 
     /// The outcome inventory recorded under `key`, or nil when it has none (the deduction has not
     /// happened). A read: it never deducts anything.
-    func recordedOutcome(key: String, until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer?
+    ///
+    /// - Throws: `InventoryCallError.disputed` when the record under `key` is for other lines than `lines`.
+    func recordedOutcome(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws
+        -> InventoryAnswer?
 }

@@ -67,9 +67,11 @@ package struct ResilientInventoryGateway: InventoryGateway {
         }
     }
 
-    package func recordedOutcome(key: String, until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer? {
+    package func recordedOutcome(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws
+        -> InventoryAnswer?
+    {
         try await call(until: deadline) { attemptDeadline in
-            try await base.recordedOutcome(key: key, until: attemptDeadline)
+            try await base.recordedOutcome(key: key, lines: lines, until: attemptDeadline)
         }
     }
 
@@ -92,7 +94,7 @@ package struct ResilientInventoryGateway: InventoryGateway {
                     guard ContinuousClock.now + wait + needed <= deadline else { throw error }
                     attempt += 1
                     try await Task.sleep(for: wait)
-                case .circuitOpen, .bulkheadFull:
+                case .circuitOpen, .bulkheadFull, .disputed:
                     throw error
                 }
             }
@@ -117,6 +119,12 @@ package struct ResilientInventoryGateway: InventoryGateway {
                     availability.noteAnswer()
                     metrics.count(.ok)
                     return value
+                } catch InventoryCallError.disputed(let why) {
+                    // An answer, from an inventory that works: nothing for the breaker to hold against it.
+                    breaker.record(.success)
+                    availability.noteAnswer()
+                    metrics.count(.error)
+                    throw InventoryCallError.disputed(why)
                 } catch {
                     // Whatever went wrong (a timeout, a 5xx, even our own cancellation at the deadline),
                     // the try gave no definite answer: a failure in the breaker's eyes. A failed

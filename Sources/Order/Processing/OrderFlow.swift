@@ -14,6 +14,7 @@ package struct OrderFlow: Sendable {
     ///   - patientInventory: inventory as the reconciler calls it (by default `inventory`).
     ///   - availability: what the gateways report inventory's outages and recoveries to; by default one
     ///     that rings `pendingBell` at each recovery.
+    ///   - orderIDKey: the install's secret order ids are derived under (a random one by default).
     package init(
         repository: any OrderRepository,
         inventory: any InventoryGateway,
@@ -22,10 +23,12 @@ package struct OrderFlow: Sendable {
         logger: Logger,
         metrics: OrderMetrics = OrderMetrics(registry: PrometheusCollectorRegistry()),
         pendingBell: Doorbell = Doorbell(),
-        availability: InventoryAvailability? = nil
+        availability: InventoryAvailability? = nil,
+        orderIDKey: OrderIDKey = .random()
     ) {
         let settler = OrderSettler(repository: repository, retryBackoff: policy.retryBackoff, logger: logger, pendingBell: pendingBell)
-        self.placement = OrderPlacement(settler: settler, inventory: inventory, policy: policy, metrics: metrics)
+        self.placement = OrderPlacement(
+            settler: settler, inventory: inventory, policy: policy, metrics: metrics, orderIDKey: orderIDKey)
         self.reconciler = Reconciler(
             retry: PendingOrderRetry(settler: settler, inventory: patientInventory ?? inventory, retryTimeout: policy.retryTimeout),
             availability: availability ?? InventoryAvailability(onRecovery: { pendingBell.ring() }),

@@ -42,13 +42,18 @@ package struct OrderPlacement: OrderPlacing {
     package let inventory: any InventoryGateway
     package let policy: OrderPolicy
     package let metrics: OrderMetrics
+    /// The install's secret an order's id is derived from its `Idempotency-Key` under.
+    package let orderIDKey: OrderIDKey
     private let keysInFlight = KeysInFlight()
 
-    package init(settler: OrderSettler, inventory: any InventoryGateway, policy: OrderPolicy, metrics: OrderMetrics) {
+    package init(
+        settler: OrderSettler, inventory: any InventoryGateway, policy: OrderPolicy, metrics: OrderMetrics, orderIDKey: OrderIDKey
+    ) {
         self.settler = settler
         self.inventory = inventory
         self.policy = policy
         self.metrics = metrics
+        self.orderIDKey = orderIDKey
     }
 
     package var repository: any OrderRepository { settler.repository }
@@ -74,7 +79,7 @@ package struct OrderPlacement: OrderPlacing {
         async throws -> Placement
     {
         let now = Date()
-        var order = Order.pending(draft, at: now, id: OrderID.make(idempotencyKey: idempotencyKey))
+        var order = Order.pending(draft, at: now, id: OrderID.make(idempotencyKey: idempotencyKey, key: orderIDKey))
         // The reconciler leaves the order alone until this request has had its chance.
         let retryAt = now.addingTimeInterval(policy.deadline.seconds)
         let stored: StoredOrder

@@ -36,6 +36,10 @@ package struct OrderSettler: Sendable {
     /// refusal. Logged with the order.
     package func unavailability(after error: any Error, of order: Order) -> InventoryUnavailability {
         switch error {
+        case InventoryCallError.disputed(let why):
+            // Not an outage: someone must look (a stranger used the order's key, or the services disagree).
+            logger.error("inventory's answer does not settle the order", metadata: ["order_id": "\(order.id)", "error": "\(why)"])
+            return .unavailable
         case let error as InventoryCallError:
             logger.warning("inventory gave no answer", metadata: ["order_id": "\(order.id)", "error": "\(error)"])
             return error.unavailability

@@ -28,7 +28,7 @@ package struct PendingOrderRetry: Sendable {
         let answer: InventoryAnswer
         do {
             answer = try await withDeadline(deadline) { [inventory] in
-                if let recorded = try await inventory.recordedOutcome(key: order.id, until: deadline) { return recorded }
+                if let recorded = try await inventory.recordedOutcome(key: order.id, lines: order.items, until: deadline) { return recorded }
                 return try await inventory.deduct(key: order.id, lines: order.items, until: deadline)
             }
         } catch {

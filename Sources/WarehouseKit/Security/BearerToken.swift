@@ -15,6 +15,9 @@ package struct BearerToken: Sendable {
         self.value = Array(value.utf8)
     }
 
+    /// The token's bytes, to derive keys from (`OrderIDKey`); never to be logged or sent.
+    package var secret: [UInt8] { value }
+
     /// `Bearer <token>`: the `Authorization` value a client sends.
     package var authorization: String {
         "Bearer " + String(decoding: value, as: UTF8.self)
