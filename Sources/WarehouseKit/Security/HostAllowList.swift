@@ -1,7 +1,9 @@
 /// The host names a service answers for (`--allowed-hosts`), against DNS rebinding: a hostile page whose
 /// own name was made to resolve to 127.0.0.1 reaches the service with `Host: evil.example`, and is
-/// answered 421 instead. IP addresses and `localhost` are always allowed: a request naming an address
-/// cannot have come through someone else's name (kubelet probes and Prometheus use pod addresses).
+/// answered 421 instead. Always allowed: IP addresses and `localhost` (a request naming an address cannot
+/// have come through someone else's name; kubelet probes and Prometheus use pod addresses), and names of
+/// a single label such as `inventory` (how services find each other in Compose and Kubernetes; nobody
+/// outside can register a name without a dot, so none can be rebound).
 package struct HostAllowList: SettingValue, Sendable, Equatable {
     /// Lowercased names; `.example.com` allows it and its subdomains; `*` allows any.
     package let entries: [String]
@@ -25,7 +27,9 @@ package struct HostAllowList: SettingValue, Sendable, Equatable {
     package func allows(_ authority: String?) -> Bool {
         guard let authority, !authority.isEmpty else { return true }
         guard let host = Self.host(of: authority) else { return false }
-        if host.hasPrefix("[") || Self.isIPv4(host) || host == "localhost" || host.hasSuffix(".localhost") { return true }
+        if host.hasPrefix("[") || Self.isIPv4(host) || host == "localhost" || host.hasSuffix(".localhost") || !host.contains(".") {
+            return true
+        }
         return entries.contains { entry in
             entry == "*" || entry == host || (entry.hasPrefix(".") && (host.hasSuffix(entry) || host == entry.dropFirst()))
         }

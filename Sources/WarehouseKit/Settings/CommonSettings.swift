@@ -55,7 +55,7 @@ package enum CommonSettings {
 
     package static let allowedHosts = Setting<HostAllowList>(
         "allowed-hosts", group: securityGroup, default: HostAllowList(),
-        help: "Host names a request's Host header may name, comma-separated (`.example.com` also allows its subdomains, `*` any); IP addresses and localhost are always allowed. Any other Host is answered 421, which defeats DNS rebinding.")
+        help: "Host names a request's Host header may name, comma-separated (`.example.com` also allows its subdomains, `*` any); IP addresses, localhost and names without a dot (service names such as inventory) are always allowed. Any other Host is answered 421, which defeats DNS rebinding.")
 
     package static let allowedOrigins = Setting<OriginAllowList>(
         "allowed-origins", group: securityGroup, default: OriginAllowList(),
