@@ -50,4 +50,37 @@ struct SQLiteOrderRepositoryTests {
             #expect(ordinals == [1, 2, 3])
         }
     }
+
+    /// Old idempotency keys are forgotten a small batch per transaction, each found through the index
+    /// on keyed orders by age: the writer is never held for the whole table (issue 13, item 6).
+    @Test("old keys are forgotten in indexed batches, all of them, and the others stay")
+    func forgetsOldKeysInIndexedBatches() async throws {
+        try await withTemporaryDirectory { directory in
+            let pool = try SQLiteStore.open(path: directory.appendingPathComponent("orders.sqlite").path)
+            let repository = try SQLiteOrderRepository(pool)
+            let old = Date(timeIntervalSince1970: 1_800_000_000)
+            let count = SQLiteOrderRepository.forgetBatch * 2 + 7
+            for index in 0..<count {
+                var stale = order("old-\(index)")
+                stale.createdAt = old.addingTimeInterval(Double(index))
+                _ = try await repository.insert(stale, idempotencyKey: "old-key-\(index)", fingerprint: "f", retryAt: old)
+            }
+            var fresh = order("fresh")
+            fresh.createdAt = old.addingTimeInterval(86_400)
+            _ = try await repository.insert(fresh, idempotencyKey: "fresh-key", fingerprint: "f", retryAt: old)
+
+            let plan = try await pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "EXPLAIN QUERY PLAN SELECT rowid FROM orders WHERE idempotencyKey IS NOT NULL AND createdAt < ? ORDER BY createdAt LIMIT 500",
+                    arguments: [old]
+                ).map { $0["detail"] as String }
+            }
+            #expect(plan.contains { $0.contains("orders_keyed_by_age") }, "\(plan)")
+            #expect(try await repository.forgetIdempotencyKeys(createdBefore: old.addingTimeInterval(3600)) == count)
+            #expect(try await repository.order(idempotencyKey: "old-key-\(count - 1)") == nil)
+            #expect(try await repository.order(idempotencyKey: "fresh-key")?.order.id == "fresh")
+            #expect(try await repository.order(id: "old-0") != nil)
+        }
+    }
 }

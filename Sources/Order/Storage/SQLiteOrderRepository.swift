@@ -238,14 +238,31 @@ package struct SQLiteOrderRepository: OrderRepository {
         try await writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE status = 'pending'") ?? 0 }
     }
 
+    /// How many keys one transaction forgets: small enough that the writer is back for orders within
+    /// milliseconds, however many keys are due.
+    package static let forgetBatch = 500
+
+    /// Forgets the keys a batch at a time, oldest first, each batch its own short transaction found
+    /// through `orders_keyed_by_age` (never a scan of the table, never one long hold of the writer that
+    /// would stall order placement past its deadline), until none older than `cutoff` is left.
     package func forgetIdempotencyKeys(createdBefore cutoff: Date) async throws -> Int {
-        try await writer.write { db in
-            try db.execute(
-                sql:
-                    "UPDATE orders SET idempotencyKey = NULL, fingerprint = NULL WHERE idempotencyKey IS NOT NULL AND createdAt < ?",
-                arguments: [cutoff]
-            )
-            return db.changesCount
+        var forgotten = 0
+        while true {
+            let batch = try await writer.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE orders SET idempotencyKey = NULL, fingerprint = NULL
+                        WHERE rowid IN (
+                            SELECT rowid FROM orders INDEXED BY orders_keyed_by_age
+                            WHERE idempotencyKey IS NOT NULL AND createdAt < ? ORDER BY createdAt LIMIT ?)
+                        """,
+                    arguments: [cutoff, Self.forgetBatch]
+                )
+                return db.changesCount
+            }
+            forgotten += batch
+            if batch < Self.forgetBatch { return forgotten }
+            await Task.yield()
         }
     }
 
