@@ -33,6 +33,22 @@ struct InputSystemTests {
         }
     }
 
+    /// A listing reads at most `offset + limit` rows of an index: a huge offset is refused rather than
+    /// walked, and deeper pages go by cursor.
+    @Test func aListingNeverWalksTheTableForAHugeOffset() async throws {
+        try await SystemLauncher.with { system in
+            for index in 0..<3 { #expect(try await system.placeOrder(customer: "c-page-\(index)", [("CABLE-HDMI21", 1)]).status == 201) }
+            for query in ["offset=9223372036854775807", "offset=10001", "after=no-such-order"] {
+                let reply = try await system.request(.GET, system.orderURL + "/orders?\(query)")
+                #expect(reply.status == 400, "\(query) answered \(reply.status)")
+                #expect(reply.headers["Content-Type"].first == "application/problem+json")
+            }
+            let newest = try await system.request(.GET, system.orderURL + "/orders?limit=1").json(OrderList.self).orders
+            let next = try await system.request(.GET, system.orderURL + "/orders?limit=5&after=\(newest[0].id)").json(OrderList.self).orders
+            #expect(next.map(\.customerId) == ["c-page-1", "c-page-0"])
+        }
+    }
+
     /// A deduction key, like an Idempotency-Key, is printable ASCII: a control character could split a
     /// log line or a header wherever the key is written.
     @Test func deductionKeysWithControlCharactersAreRefused() async throws {
