@@ -80,12 +80,13 @@ check_compose() {
 }
 
 check_kubernetes() {
-    # A copy, so the admin token file each overlay needs is never written into the checkout.
+    # A copy, so the token files each overlay needs are never written into the checkout.
     cp -r deploy "$work/k8s-deploy"
     local overlay name rendered
     for overlay in "$work"/k8s-deploy/k8s/overlays/*/; do
         name=$(basename "$overlay")
         head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$overlay/admin-token"
+        head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$overlay/service-token"
         rendered=$work/$name.yaml
         kubectl kustomize "$overlay" > "$rendered"
         echo "overlay $name: $(grep -c '^kind:' "$rendered") objects"

@@ -48,10 +48,21 @@ def check_compose(path):
         environment = services[name]["environment"]
         expect(
             environment.get("WAREHOUSE_ADMIN_TOKEN_FILE") == "/run/secrets/admin_token"
-            and services[name].get("secrets") == ["admin_token"],
+            and "admin_token" in services[name].get("secrets", []),
             f"compose: {name} does not read the admin token from the secret",
         )
-        expect("WAREHOUSE_ADMIN_TOKEN" not in environment, f"compose: {name} has the admin token in its environment")
+        # Every service of the install shows the others the same service token, from its own secret.
+        expect(
+            environment.get("WAREHOUSE_SERVICE_TOKEN_FILE") == "/run/secrets/service_token"
+            and "service_token" in services[name].get("secrets", []),
+            f"compose: {name} does not read the service token from the secret",
+        )
+        for secret in ("WAREHOUSE_ADMIN_TOKEN", "WAREHOUSE_SERVICE_TOKEN"):
+            expect(secret not in environment, f"compose: {name} has {secret} in its environment")
+    expect(
+        compose.get("secrets", {}).get("service_token", {}).get("file") != compose.get("secrets", {}).get("admin_token", {}).get("file"),
+        "compose: the service token is the admin token's file",
+    )
 
 
 def pods_by_component(documents):
@@ -99,6 +110,12 @@ def check_kubernetes(path, alerts_path):
         expect(container["args"][:2] == ["serve", name], f"kubernetes: {name} runs {container['args']}")
         env = {e["name"]: e.get("value") for e in container.get("env", [])}
         expect("WAREHOUSE_ADMIN_TOKEN" not in env, f"kubernetes: {name} has the admin token in its environment")
+        expect("WAREHOUSE_SERVICE_TOKEN" not in env, f"kubernetes: {name} has the service token in its environment")
+        if name in STATEFUL:
+            expect(
+                env.get("WAREHOUSE_SERVICE_TOKEN_FILE") == "/run/secrets/warehouse/service-token",
+                f"kubernetes: {name} does not read the service token from its secret",
+            )
         expect(name in services and selects(services[name]["spec"], labels), f"kubernetes: no Service selects {name}")
         expect(any(selects(b["spec"]["selector"], labels) for b in budgets), f"kubernetes: no PodDisruptionBudget for {name}")
         if name in STATEFUL:

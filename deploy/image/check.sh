@@ -49,11 +49,15 @@ ip -n "$netns" link set lo up
 in_netns() { ip netns exec "$netns" "$@"; }
 token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$token" > "$work/admin-token"
+# The token order shows inventory: each container has its own data directory, so both get it as a secret.
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/service-token"
 mkdir -p "$work/inventory-data" "$work/order-data"
-chown 10001:10001 "$work/admin-token" "$work/inventory-data" "$work/order-data"
-chmod 0400 "$work/admin-token"
+chown 10001:10001 "$work/admin-token" "$work/service-token" "$work/inventory-data" "$work/order-data"
+chmod 0400 "$work/admin-token" "$work/service-token"
 secret=(--env WAREHOUSE_ADMIN_TOKEN_FILE=/run/secrets/warehouse/admin-token
-    --bind "$work/admin-token:/run/secrets/warehouse/admin-token:ro")
+    --bind "$work/admin-token:/run/secrets/warehouse/admin-token:ro"
+    --env WAREHOUSE_SERVICE_TOKEN_FILE=/run/secrets/warehouse/service-token
+    --bind "$work/service-token:/run/secrets/warehouse/service-token:ro")
 
 container_start "$inventory" "$image" "$netns" "$work/inventory.log" "${secret[@]}" \
     --bind "$work/inventory-data:/var/lib/warehouse/data" -- serve inventory --port 8081 --seed-demo
@@ -84,7 +88,10 @@ restock() { in_netns curl -s -o /dev/null -w '%{http_code}' -X PUT http://127.0.
 placed=$(in_netns curl -s -w ' %{http_code}' -X POST http://127.0.0.1:8080/orders -H 'Content-Type: application/json' \
     -d '{"customerId": "c-image", "items": [{"sku": "IMAGE-CHECK", "quantity": 2}]}')
 [[ $placed == *'"status":"shipped"'*' 201' ]] || fail "the order did not ship: $placed"
-echo "image check: the admin token guards restocking; an order ships"
+deduct=$(in_netns curl -s -o /dev/null -w '%{http_code}' -X PUT http://127.0.0.1:8081/deductions/image-check \
+    -H 'Content-Type: application/json' -d '{"items": [{"sku": "IMAGE-CHECK", "quantity": 1}]}')
+[[ $deduct == 401 ]] || fail "a deduction without the service token was not refused: $deduct"
+echo "image check: the admin token guards restocking, the service token deductions; an order ships"
 
 runc kill "$order" TERM
 order_status=0
