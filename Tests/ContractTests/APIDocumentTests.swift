@@ -34,7 +34,7 @@ struct APIDocumentTests {
         text += "Contract: [`\(path)`](../\(path)), served at `GET /openapi.yaml`.\n\n"
         text += "| request | what it does | answers |\n|---|---|---|\n"
         for endpoint in try document.locallyDereferenced().resolved().endpoints {
-            let request = "`\(endpoint.method.rawValue) \(endpoint.path.rawValue)`" + (endpoint.security.isEmpty ? "" : " (admin)")
+            let request = "`\(endpoint.method.rawValue) \(endpoint.path.rawValue)`" + credential(endpoint.security)
             let what = oneLine(endpoint.endpointSummary ?? endpoint.endpointDescription ?? endpoint.routeSummary ?? "")
             // Statuses that say the same (every problem answer, say) share one line.
             var byDescription: [(description: String, statuses: [String])] = []
@@ -52,6 +52,21 @@ struct APIDocumentTests {
             text += "| \(request) | \(escaped(what)) | \(escaped(answers)) |\n"
         }
         return text
+    }
+
+    /// Who may call an operation, by the alternatives of its `security`: nothing when it is open,
+    /// `(admin)`, `(service token)`, `(service or admin token)`, or `(admin for more)` when it is open
+    /// and the admin token shows more.
+    static func credential(_ security: [DereferencedSecurityRequirement]) -> String {
+        let alternatives = Set(security.map { $0.schemes.keys.sorted().joined(separator: "+") })
+        switch alternatives {
+        case []: return ""
+        case ["adminToken"]: return " (admin)"
+        case ["serviceToken"]: return " (service token)"
+        case ["serviceToken", "adminToken"]: return " (service or admin token)"
+        case ["", "adminToken"]: return " (admin for more)"
+        default: return " (\(alternatives.sorted().joined(separator: " or ")))"
+        }
     }
 
     static func oneLine(_ text: String) -> String {
