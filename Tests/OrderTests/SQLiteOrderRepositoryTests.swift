@@ -56,7 +56,8 @@ struct SQLiteOrderRepositoryTests {
     @Test("old keys are forgotten in indexed batches, all of them, and the others stay")
     func forgetsOldKeysInIndexedBatches() async throws {
         try await withTemporaryDirectory { directory in
-            let pool = try SQLiteStore.open(path: directory.appendingPathComponent("orders.sqlite").path)
+            // A thousand orders, each its own commit: no fsync for each, or a busy machine spends minutes here.
+            let pool = try SQLiteStore.open(path: directory.appendingPathComponent("orders.sqlite").path, durability: .normal)
             let repository = try SQLiteOrderRepository(pool)
             let old = Date(timeIntervalSince1970: 1_800_000_000)
             let count = SQLiteOrderRepository.forgetBatch * 2 + 7
