@@ -24,42 +24,82 @@ struct UpCommand: AsyncParsableCommand {
         "ready-timeout", group: CommonSettings.systemGroup, default: 60, rule: .within(1...3600),
         help: "Seconds to wait for every service to be ready before giving up (exit non-zero).")
 
-    /// Each service's port, the ready timeout, and every setting of every service that is not decided
-    /// per child (its port, its database, the others' URLs).
+    static let postgres = Setting<Bool>(
+        "postgres", group: CommonSettings.systemGroup, default: false,
+        help: "Keep every service's data in a throwaway PostgreSQL cluster in DATA-DIR/postgres: made on first use (initdb), started on a free port, stopped with the system. As root it runs as the system user warehouse-pg (made when missing).")
+
+    static let databaseURL = Setting<DatabaseURL?>(
+        "database-url", group: CommonSettings.systemGroup, default: nil,
+        defaultDescription: "an SQLite file per service in DATA-DIR",
+        help: "A PostgreSQL database for the whole system, postgres://user[:password]@host[:port]/database; each service keeps its tables in a schema of its own there (orders, inventory, notifications).")
+
+    /// Each service's port, the ready timeout, the database, and every setting of every service that is
+    /// not decided per child (its port, its database, the others' URLs).
     static var declaredSettings: [any SettingDeclaration] {
         var seen = Set<String>()
         let shared = SystemDeclaration.services.flatMap { $0.name.definition.declaredSettings }
             .filter { !$0.isPerProcess && seen.insert($0.name).inserted }
         let ports: [any SettingDeclaration] = SystemDeclaration.services.map { $0.name.portSetting }
-        return ports + [readyTimeout] + shared
+        return ports + [readyTimeout, postgres, databaseURL] + shared
     }
 
     @Argument(parsing: .allUnrecognized, help: .hidden)
     var settingArguments: [String] = []
 
     func validate() throws {
-        _ = try plan()
+        _ = try plan(database: Self.placeholderDatabase)
     }
 
+    /// What the children are planned with before the local cluster has its port.
+    static let placeholderDatabase = DatabaseURL.postgres(PostgresURL(host: "127.0.0.1", username: "warehouse", database: "warehouse"))
+
     /// The settings, where each service listens, and the children that run them, all checked.
-    func plan() throws(ValidationError) -> (settings: Settings, addresses: SystemAddresses, children: [ChildSpec]) {
+    ///
+    /// - Parameter database: the local cluster's database, under `--postgres`.
+    func plan(database local: DatabaseURL? = nil) throws(ValidationError) -> (
+        settings: Settings, addresses: SystemAddresses, children: [ChildSpec]
+    ) {
         do {
             let settings = try Settings.parse(
                 settingArguments, environment: ProcessInfo.processInfo.environment, declared: Self.declaredSettings,
                 command: "up")
             let addresses = try Self.addresses(settings)
-            let children = try SystemDeclaration.services.map { try Self.child($0, of: settings, addresses: addresses) }
+            let database = try Self.database(settings, local: local)
+            let children = try SystemDeclaration.services.map {
+                try Self.child($0, of: settings, addresses: addresses, database: database)
+            }
             return (settings, addresses, children)
         } catch {
             throw ValidationError("\(error)")
         }
     }
 
+    /// The one database every service keeps its schema in, when not an SQLite file each.
+    static func database(_ settings: Settings, local: DatabaseURL?) throws(SettingsError) -> DatabaseURL? {
+        switch (settings[postgres], settings[databaseURL]) {
+        case (true, .some):
+            throw .conflict("--postgres runs a database of its own; give it or --database-url, not both")
+        case (true, nil):
+            return local
+        case (false, .some(.sqlite)):
+            throw .conflict("--database-url of `up` names one database for every service: a postgres:// URL (each service keeps an SQLite file of its own by default)")
+        case (false, let given):
+            return given
+        }
+    }
+
     func run() async throws {
-        let (settings, addresses, children) = try plan()
+        let (settings, _, _) = try plan(database: Self.placeholderDatabase)
         let logger = Logger(label: "up")
         let directory = settings.dataDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var cluster: RunningPostgres?
+        if settings[Self.postgres] {
+            let local = try LocalPostgres(directory: directory.appendingPathComponent("postgres"), durability: settings[CommonSettings.durability])
+            cluster = try await local.start(logger: logger)
+            logger.info("local PostgreSQL started", metadata: ["url": "\(cluster!.url.redacted)", "log": "\(local.logFile.path)"])
+        }
+        let (_, addresses, children) = try plan(database: cluster.map { .postgres($0.url) })
         _ = try AdminToken.load(
             dataDirectory: directory, given: settings[CommonSettings.adminToken], file: settings[CommonSettings.adminTokenFile])
 
@@ -69,9 +109,11 @@ struct UpCommand: AsyncParsableCommand {
             timeout: .seconds(settings[Self.readyTimeout]),
             banner: Self.banner(addresses: addresses, dataDirectory: directory)
         )
+        // Listed first, so the group stops it last: after every service has stopped.
+        let database: [ServiceGroupConfiguration.ServiceConfiguration] = cluster.map { [.init(service: LocalPostgresService(server: $0))] } ?? []
         let group = ServiceGroup(
             configuration: .init(
-                services: [
+                services: database + [
                     .init(service: supervisor),
                     .init(
                         service: announcer, successTerminationBehavior: .ignore,
@@ -99,13 +141,16 @@ struct UpCommand: AsyncParsableCommand {
     /// The child that runs `service`: `warehouse serve <name>` with the settings of `up` it reads, its
     /// port, the URLs of the services it calls, the demo data seeded, and half the cores as event loops
     /// unless told otherwise.
-    static func child(_ service: ServiceDescriptor, of settings: Settings, addresses: SystemAddresses) throws(SettingsError)
-        -> ChildSpec
-    {
+    static func child(
+        _ service: ServiceDescriptor, of settings: Settings, addresses: SystemAddresses, database: DatabaseURL? = nil
+    ) throws(SettingsError) -> ChildSpec {
         let definition = service.name.definition
         let declared = definition.declaredSettings
         var child = settings.restricted(to: declared)
         child[CommonSettings.port] = addresses.port(of: service.name)
+        if let database, declared.contains(where: { $0.name == CommonSettings.databaseURL.name }) {
+            child[CommonSettings.databaseURL] = database
+        }
         for dependency in service.dependencies {
             child[dependency.urlSetting] = ServiceURL(addresses.url(of: dependency))
         }
@@ -140,6 +185,16 @@ struct UpCommand: AsyncParsableCommand {
         lines.append("  admin token in \(AdminToken.fileURL(in: dataDirectory).path)")
         lines.append("Ctrl-C stops everything.")
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The local PostgreSQL server of `up --postgres`: stopped (fast shutdown) when the system stops.
+struct LocalPostgresService: Service {
+    let server: RunningPostgres
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await server.stop()
     }
 }
 

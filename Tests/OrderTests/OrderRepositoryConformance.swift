@@ -6,9 +6,7 @@ import WarehouseTestSupport
 
 /// A fresh order database of `backend`, opened the way the service opens it.
 private func withDatabase(_ backend: StorageBackend, _ body: (any OrderRepository) async throws -> Void) async throws {
-    try await backend.withFreshDatabase(named: "orders") { url in
-        try await body(try OrderStorage.open(url).repository)
-    }
+    try await backend.withStorage(named: "orders", open: { try await OrderStorage.open($0) }) { try await body($0.repository) }
 }
 
 /// Whole seconds, so dates survive storage exactly.

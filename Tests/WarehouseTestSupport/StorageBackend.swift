@@ -1,10 +1,12 @@
 import Foundation
+import Logging
 import Testing
 import WarehouseKit
 
-/// A storage backend the repository conformance suites run against. Each test gets a fresh, empty
-/// database of it by URL and opens it through the service's own storage (`OrderStorage.open`), so
-/// a suite written against the repository protocol checks every backend the same way.
+/// A storage backend the repository conformance suites and the service-level suites run against. Each
+/// test gets a fresh, empty database of it by URL and opens it through the service's own storage
+/// (`OrderStorage.open`), so a suite written against the repository protocol checks every backend the
+/// same way.
 package struct StorageBackend: Sendable, CustomTestStringConvertible {
     package let name: String
     /// A URL of a new, empty database named `name`, valid while `directory` exists.
@@ -22,9 +24,16 @@ package struct StorageBackend: Sendable, CustomTestStringConvertible {
         .sqlite(path: directory.appendingPathComponent("\(name).sqlite").path)
     }
 
-    /// Every backend these tests can reach here. A PostgreSQL backend adds itself when its test
-    /// server is configured.
-    package static var available: [StorageBackend] { [.sqlite] }
+    /// A schema of its own in the test server's database (`TestPostgres`).
+    package static let postgres = StorageBackend(name: "PostgreSQL") { _, name in
+        var url = try await TestPostgres.server()
+        url.schema = "t_\(name)_\(UUIDText.random().replacingOccurrences(of: "-", with: "").prefix(16))"
+        return .postgres(url)
+    }
+
+    /// Every backend these tests can reach here: SQLite always, PostgreSQL when a server is given
+    /// (`WAREHOUSE_TEST_DATABASE_URL`) or its binaries are installed (then one is started for the run).
+    package static var available: [StorageBackend] { TestPostgres.isAvailable ? [.sqlite, .postgres] : [.sqlite] }
 
     /// Runs `body` with the URL of a fresh database of this backend, removed afterwards.
     package func withFreshDatabase<T>(
@@ -36,4 +45,94 @@ package struct StorageBackend: Sendable, CustomTestStringConvertible {
             try await body(try await makeURL(directory, name))
         }
     }
+
+    /// Runs `body` with the storage `open` makes of a fresh database of this backend, closed afterwards.
+    package func withStorage<Repository, T>(
+        isolation: isolated (any Actor)? = #isolation,
+        named name: String,
+        open: (DatabaseURL) async throws -> Storage<Repository>,
+        _ body: (Storage<Repository>) async throws -> T
+    ) async throws -> T {
+        try await withFreshDatabase(named: name) { url in
+            let storage = try await open(url)
+            do {
+                let value = try await body(storage)
+                await storage.close()
+                return value
+            } catch {
+                await storage.close()
+                throw error
+            }
+        }
+    }
+}
+
+/// The PostgreSQL server of a test run: the one `WAREHOUSE_TEST_DATABASE_URL` names, else a throwaway
+/// cluster of this machine's binaries, started once when the first test asks (fsync off: a test's data
+/// need not survive a power cut) and stopped when the test process exits.
+package enum TestPostgres {
+    package static let environmentKey = "WAREHOUSE_TEST_DATABASE_URL"
+
+    /// Why PostgreSQL tests do not run here, if they do not.
+    package static var unavailableReason: String? {
+        if ProcessInfo.processInfo.environment[environmentKey] != nil || LocalPostgres.findBinaries() != nil { return nil }
+        return "no PostgreSQL here: set \(environmentKey) to a server, or install the Debian package postgresql (.ci/run does)"
+    }
+
+    package static var isAvailable: Bool { unavailableReason == nil }
+
+    /// The server's URL (no schema): every test takes a schema of its own in it.
+    package static func server() async throws -> PostgresURL {
+        try await started.value.get()
+    }
+
+    private static let started = Task<Result<PostgresURL, any Error>, Never> {
+        do { return .success(try await start()) } catch { return .failure(error) }
+    }
+
+    private static func start() async throws -> PostgresURL {
+        if let text = ProcessInfo.processInfo.environment[environmentKey] {
+            guard let url = PostgresURL(text) else { throw LocalPostgresError.notStarted("\(environmentKey) is not a postgres:// URL") }
+            return url
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-test-postgres-\(getpid())")
+        let cluster = try LocalPostgres(directory: directory, durability: .normal, ephemeral: true)
+        // It lives as long as the test process: its watchdog stops it and removes its directory then.
+        return try await cluster.start(logger: Logger(label: "test-postgres") { _ in SwiftLogNoOpLogHandler() }).url
+    }
+}
+
+extension StorageBackend {
+    /// Runs `body` once on every available backend, each time with the storage `open` makes of a fresh
+    /// database of it: how the service-level suites run unchanged on SQLite and on PostgreSQL. Returns
+    /// the last run's value.
+    package static func onEach<Repository, T>(
+        isolation: isolated (any Actor)? = #isolation,
+        named name: String,
+        open: (DatabaseURL) async throws -> Storage<Repository>,
+        _ body: (Storage<Repository>, DatabaseURL) async throws -> T
+    ) async throws -> T {
+        var last: T?
+        for backend in available {
+            last = try await backend.withFreshDatabase(named: name) { url in
+                let storage = try await open(url)
+                do {
+                    let value = try await body(storage, url)
+                    await storage.close()
+                    return value
+                } catch {
+                    await storage.close()
+                    throw BackendFailure(backend: backend.name, error: error)
+                }
+            }
+        }
+        return last!
+    }
+}
+
+/// A test's error on a named backend, so a failure on one backend says which.
+package struct BackendFailure: Error, CustomStringConvertible {
+    package let backend: String
+    package let error: any Error
+    package var description: String { "on \(backend): \(error)" }
 }
