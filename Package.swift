@@ -249,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "SystemTests",
             dependencies: [
-                "WarehouseKit", "WarehouseLab",
+                "WarehouseKit", "WarehouseLab", "WarehouseTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -64,7 +64,7 @@ struct UpCommand: AsyncParsableCommand {
                 settingArguments, environment: ProcessInfo.processInfo.environment, declared: Self.declaredSettings,
                 command: "up")
             let addresses = try Self.addresses(settings)
-            let database = try Self.database(settings, local: local)
+            let database = try Self.database(settings, local: local, flagGiven: settingArguments.contains(where: Self.isDatabaseURLFlag))
             let children = try SystemDeclaration.services.map {
                 try Self.child($0, of: settings, addresses: addresses, database: database)
             }
@@ -75,17 +75,27 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     /// The one database every service keeps its schema in, when not an SQLite file each.
-    static func database(_ settings: Settings, local: DatabaseURL?) throws(SettingsError) -> DatabaseURL? {
+    ///
+    /// An `sqlite://` URL names one service's file: `up` refuses it as a flag, and ignores it in its
+    /// environment (`WAREHOUSE_DATABASE_URL` meant for a single `serve`), where every child keeps its own file.
+    /// `--postgres` wins over a URL in the environment.
+    static func database(_ settings: Settings, local: DatabaseURL?, flagGiven: Bool) throws(SettingsError) -> DatabaseURL? {
         switch (settings[postgres], settings[databaseURL]) {
-        case (true, .some):
+        case (true, .some) where flagGiven:
             throw .conflict("--postgres runs a database of its own; give it or --database-url, not both")
-        case (true, nil):
+        case (true, _):
             return local
+        case (false, .some(.sqlite)) where !flagGiven:
+            return nil
         case (false, .some(.sqlite)):
             throw .conflict("--database-url of `up` names one database for every service: a postgres:// URL (each service keeps an SQLite file of its own by default)")
         case (false, let given):
             return given
         }
+    }
+
+    private static func isDatabaseURLFlag(_ argument: String) -> Bool {
+        argument == databaseURL.flag || argument.hasPrefix(databaseURL.flag + "=")
     }
 
     func run() async throws {

@@ -11,9 +11,12 @@ package struct StorageBackend: Sendable, CustomTestStringConvertible {
     package let name: String
     /// A URL of a new, empty database named `name`, valid while `directory` exists.
     private let makeURL: @Sendable (_ directory: URL, _ name: String) async throws -> DatabaseURL
+    /// Bounds how many tests use this backend at once, when it is one server shared by the whole run.
+    private let gate: TestGate?
 
-    package init(name: String, makeURL: @escaping @Sendable (URL, String) async throws -> DatabaseURL) {
+    package init(name: String, gate: TestGate? = nil, makeURL: @escaping @Sendable (URL, String) async throws -> DatabaseURL) {
         self.name = name
+        self.gate = gate
         self.makeURL = makeURL
     }
 
@@ -25,7 +28,7 @@ package struct StorageBackend: Sendable, CustomTestStringConvertible {
     }
 
     /// A schema of its own in the test server's database (`TestPostgres`).
-    package static let postgres = StorageBackend(name: "PostgreSQL") { _, name in
+    package static let postgres = StorageBackend(name: "PostgreSQL", gate: TestPostgres.gate) { _, name in
         var url = try await TestPostgres.server()
         url.schema = "t_\(name)_\(UUIDText.random().replacingOccurrences(of: "-", with: "").prefix(16))"
         return .postgres(url)
@@ -41,8 +44,10 @@ package struct StorageBackend: Sendable, CustomTestStringConvertible {
         named name: String,
         _ body: (DatabaseURL) async throws -> T
     ) async throws -> T {
-        try await withTemporaryDirectory { directory in
-            try await body(try await makeURL(directory, name))
+        try await TestGate.passing(gate) {
+            try await withTemporaryDirectory { directory in
+                try await body(try await makeURL(directory, name))
+            }
         }
     }
 
@@ -80,6 +85,10 @@ package enum TestPostgres {
     }
 
     package static var isAvailable: Bool { unavailableReason == nil }
+
+    /// Tests run all at once, and every one on PostgreSQL opens a pool and a schema on one server that
+    /// shares the machine's two cores with them: a few at a time keep its connections answering in time.
+    package static let gate = TestGate(permits: 4)
 
     /// The server's URL (no schema): every test takes a schema of its own in it.
     package static func server() async throws -> PostgresURL {
@@ -135,4 +144,46 @@ package struct BackendFailure: Error, CustomStringConvertible {
     package let backend: String
     package let error: any Error
     package var description: String { "on \(backend): \(error)" }
+}
+
+/// At most `permits` tests at a time inside `passing` (an async semaphore). A test already inside (a
+/// fixture that opens a second database) passes again freely, so nesting cannot deadlock it.
+package actor TestGate {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    @TaskLocal private static var inside: Set<ObjectIdentifier> = []
+
+    package init(permits: Int) {
+        free = permits
+    }
+
+    /// Runs `body` once `gate` lets it in (at once when nil or already inside).
+    package static func passing<T>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ gate: TestGate?,
+        _ body: () async throws -> T
+    ) async throws -> T {
+        guard let gate, !inside.contains(ObjectIdentifier(gate)) else { return try await body() }
+        await gate.enter()
+        do {
+            let value = try await $inside.withValue(inside.union([ObjectIdentifier(gate)])) { try await body() }
+            await gate.leave()
+            return value
+        } catch {
+            await gate.leave()
+            throw error
+        }
+    }
+
+    private func enter() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func leave() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import PostgresNIO
 
 #if canImport(Glibc)
@@ -59,12 +60,16 @@ package struct LocalPostgres: Sendable {
     /// Makes the cluster unless it exists, starts the server on `port` (a free one when nil), waits
     /// until it takes connections and makes sure the `warehouse` database exists.
     package func start(port: Int? = nil, logger: Logger) async throws -> RunningPostgres {
-        try prepareDirectory()
-        if !FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
-            try runToEnd(
-                "initdb",
-                ["-D", dataDirectory.path, "-U", Self.user, "--auth=trust", "-E", "UTF8", "--locale=C"]
-                    + (durability == .full ? [] : ["--no-sync"]))
+        // initdb takes seconds and `useradd` waits too: on a thread of their own, never on one of the
+        // few the concurrency runtime has (a test run's other tasks would stall behind them).
+        try await NIOThreadPool.singleton.runIfActive { [self] in
+            try prepareDirectory()
+            if !FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
+                try runToEnd(
+                    "initdb",
+                    ["-D", dataDirectory.path, "-U", Self.user, "--auth=trust", "-E", "UTF8", "--locale=C"]
+                        + (durability == .full ? [] : ["--no-sync"]))
+            }
         }
         var lastError: any Error = LocalPostgresError.notStarted("no attempt")
         for _ in 0..<5 {
@@ -107,7 +112,7 @@ package struct LocalPostgres: Sendable {
             try await running.waitUntilReady(logger: logger)
             try await running.createDatabase(logger: logger)
         } catch {
-            running.kill()
+            await running.kill()
             throw error
         }
         return running
@@ -209,13 +214,19 @@ package final class RunningPostgres: @unchecked Sendable {
     fileprivate func watch(owner: Int32, removing directory: URL?) {
         let watchdog = Process()
         watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
-        var script = "while kill -0 \(owner) 2>/dev/null && kill -0 \(pid) 2>/dev/null; do sleep 1; done; kill -INT \(pid) 2>/dev/null"
+        // A dead owner its parent has not reaped yet (a zombie, state Z) still answers `kill -0`: it is gone too.
+        let ownerAlive = "kill -0 \(owner) 2>/dev/null && [ \"$(sed 's/.*) //' /proc/\(owner)/stat 2>/dev/null | cut -c1)\" != Z ]"
+        var script = "while \(ownerAlive) && kill -0 \(pid) 2>/dev/null; do sleep 1; done; kill -INT \(pid) 2>/dev/null"
         if directory != nil {
             // $1: the directory, passed as an argument rather than spliced into the script.
             script += "; while kill -0 \(pid) 2>/dev/null; do sleep 0.2; done; rm -rf \"$1\""
         }
         watchdog.arguments = ["-c", script, "watchdog"] + (directory.map { [$0.path] } ?? [])
+        // Not the owner's output: a test runner reads its child's until every holder has closed it,
+        // and would wait for the watchdog, which waits for the runner to reap its child.
         watchdog.standardInput = FileHandle.nullDevice
+        watchdog.standardOutput = FileHandle.nullDevice
+        watchdog.standardError = FileHandle.nullDevice
         if (try? watchdog.run()) != nil { self.watchdog.set(watchdog) }
     }
 
@@ -264,9 +275,9 @@ package final class RunningPostgres: @unchecked Sendable {
     }
 
     /// SIGKILL, as a crash would; the server's own sessions notice and end.
-    package func kill() {
+    package func kill() async {
         Glibc.kill(pid, SIGKILL)
-        process.waitUntilExit()
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
         watchdog.stop()
     }
 }

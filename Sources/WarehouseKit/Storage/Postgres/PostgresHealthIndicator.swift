@@ -15,7 +15,6 @@ package struct PostgresHealthIndicator: HealthIndicator {
     package let displayName: String
     private let database: PostgresSchema
     private let probe: PostgresQuery
-    private let connection = ProbeConnection()
     private let flight = SingleFlight<HealthCheckResult>()
 
     /// - Parameter table: one of the service's own tables, read with `SELECT 1 … LIMIT 1`.
@@ -33,7 +32,7 @@ package struct PostgresHealthIndicator: HealthIndicator {
         let where_ = "PostgreSQL \(database.url.place), schema \(database.schema)"
         return await measure {
             do {
-                let connection = try await self.connection.get(database)
+                let connection = try await database.probeConnection.get(database)
                 for try await (_, readOnly) in try await connection.query(probe, logger: database.logger).decode((Bool, Bool).self)
                 where readOnly {
                     throw HealthProbeError("\(displayName) (\(where_)): the server is a read-only standby")
@@ -41,23 +40,31 @@ package struct PostgresHealthIndicator: HealthIndicator {
             } catch let error as HealthProbeError {
                 throw error
             } catch {
-                await self.connection.drop()
+                await database.probeConnection.drop()
                 throw HealthProbeError("\(displayName) (\(where_)): \(PostgresErrors.describe(error))")
             }
         }
     }
 }
 
-/// The health probe's own connection, made when first needed and again after it broke.
-private final class ProbeConnection: Sendable {
+/// The health probe's own connection, made when first needed and again after it broke; closed with
+/// its database (`PostgresSchema.close`).
+package final class ProbeConnection: Sendable {
     private let current = Mutex<PostgresConnection?>(nil)
 
     func get(_ database: PostgresSchema) async throws -> PostgresConnection {
         if let connection = current.withLock({ $0 }), !connection.isClosed { return connection }
         let connection = try await PostgresConnection.connect(
             configuration: database.connectionConfiguration(), id: 0, logger: database.logger)
-        current.withLock { $0 = connection }
-        return connection
+        // Another check may have made one meanwhile: keep one, close the other (a connection must be
+        // closed before it goes).
+        let (kept, spare) = current.withLock { current -> (PostgresConnection, PostgresConnection?) in
+            if let other = current, !other.isClosed { return (other, connection) }
+            defer { current = connection }
+            return (connection, current)
+        }
+        try? await spare?.close()
+        return kept
     }
 
     func drop() async {

@@ -23,6 +23,8 @@ package final class PostgresSchema: Sendable {
     /// Signalled after every commit that wrote events, and when another process notifies one.
     package let commitSignal: CommitSignal
     private let commits: PostgresGroupCommit
+    /// The health check's connection of its own (`PostgresHealthIndicator`).
+    package let probeConnection = ProbeConnection()
     /// The pool's `run()`, started at open so the database serves at once (migrations, seeding, tests);
     /// it ends when `services` shut down, or at `close()`.
     private let pool: Task<Void, Never>
@@ -42,7 +44,7 @@ package final class PostgresSchema: Sendable {
         configuration.options.additionalStartupParameters = Self.startupParameters(
             schema: schema, service: service, durability: durability)
         configuration.options.maximumConnections = Self.defaultConnections
-        configuration.options.connectTimeout = .seconds(2)
+        configuration.options.connectTimeout = .seconds(5)
         // The pool logs every failed connection attempt at info: an outage is reported by health and errors instead.
         var background = logger
         background.logLevel = max(logger.logLevel, .warning)
@@ -63,7 +65,7 @@ package final class PostgresSchema: Sendable {
         service: String,
         migrations: [PostgresMigration],
         durability: Durability = .full,
-        timeout: Duration = .seconds(2),
+        timeout: Duration = .seconds(5),
         logger: Logger
     ) async throws -> PostgresSchema {
         let schema = url.schema ?? defaultSchema
@@ -78,10 +80,11 @@ package final class PostgresSchema: Sendable {
     /// runs this shuts down (after the server, which finishes its requests first).
     package var services: [any Service] { [PoolLifetime(database: self)] }
 
-    /// Closes the pool: its connections end, and later queries fail.
+    /// Closes the pool and the health probe's connection: they end, and later queries fail.
     package func close() async {
         pool.cancel()
         await pool.value
+        await probeConnection.drop()
     }
 
     /// A single connection outside the pool, as the pool's are configured (migrations, health probes,
@@ -91,7 +94,7 @@ package final class PostgresSchema: Sendable {
             host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable)
         configuration.options.additionalStartupParameters = Self.startupParameters(
             schema: schema, service: displayName, durability: .full)
-        configuration.options.connectTimeout = .seconds(2)
+        configuration.options.connectTimeout = .seconds(5)
         return configuration
     }
 
