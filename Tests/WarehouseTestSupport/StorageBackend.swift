@@ -44,11 +44,19 @@ package struct StorageBackend: Sendable, CustomTestStringConvertible {
         named name: String,
         _ body: (DatabaseURL) async throws -> T
     ) async throws -> T {
-        try await TestGate.passing(gate) {
-            try await withTemporaryDirectory { directory in
-                try await body(try await makeURL(directory, name))
-            }
+        try await withTemporaryDirectory { directory in
+            try await body(try await makeURL(directory, name))
         }
+    }
+
+    /// Opens storage with `open`, taking turns with the other tests when the backend is a shared server.
+    package func open<Repository>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ url: DatabaseURL,
+        with open: (DatabaseURL) async throws -> Storage<Repository>
+    ) async throws -> Storage<Repository> {
+        guard let gate else { return try await open(url) }
+        return try await gate.passing { try await open(url) }
     }
 
     /// Runs `body` with the storage `open` makes of a fresh database of this backend, closed afterwards.
@@ -59,7 +67,7 @@ package struct StorageBackend: Sendable, CustomTestStringConvertible {
         _ body: (Storage<Repository>) async throws -> T
     ) async throws -> T {
         try await withFreshDatabase(named: name) { url in
-            let storage = try await open(url)
+            let storage = try await self.open(url, with: open)
             do {
                 let value = try await body(storage)
                 await storage.close()
@@ -86,9 +94,11 @@ package enum TestPostgres {
 
     package static var isAvailable: Bool { unavailableReason == nil }
 
-    /// Tests run all at once, and every one on PostgreSQL opens a pool and a schema on one server that
-    /// shares the machine's two cores with them: a few at a time keep its connections answering in time.
-    package static let gate = TestGate(permits: 4)
+    /// Tests run all at once, and every one on PostgreSQL first makes its schema (a burst of
+    /// connections and DDL) on one server that shares the machine's two cores with them: two at a time
+    /// keep the server answering in time. Only the opening takes turns, so no test waits out its time
+    /// limit behind others' bodies.
+    package static let gate = TestGate(permits: 2)
 
     /// The server's URL (no schema): every test takes a schema of its own in it.
     package static func server() async throws -> PostgresURL {
@@ -124,7 +134,7 @@ extension StorageBackend {
         var last: T?
         for backend in available {
             last = try await backend.withFreshDatabase(named: name) { url in
-                let storage = try await open(url)
+                let storage = try await backend.open(url, with: open)
                 do {
                     let value = try await body(storage, url)
                     await storage.close()
@@ -146,31 +156,27 @@ package struct BackendFailure: Error, CustomStringConvertible {
     package var description: String { "on \(backend): \(error)" }
 }
 
-/// At most `permits` tests at a time inside `passing` (an async semaphore). A test already inside (a
-/// fixture that opens a second database) passes again freely, so nesting cannot deadlock it.
+/// At most `permits` callers at a time inside `passing` (an async semaphore).
 package actor TestGate {
     private var free: Int
     private var waiting: [CheckedContinuation<Void, Never>] = []
-    @TaskLocal private static var inside: Set<ObjectIdentifier> = []
 
     package init(permits: Int) {
         free = permits
     }
 
-    /// Runs `body` once `gate` lets it in (at once when nil or already inside).
-    package static func passing<T>(
+    /// Runs `body` once the gate lets it in.
+    package nonisolated func passing<T>(
         isolation: isolated (any Actor)? = #isolation,
-        _ gate: TestGate?,
         _ body: () async throws -> T
     ) async throws -> T {
-        guard let gate, !inside.contains(ObjectIdentifier(gate)) else { return try await body() }
-        await gate.enter()
+        await enter()
         do {
-            let value = try await $inside.withValue(inside.union([ObjectIdentifier(gate)])) { try await body() }
-            await gate.leave()
+            let value = try await body()
+            await leave()
             return value
         } catch {
-            await gate.leave()
+            await leave()
             throw error
         }
     }
