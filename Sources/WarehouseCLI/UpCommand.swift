@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import WarehouseKit
+import WarehouseLab
 
 /// `warehouse up`: the whole system on this machine, each service its own supervised process.
 struct UpCommand: AsyncParsableCommand {
@@ -33,6 +34,10 @@ struct UpCommand: AsyncParsableCommand {
         defaultDescription: "an SQLite file per service in DATA-DIR",
         help: "A PostgreSQL database for the whole system, postgres://user[:password]@host[:port]/database; each service keeps its tables in a schema of its own there (orders, inventory, notifications).")
 
+    static let replicas = Setting<ReplicaCounts>(
+        "replicas", group: CommonSettings.systemGroup, default: ReplicaCounts(), defaultDescription: "one of each",
+        help: "Run several processes of a service, such as order=2,inventory=2, on one PostgreSQL database (--postgres or --database-url), behind HAProxy (Debian's haproxy package) on the service's port, which sends requests only to replicas whose /health/ready passes.")
+
     /// Each service's port, the ready timeout, the database, and every setting of every service that is
     /// not decided per child (its port, its database, the others' URLs).
     static var declaredSettings: [any SettingDeclaration] {
@@ -40,7 +45,7 @@ struct UpCommand: AsyncParsableCommand {
         let shared = SystemDeclaration.services.flatMap { $0.name.definition.declaredSettings }
             .filter { !$0.isPerProcess && seen.insert($0.name).inserted }
         let ports: [any SettingDeclaration] = SystemDeclaration.services.map { $0.name.portSetting }
-        return ports + [readyTimeout, postgres, databaseURL] + shared
+        return ports + [readyTimeout, postgres, databaseURL, replicas] + shared
     }
 
     @Argument(parsing: .allUnrecognized, help: .hidden)
@@ -65,8 +70,18 @@ struct UpCommand: AsyncParsableCommand {
                 command: "up")
             let addresses = try Self.addresses(settings)
             let database = try Self.database(settings, local: local, flagGiven: settingArguments.contains(where: Self.isDatabaseURLFlag))
-            let children = try SystemDeclaration.services.map {
-                try Self.child($0, of: settings, addresses: addresses, database: database)
+            let counts = settings[Self.replicas]
+            if counts.isReplicated {
+                guard case .postgres = database else {
+                    throw SettingsError.conflict(
+                        "--replicas needs PostgreSQL (--postgres or --database-url postgres://…): an SQLite file has one writer on one machine")
+                }
+                guard HAProxyBalancer.executable() != nil else {
+                    throw SettingsError.conflict("--replicas runs HAProxy in front of the replicas: install the Debian package haproxy")
+                }
+            }
+            let children = try SystemDeclaration.services.flatMap {
+                try Self.children($0, count: counts.count(of: $0.name), of: settings, addresses: addresses, database: database)
             }
             return (settings, addresses, children)
         } catch {
@@ -148,17 +163,48 @@ struct UpCommand: AsyncParsableCommand {
         return addresses
     }
 
+    /// The processes of `service`: the one child that serves it, or `count` replicas on free ports
+    /// and the HAProxy balancer that takes the service's port in front of them.
+    static func children(
+        _ service: ServiceDescriptor, count: Int, of settings: Settings, addresses: SystemAddresses, database: DatabaseURL?
+    ) throws -> [ChildSpec] {
+        guard count > 1, let haproxy = HAProxyBalancer.executable() else {
+            return [try child(service, of: settings, addresses: addresses, database: database)]
+        }
+        let ports = try FreePorts.take(count)
+        var replicas: [ChildSpec] = []
+        for (index, port) in ports.enumerated() {
+            var spec = try child(service, of: settings, addresses: addresses, database: database, port: port)
+            spec.instance = "\(service.name)-\(index + 1)"
+            replicas.append(spec)
+        }
+        let balancer = HAProxyBalancer(
+            service: service.name, host: addresses.host, publicPort: addresses.port(of: service.name), replicaPorts: ports)
+        let runDirectory = settings.dataDirectory.appendingPathComponent("run")
+        return replicas + [
+            ChildSpec(
+                name: service.name, instance: "\(service.name)-balancer", executable: haproxy,
+                arguments: try balancer.arguments(writingTo: runDirectory), environment: [:], url: addresses.url(of: service.name),
+                startsAfter: replicas.map(\.endpoint))
+        ]
+    }
+
     /// The child that runs `service`: `warehouse serve <name>` with the settings of `up` it reads, its
     /// port, the URLs of the services it calls, the demo data seeded, and half the cores as event loops
     /// unless told otherwise.
+    ///
+    /// - Parameter port: where this process listens, when not at the service's address (a replica).
     static func child(
-        _ service: ServiceDescriptor, of settings: Settings, addresses: SystemAddresses, database: DatabaseURL? = nil
+        _ service: ServiceDescriptor, of settings: Settings, addresses: SystemAddresses, database: DatabaseURL? = nil,
+        port: Int? = nil
     ) throws(SettingsError) -> ChildSpec {
         let definition = service.name.definition
         let declared = definition.declaredSettings
         var child = settings.restricted(to: declared)
-        child[CommonSettings.port] = addresses.port(of: service.name)
-        if let database, declared.contains(where: { $0.name == CommonSettings.databaseURL.name }) {
+        child[CommonSettings.port] = port ?? addresses.port(of: service.name)
+        if declared.contains(where: { $0.name == CommonSettings.databaseURL.name }) {
+            // The system's one database, or none: then the child keeps its own file in the data
+            // directory, whatever URL `up` itself was given in its environment.
             child[CommonSettings.databaseURL] = database
         }
         for dependency in service.dependencies {
@@ -176,7 +222,7 @@ struct UpCommand: AsyncParsableCommand {
             name: service.name,
             arguments: ["serve", service.name.rawValue] + child.arguments(declared),
             environment: child.secretEnvironment(declared),
-            url: addresses.url(of: service.name),
+            url: port.map { URL(string: "http://\(addresses.host):\($0)")! } ?? addresses.url(of: service.name),
             startsAfter: service.startsAfter.map { ServiceEndpoint(name: $0, url: addresses.url(of: $0)) }
         )
     }

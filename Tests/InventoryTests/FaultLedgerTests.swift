@@ -14,7 +14,7 @@ private func withDatabase(_ backend: StorageBackend, _ body: (any InventoryRepos
 
 /// The fault ledger: every fault chaos injects is written in the transaction of the deduction it
 /// strikes, and read back by kind at `GET /admin/faults`. The storage tests run on every backend.
-@Suite("Fault ledger", .timeLimit(.minutes(1)))
+@Suite("Fault ledger", .timeLimit(.minutes(3)))
 struct FaultLedgerTests {
     let line = [StockLine(sku: "A", quantity: 1)]
 

@@ -11,7 +11,7 @@ private func withDatabase(_ backend: StorageBackend, _ body: (any InventoryRepos
 
 /// What every inventory storage backend must do, written against `InventoryRepository` alone: each
 /// test runs on every backend in `StorageBackend.available`.
-@Suite("InventoryRepository conformance", .timeLimit(.minutes(1)))
+@Suite("InventoryRepository conformance", .timeLimit(.minutes(3)))
 struct InventoryRepositoryConformance {
     @Test("upsert creates, then updates", arguments: StorageBackend.available)
     func upsert(_ backend: StorageBackend) async throws {

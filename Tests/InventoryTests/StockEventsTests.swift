@@ -8,7 +8,7 @@ import WarehouseKit
 import WarehouseTestSupport
 
 /// Inventory's outbox: stock events in the same transaction as each change of stock.
-@Suite("Stock events", .timeLimit(.minutes(1)))
+@Suite("Stock events", .timeLimit(.minutes(3)))
 struct StockEventsTests {
     struct ProductData: Decodable, Equatable {
         var sku: String

@@ -4,7 +4,7 @@ import Testing
 import WarehouseKit
 
 /// The cursor, the inbox and the webhook outbox, on each storage backend.
-@Suite("Notification database", .timeLimit(.minutes(1)))
+@Suite("Notification database", .timeLimit(.minutes(3)))
 struct NotificationRepositoryTests {
     let now = Date(timeIntervalSince1970: 1_800_000_100)
     let window = Duration.seconds(24 * 3600)

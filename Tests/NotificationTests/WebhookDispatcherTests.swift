@@ -23,7 +23,7 @@ final class ScriptedReceiver: WebhookSender {
     }
 }
 
-@Suite("Webhook dispatcher", .timeLimit(.minutes(1)))
+@Suite("Webhook dispatcher", .timeLimit(.minutes(3)))
 struct WebhookDispatcherTests {
     let now = Date()
 

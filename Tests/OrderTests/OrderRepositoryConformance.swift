@@ -21,7 +21,7 @@ private func pendingOrder(_ id: String, createdAt: Date = base) -> Order {
 
 /// What every order storage backend must do, written against `OrderRepository` alone: each test runs
 /// on every backend in `StorageBackend.available`.
-@Suite("OrderRepository conformance", .timeLimit(.minutes(1)))
+@Suite("OrderRepository conformance", .timeLimit(.minutes(3)))
 struct OrderRepositoryConformance {
     @Test("an inserted order reads back as it was", arguments: StorageBackend.available)
     func roundTrip(_ backend: StorageBackend) async throws {

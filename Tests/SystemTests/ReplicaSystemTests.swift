@@ -135,6 +135,46 @@ struct ReplicaSystemTests {
         }
     }
 
+    @Test(
+        "warehouse up --postgres --replicas order=2,inventory=2: HAProxy in front, a hot SKU never oversold, a killed replica replaced",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/haproxy"), "haproxy is not installed"))
+    func upWithReplicasBehindHAProxy() async throws {
+        // Limits no starved test machine reaches: every first answer here is definite.
+        let patient = ["--attempt-timeout-ms", "20000", "--order-deadline-ms", "30000"]
+        try await SystemLauncher.with(["--postgres", "--replicas", "order=2,inventory=2"] + patient) { system in
+            for instance in ["order-1", "order-2", "inventory-1", "inventory-2", "order-balancer", "inventory-balancer"] {
+                _ = try system.requirePID(of: instance)
+            }
+            #expect(try await system.putProduct(Self.sku, name: "Hot", stock: 30).status == 201)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<60 {
+                    group.addTask { try await Self.placeOrder(system.orderURL, key: nil).status }
+                }
+                return try await group.reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
+            }
+            #expect(statuses == [201: 30, 409: 30], "\(statuses)")
+            #expect(try await system.stock(Self.sku) == 0)
+
+            // One order replica killed: the balancer stops sending to it, the supervisor brings it back,
+            // and orders placed meanwhile (retried with their key, as documented) are each made once.
+            #expect(try await system.putProduct(Self.sku, name: "Hot", stock: 40).status == 200)
+            try await system.killAndAwaitRestart("order-1")
+            var made = Set<String>()
+            for index in 0..<20 {
+                let key = "after-kill-\(index)"
+                var reply = try await Self.placeOrder(system.orderURL, key: key)
+                for _ in 0..<50 where ![201, 202].contains(reply.status) {
+                    try await Task.sleep(for: .milliseconds(100))
+                    reply = try await Self.placeOrder(system.orderURL, key: key)
+                }
+                #expect(reply.status == 201, "\(reply.status)")
+                made.insert(try reply.json(OrderDTO.self).id)
+            }
+            #expect(made.count == 20)
+            #expect(try await system.stock(Self.sku) == 20)
+        }
+    }
+
     struct FeedPage: Decodable {
         struct Event: Decodable { let position: Int64 }
         let events: [Event]

@@ -132,7 +132,7 @@ package struct PostgresInventoryRepository: InventoryRepository {
         }
     }
 
-    package func recordNaiveDeduction(key: String, faults: [FaultKind]) async throws {
+    package func countUnrecordedDeduction(key: String, faults: [FaultKind]) async throws {
         try await database.write(locks: ["naive-count"]) { transaction in
             // No record of the key, by design; only a count, the denominator of the fault ledger.
             try await transaction.query(
