@@ -41,6 +41,8 @@ struct LoadCommand: AsyncParsableCommand {
     @Flag(help: "Benchmark: no gremlin, 64 clients, 20000 orders unless told otherwise.") var bench = false
     @Flag(help: "Run the system this command starts on PostgreSQL (`up --postgres`: a throwaway local cluster).")
     var postgres = false
+    @Option(help: "Replicas of the system this command starts, as `up --replicas` takes them (order=2,inventory=2).")
+    var replicas: String?
 
     func validate() throws {
         if expectGremlinEvery != nil, expectGremlinFraction != nil {
@@ -68,12 +70,15 @@ struct LoadCommand: AsyncParsableCommand {
         return .none
     }
 
-    /// The pid of each service `up` runs from `directory`, from its pid file.
+    /// The pid of each process `up` runs from `directory` (`order`, or `order-1`, `order-2` and
+    /// `order-balancer` with replicas), from its pid file.
     static func pids(in directory: URL) -> [(String, Int32)] {
-        SystemDeclaration.services.map(\.name.rawValue).compactMap { service in
-            let pidFile = directory.appendingPathComponent("run/\(service).pid")
-            return (try? String(contentsOf: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-                .map { (service, $0) }
+        let run = directory.appendingPathComponent("run")
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: run.path)) ?? []).filter { $0.hasSuffix(".pid") }.sorted()
+        return files.compactMap { file in
+            (try? String(contentsOf: run.appendingPathComponent(file), encoding: .utf8))
+                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                .map { (String(file.dropLast(4)), $0) }
         }
     }
 
@@ -99,6 +104,7 @@ struct LoadCommand: AsyncParsableCommand {
                 "--durability", durability, "--order-deadline-ms", "\(deadlineMs)", "--chaos-seed", "\(expectChaosSeed)",
             ]
             if postgres { arguments.append("--postgres") }
+            if let replicas { arguments += ["--replicas", replicas] }
             if let expectGremlinEvery {
                 arguments += ["--gremlin-every", "\(expectGremlinEvery)", "--gremlin-delay-ms", "\(gremlinDelayMs)"]
             }
