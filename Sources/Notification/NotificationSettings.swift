@@ -53,6 +53,6 @@ extension NotificationService: ServiceDefinition {
     package static func make(_ settings: Settings, logger: Logger) async throws -> any Service {
         var configuration = NotificationConfiguration(settings: settings)
         configuration.edge = try EdgePolicy.load(settings, logger: logger)
-        return try live(configuration: configuration, logger: logger).makeApplication()
+        return try await live(configuration: configuration, logger: logger).makeApplication()
     }
 }

@@ -101,6 +101,6 @@ extension OrderService: ServiceDefinition {
     package static func make(_ settings: Settings, logger: Logger) async throws -> any Service {
         var configuration = try OrderConfiguration(settings: settings)
         configuration.edge = try EdgePolicy.load(settings, logger: logger)
-        return try live(configuration: configuration, logger: logger).makeApplication()
+        return try await live(configuration: configuration, logger: logger).makeApplication()
     }
 }

@@ -16,15 +16,19 @@ package struct Storage<Repository: Sendable>: Sendable {
     /// Whether what the service writes is still what a restart opens: checked before a write is
     /// acknowledged.
     package let integrity: any StorageIntegrity
+    /// Releases what the storage holds (a pool's connections) when it is used without its `services`
+    /// being run, as tests do.
+    package let close: @Sendable () async -> Void
 
     package init(
         repository: Repository, health: any HealthIndicator, services: [any Service] = [], feed: EventFeed? = nil,
-        integrity: any StorageIntegrity = AlwaysIntact()
+        integrity: any StorageIntegrity = AlwaysIntact(), close: @escaping @Sendable () async -> Void = {}
     ) {
         self.repository = repository
         self.health = health
         self.services = services
         self.feed = feed
         self.integrity = integrity
+        self.close = close
     }
 }
