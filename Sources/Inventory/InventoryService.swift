@@ -29,6 +29,9 @@ package struct InventoryConfiguration: Sendable {
     package var healthTimeout = HealthMonitor.defaultTimeout
     /// How long stock events are kept in the feed (`--event-retention-h`); a reader further behind gets 410.
     package var eventRetention: Duration = .seconds(168 * 3600)
+    /// How long a deduction key's record is kept (`--deduction-retention-h`): longer than the order
+    /// service may send the key again (see `DeductionPruner`).
+    package var deductionRetention: Duration = .seconds(DeductionRetention.defaultHours * 3600)
 
     package init(databaseURL: DatabaseURL) {
         self.databaseURL = databaseURL
@@ -80,11 +83,13 @@ package struct InventoryService: Sendable {
         }
         let health = HealthMonitor(serviceId: "inventory", indicators: [storage.health], timeout: configuration.healthTimeout)
         let pruner = storage.feed.map {
-            EventPruner(store: $0.store, retention: configuration.eventRetention, logger: logger) as any Service
+            EventPruner.make(store: $0.store, retention: configuration.eventRetention, logger: logger) as any Service
         }
+        let forgetter = DeductionPruner.make(repository: storage.repository, retention: configuration.deductionRetention, logger: logger)
         return InventoryService(
             configuration: configuration, repository: storage.repository, health: health,
-            services: storage.services + (pruner.map { [$0] } ?? []), feed: storage.feed, integrity: storage.integrity,
+            services: storage.services + (pruner.map { [$0] } ?? []) + (configuration.naive ? [] : [forgetter]),
+            feed: storage.feed, integrity: storage.integrity,
             logger: logger)
     }
 

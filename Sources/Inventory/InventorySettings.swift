@@ -36,7 +36,7 @@ package enum InventorySettings {
         help: "Answer 500 right after committing this fraction of deduction keys.")
 
     package static let all: [any SettingDeclaration] = [
-        CommonSettings.databaseURL, CommonSettings.seedDemo, EventSettings.retention, gremlinEvery, gremlinFraction, gremlinDelay, gremlinPlacement, crashAfterCommitEvery,
+        CommonSettings.databaseURL, CommonSettings.seedDemo, EventSettings.retention, DeductionRetention.setting, gremlinEvery, gremlinFraction, gremlinDelay, gremlinPlacement, crashAfterCommitEvery,
         crashAfterCommitFraction, errorAfterCommitEvery, errorAfterCommitFraction,
     ]
 }
@@ -75,6 +75,7 @@ extension InventoryService: ServiceDefinition {
         configuration.chaos = try ChaosSettings(settings: settings)
         configuration.naive = settings[CommonSettings.naive]
         configuration.eventRetention = settings.eventRetention
+        configuration.deductionRetention = .seconds(settings[DeductionRetention.setting] * 3600)
         return try await live(configuration: configuration, logger: logger).makeApplication()
     }
 }

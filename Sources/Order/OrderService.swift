@@ -137,7 +137,7 @@ package struct OrderService: Sendable {
             timeout: configuration.healthTimeout
         )
         let pruner = storage.feed.map {
-            EventPruner(store: $0.store, retention: configuration.eventRetention, logger: logger) as any Service
+            EventPruner.make(store: $0.store, retention: configuration.eventRetention, logger: logger) as any Service
         }
         return OrderService(
             configuration: configuration,

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import Inventory
 import Logging
 import NIOCore
+import Order
 import ServiceLifecycle
 import WarehouseKit
 import WarehouseLab
@@ -70,6 +72,7 @@ struct UpCommand: AsyncParsableCommand {
                 settingArguments, environment: ProcessInfo.processInfo.environment, declared: Self.declaredSettings,
                 command: "up")
             let addresses = try Self.addresses(settings)
+            try Self.checkRetentions(settings)
             let database = try Self.database(settings, local: local, flagGiven: settingArguments.contains(where: Self.isDatabaseURLFlag))
             let counts = settings[Self.replicas]
             if counts.isReplicated {
@@ -107,6 +110,18 @@ struct UpCommand: AsyncParsableCommand {
             throw .conflict("--database-url of `up` names one database for every service: a postgres:// URL (each service keeps an SQLite file of its own by default)")
         case (false, let given):
             return given
+        }
+    }
+
+    /// Inventory must keep a deduction key's record longer than the order service may send the key
+    /// again (its `Idempotency-Key` retention bounds replays and admin retries, the reconciler stops
+    /// sooner): a shorter retention could deduct one order twice.
+    static func checkRetentions(_ settings: Settings) throws(SettingsError) {
+        let deductions = settings[DeductionRetention.setting]
+        let keys = settings[OrderSettings.idempotencyRetention]
+        guard deductions > keys else {
+            throw .conflict(
+                "--deduction-retention-h (\(deductions)) must be longer than --idempotency-retention-h (\(keys)): inventory must remember a key as long as the order service may send it again")
         }
     }
 

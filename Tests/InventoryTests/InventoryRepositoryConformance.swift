@@ -213,4 +213,30 @@ struct InventoryRepositoryConformance {
             #expect(try await database.deduction(key: "k3")?.ordinal == nil)
         }
     }
+
+    @Test(
+        "old deduction records are forgotten a batch at a time, refusals and unknown SKUs too; the ledger still counts them",
+        arguments: StorageBackend.available)
+    func forgetDeductions(_ backend: StorageBackend) async throws {
+        try await withDatabase(backend) { database in
+            _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
+            let first = try await database.deduct(key: "applied", lines: [StockLine(sku: "A", quantity: 1)])
+            _ = try await database.deduct(key: "short", lines: [StockLine(sku: "A", quantity: 100)])
+            _ = try await database.deduct(key: "unknown", lines: [StockLine(sku: "NOPE", quantity: 1)])
+            _ = try await database.ordinal(of: "applied")
+            #expect(try await database.faultLedger().deductions == 3)
+
+            // Nothing recorded before the first record: nothing goes.
+            #expect(try await database.forgetDeductions(recordedBefore: first.record.recordedAt, limit: 10) == 0)
+            #expect(try await database.forgetDeductions(recordedBefore: .distantFuture, limit: 2) == 2)
+            #expect(try await database.deduction(key: "applied") == nil, "the oldest goes first")
+            #expect(try await database.forgetDeductions(recordedBefore: .distantFuture, limit: 2) == 1)
+            #expect(try await database.forgetDeductions(recordedBefore: .distantFuture, limit: 2) == 0)
+            for key in ["applied", "short", "unknown"] { #expect(try await database.deduction(key: key) == nil) }
+            #expect(try await database.product(sku: "A")?.stock == 9, "forgetting a record changes no stock")
+            #expect(try await database.faultLedger().deductions == 3)
+            // The key's ordinal went with its record; counting goes on past every key seen.
+            #expect(try await database.ordinal(of: "applied") > 1)
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the inventory service keeps products and deduction records. `SQLiteInventoryRepository` is the
 /// SQLite implementation; `InventoryRepositoryConformance` is what every implementation must pass.
 package protocol InventoryRepository: Sendable {
@@ -27,6 +29,10 @@ package protocol InventoryRepository: Sendable {
     func countUnrecordedDeduction(key: String, faults: [FaultKind]) async throws
     /// Every fault injected so far, by kind, and how many deductions there were.
     func faultLedger() async throws -> FaultLedger
+    /// Forgets at most `limit` deduction records (applied, refused, unknown SKU alike) recorded before
+    /// `cutoff`, oldest first, with their keys' ordinals, in one short transaction found through an
+    /// index on `recordedAt`. The fault ledger still counts them. Returns how many went.
+    func forgetDeductions(recordedBefore cutoff: Date, limit: Int) async throws -> Int
 }
 
 extension InventoryRepository {

@@ -54,6 +54,12 @@ package struct PostgresInventoryRepository: InventoryRepository {
                     PRIMARY KEY (kind, key))
                 """,
             ] + PostgresEventStore.createTables),
+        PostgresMigration(
+            2, "deduction records by age",
+            [
+                // What `forgetDeductions` walks, oldest first, a batch at a time.
+                "CREATE INDEX deductions_by_age ON deductions (recordedAt)"
+            ]),
     ]
 
     package func ordinal(of key: String) async throws -> Int64 {
@@ -144,11 +150,35 @@ package struct PostgresInventoryRepository: InventoryRepository {
         }
     }
 
+    package func forgetDeductions(recordedBefore cutoff: Date, limit: Int) async throws -> Int {
+        try await database.write(locks: []) { transaction in
+            // Rows a deduction in flight holds are skipped, not waited for: the next batch takes them.
+            let rows = try await transaction.query(
+                """
+                WITH due AS (
+                    SELECT key FROM deductions WHERE recordedAt < \(UTCTimestamp.sqlite(cutoff))
+                    ORDER BY recordedAt LIMIT \(limit) FOR UPDATE SKIP LOCKED),
+                gone AS (DELETE FROM deductions WHERE key IN (SELECT key FROM due) RETURNING key),
+                ordinals AS (DELETE FROM deductionOrdinals WHERE key IN (SELECT key FROM gone))
+                SELECT count(*) FROM gone
+                """)
+            let forgotten = try rows.first?.decode(Int.self) ?? 0
+            guard forgotten > 0 else { return 0 }
+            // The fault ledger's denominator keeps counting them.
+            try await transaction.query(
+                """
+                INSERT INTO settings (name, value) VALUES ('forgottenDeductions', \(String(forgotten)))
+                ON CONFLICT (name) DO UPDATE SET value = (settings.value::bigint + \(forgotten))::text
+                """)
+            return forgotten
+        }
+    }
+
     package func faultLedger() async throws -> FaultLedger {
         let rows = try await database.query(
             """
             SELECT (SELECT count(*) FROM deductions)
-                   + coalesce((SELECT value::bigint FROM settings WHERE name = 'naiveDeductions'), 0),
+                   + coalesce((SELECT sum(value::bigint) FROM settings WHERE name IN ('naiveDeductions', 'forgottenDeductions')), 0)::bigint,
                    kind, count(*), sum(injections)::bigint
             FROM (SELECT 1) AS one LEFT JOIN injectedFaults ON true
             GROUP BY kind

@@ -76,6 +76,10 @@ package struct SQLiteInventoryRepository: InventoryRepository {
         migrator.registerMigration("v4: events") { db in
             try SQLiteEventStore.createTables(db)
         }
+        migrator.registerMigration("v5: deduction records by age") { db in
+            // What `forgetDeductions` walks, oldest first, a batch at a time.
+            try db.execute(sql: "CREATE INDEX deductions_by_age ON deductions (recordedAt)")
+        }
         return migrator
     }
 
@@ -172,7 +176,10 @@ package struct SQLiteInventoryRepository: InventoryRepository {
     package func faultLedger() async throws -> FaultLedger {
         try await writer.read { db in
             let recorded = try Int.fetchOne(db, sql: "SELECT count(*) FROM deductions") ?? 0
-            let naive = try Int.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE name = 'naiveDeductions'") ?? 0
+            let uncounted = try Int.fetchOne(
+                db,
+                sql: "SELECT sum(CAST(value AS INTEGER)) FROM settings WHERE name IN ('naiveDeductions', 'forgottenDeductions')")
+            let naive = uncounted ?? 0
             var faults: [FaultKind: FaultLedger.Count] = [:]
             for row in try Row.fetchAll(
                 db, sql: "SELECT kind, count(*) AS deductions, sum(injections) AS injections FROM injectedFaults GROUP BY kind")
@@ -181,6 +188,28 @@ package struct SQLiteInventoryRepository: InventoryRepository {
                 faults[kind] = FaultLedger.Count(deductions: row["deductions"], injections: row["injections"])
             }
             return FaultLedger(deductions: recorded + naive, faults: faults)
+        }
+    }
+
+    package func forgetDeductions(recordedBefore cutoff: Date, limit: Int) async throws -> Int {
+        try await commits.write { db in
+            let keys = try String.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT key FROM deductions INDEXED BY deductions_by_age WHERE recordedAt < ? ORDER BY recordedAt LIMIT ?"),
+                arguments: [UTCTimestamp.sqlite(cutoff), limit])
+            guard !keys.isEmpty else { return 0 }
+            for key in keys {
+                try db.cachedStatement(sql: "DELETE FROM deductions WHERE key = ?").execute(arguments: [key])
+                try db.cachedStatement(sql: "DELETE FROM deductionOrdinals WHERE key = ?").execute(arguments: [key])
+            }
+            // The fault ledger's denominator keeps counting them.
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO settings (name, value) VALUES ('forgottenDeductions', ?)
+                    ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + excluded.value
+                    """
+            ).execute(arguments: [keys.count])
+            return keys.count
         }
     }
 
