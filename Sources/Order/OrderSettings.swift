@@ -42,6 +42,9 @@ package enum OrderSettings {
     package static let idempotencyRetention = Setting<Int>(
         "idempotency-retention-h", group: group, default: 24, rule: .within(24...24 * 365),
         help: "Hours an Idempotency-Key is remembered before it is forgotten (the order stays).")
+    package static let attentionAfter = Setting<Int>(
+        "attention-after-s", group: group, default: 3600, rule: .within(1...86_400),
+        help: "Seconds an order may stay pending before a try without an answer marks it as needing attention: it stays pending, is no longer retried automatically, and is counted by orders_needing_attention and shown in the console. At most a day, so it ends before the shortest --idempotency-retention-h.")
     package static let latencyAlertThreshold = Setting<Int>(
         "latency-alert-threshold-ms", group: group, default: 1000, rule: .within(1...600_000),
         help: "The latency alert is raised while order placements average more than this over the last 30 s, in ms.")
@@ -54,7 +57,7 @@ package enum OrderSettings {
 
     package static let all: [any SettingDeclaration] = [
         CommonSettings.databaseURL, CommonSettings.customerListing, EventSettings.retention, deadline, attemptTimeout, retryTimeout, inventoryConcurrency, breakerWindow,
-        breakerMinimumCalls, breakerFailureRate, breakerOpen, breakerMaxOpen, breakerBurst, idempotencyRetention, latencyAlertThreshold,
+        breakerMinimumCalls, breakerFailureRate, breakerOpen, breakerMaxOpen, breakerBurst, idempotencyRetention, attentionAfter, latencyAlertThreshold,
         errorAfterStoreEvery,
         errorAfterStoreFraction,
     ]
@@ -73,6 +76,7 @@ extension OrderConfiguration {
         policy.deadline = .milliseconds(settings[OrderSettings.deadline])
         policy.retryTimeout = .milliseconds(settings[OrderSettings.retryTimeout])
         policy.idempotencyRetention = .seconds(settings[OrderSettings.idempotencyRetention] * 3600)
+        policy.attention = AttentionPolicy(after: .seconds(settings[OrderSettings.attentionAfter]))
         naive = settings[CommonSettings.naive]
         callPolicy.attemptTimeout = .milliseconds(settings[OrderSettings.attemptTimeout])
         callPolicy.concurrencyLimit = settings[OrderSettings.inventoryConcurrency]

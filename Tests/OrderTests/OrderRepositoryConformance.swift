@@ -135,7 +135,7 @@ struct OrderRepositoryConformance {
         }
     }
 
-    @Test("duePending returns pending orders that are due, oldest first, up to the limit", arguments: StorageBackend.available)
+    @Test("duePending returns pending orders that are due, earliest due first, up to the limit, worked oldest first", arguments: StorageBackend.available)
     func duePending(_ backend: StorageBackend) async throws {
         try await withDatabase(backend) { database throws in
             _ = try await database.insert(
@@ -153,7 +153,10 @@ struct OrderRepositoryConformance {
             #expect(
                 try await database.duePending(asOf: base.addingTimeInterval(20), limit: 10).map(\.order.id) == ["mid", "soon"])
             #expect(try await database.duePending(asOf: .distantFuture, limit: 10).map(\.order.id) == ["late", "mid", "soon"])
-            #expect(try await database.duePending(asOf: .distantFuture, limit: 1).map(\.order.id) == ["late"])
+            // A batch is found by index, earliest due first (never by walking the orders not due); it is
+            // then worked oldest first.
+            #expect(try await database.duePending(asOf: .distantFuture, limit: 1).map(\.order.id) == ["soon"])
+            #expect(try await database.duePending(asOf: .distantFuture, limit: 2).map(\.order.id) == ["mid", "soon"])
             #expect(try await database.nextRetry() == base.addingTimeInterval(10))
             #expect(try await database.nextRetry(after: base.addingTimeInterval(10)) == base.addingTimeInterval(20))
             #expect(try await database.nextRetry(after: base.addingTimeInterval(30)) == nil)

@@ -23,7 +23,9 @@ private struct SettleFails: OrderRepository {
         try await base.duePending(asOf: now, triedBefore: recoveredAt, limit: limit)
     }
     func nextRetry(after: Date?) async throws -> Date? { try await base.nextRetry(after: after) }
-    func pendingCount() async throws -> Int { try await base.pendingCount() }
+    func pendingCount(cap: Int) async throws -> PendingCount { try await base.pendingCount(cap: cap) }
+    func markNeedingAttention(id: String, message: String, triedAt: Date, at now: Date) async throws -> Bool { throw DiskFull() }
+    func retryNow(id: String, at now: Date) async throws -> Order? { try await base.retryNow(id: id, at: now) }
     func forgetIdempotencyKeys(createdBefore cutoff: Date) async throws -> Int {
         try await base.forgetIdempotencyKeys(createdBefore: cutoff)
     }

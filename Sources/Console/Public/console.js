@@ -149,7 +149,9 @@ function drawOrders(orders) {
       el("td", {}, el("code", {}, order.id.slice(0, 8))),
       el("td", {}, order.customerId),
       el("td", {}, order.items.map((line) => `${line.quantity} × ${line.sku}`).join(", ")),
-      el("td", {}, el("span", { class: `status ${order.status}` }, order.status)),
+      el("td", {}, el("span", { class: `status ${order.status}` }, order.status),
+        // Pending past --attention-after-s: no longer retried automatically, a person must look.
+        order.needsAttention ? el("span", { class: "status attention", "data-needs-attention": "true", title: order.message }, "needs attention") : ""),
       el("td", {}, time(order.updatedAt))));
   $("#recent-orders tbody").replaceChildren(...rows);
 }

@@ -34,6 +34,9 @@ package struct Order: Sendable, Equatable {
     package var reason: String?
     package var createdAt: Date
     package var updatedAt: Date
+    /// Pending longer than the reconciler tries on its own (`--attention-after-s`): still pending, no
+    /// longer retried automatically, counted by a metric and shown in the console until a person acts.
+    package var needsAttention: Bool
 
     package init(
         id: String,
@@ -43,8 +46,10 @@ package struct Order: Sendable, Equatable {
         message: String,
         reason: String? = nil,
         createdAt: Date,
-        updatedAt: Date
+        updatedAt: Date,
+        needsAttention: Bool = false
     ) {
+        self.needsAttention = needsAttention
         self.id = id
         self.customerId = customerId
         self.items = items

@@ -18,6 +18,13 @@ package enum OrderMessage {
     }
 }
 
+extension OrderMessage {
+    /// The message of an order that needs a person: still pending, no longer retried automatically.
+    package static func needsAttention(orderId: String) -> String {
+        "We could not confirm your order with inventory for a long time; it is saved, nothing is charged twice, and our team is looking into it. Follow /orders/\(orderId) for its status."
+    }
+}
+
 /// Why inventory gave no definite answer. Neither means the deduction failed: it may have happened.
 package enum InventoryUnavailability: Sendable, Equatable {
     /// It did not answer in time.

@@ -28,22 +28,51 @@ package protocol OrderRepository: Sendable {
     func settle(_ order: Order, _ settlement: Settlement, at now: Date) async throws -> Order?
     /// Records a try, begun at `triedAt`, that gave no definite answer, and when to try again.
     func postpone(id: String, message: String, triedAt: Date, retryAt: Date) async throws
-    /// Pending orders to try now, oldest first, with how many tries each had: those whose next try is
-    /// due by `now`, and those whose last try began before `recoveredAt`, when inventory came back
-    /// after an outage (their backoff was waiting for a dependency that no longer fails).
+    /// Records a try, begun at `triedAt`, that gave no definite answer to an order pending too long:
+    /// it keeps status pending, is marked as needing attention (from `now`, unless marked before), and
+    /// is no longer due automatically (`retryAt` cleared) until `retryNow(id:at:)`.
+    ///
+    /// - Returns: whether this call marked it (false when it was marked already, or is no longer pending).
+    func markNeedingAttention(id: String, message: String, triedAt: Date, at now: Date) async throws -> Bool
+    /// Makes a pending order due at `now` (an admin's retry of an order needing attention).
+    ///
+    /// - Returns: the order, or nil when unknown.
+    func retryNow(id: String, at now: Date) async throws -> Order?
+    /// Pending orders to try now, with how many tries each had, at most `limit`, found through indexes
+    /// whatever the backlog (orders needing attention are never among them): those whose next try is
+    /// due by `now`, earliest due first, and those not needing attention whose last try began before
+    /// `recoveredAt`, when inventory came back after an outage (their backoff was waiting for a
+    /// dependency that no longer fails). The batch is returned oldest first.
     func duePending(asOf now: Date, triedBefore recoveredAt: Date?, limit: Int) async throws -> [PendingOrder]
     /// When the earliest pending order is next due, if any order is pending; with `after`, the
     /// earliest such time later than it.
     func nextRetry(after: Date?) async throws -> Date?
-    /// How many orders are pending now.
-    func pendingCount() async throws -> Int
+    /// How many orders are pending now, and how many of them need attention, each counted up to
+    /// `cap` through its partial index (never the whole table): a metrics figure.
+    func pendingCount(cap: Int) async throws -> PendingCount
     /// Forgets the idempotency keys of orders created before `cutoff` (the orders stay).
     ///
     /// - Returns: how many keys were forgotten.
     func forgetIdempotencyKeys(createdBefore cutoff: Date) async throws -> Int
 }
 
+/// The backlog, as the metrics show it: each figure read from its partial index, at most `cap` rows.
+package struct PendingCount: Sendable, Equatable {
+    package var pending: Int
+    package var needingAttention: Int
+
+    package init(pending: Int, needingAttention: Int) {
+        self.pending = pending
+        self.needingAttention = needingAttention
+    }
+}
+
 extension OrderRepository {
+    /// How many orders are pending now (up to a million).
+    package func pendingCount() async throws -> Int {
+        try await pendingCount(cap: 1_000_000).pending
+    }
+
     /// The newest orders.
     package func orders(status: OrderStatus?, limit: Int) async throws -> [Order] {
         try await orders(OrderQuery(status: status, limit: limit))
@@ -83,6 +112,11 @@ package struct StoredOrder: Sendable, Equatable {
 }
 
 package struct PendingOrder: Sendable, Equatable {
+    /// How many of the oldest pending orders a round of `duePending` looks at for those tried before a
+    /// recovery: bounded, so a backlog whose oldest orders keep failing is not walked every round; an
+    /// order further back waits out its backoff (10 s at most) instead.
+    package static func recoveryScan(_ limit: Int) -> Int { max(4 * limit, 128) }
+
     package var order: Order
     package var attempts: Int
 

@@ -137,7 +137,8 @@ extension Components.Schemas.Order {
             message: order.message,
             reason: order.reason,
             createdAt: order.createdAt,
-            updatedAt: order.updatedAt
+            updatedAt: order.updatedAt,
+            needsAttention: order.status == .pending && order.needsAttention ? true : nil
         )
     }
 }

@@ -30,7 +30,8 @@ package struct OrderFlow: Sendable {
         self.placement = OrderPlacement(
             settler: settler, inventory: inventory, policy: policy, metrics: metrics, orderIDKey: orderIDKey)
         self.reconciler = Reconciler(
-            retry: PendingOrderRetry(settler: settler, inventory: patientInventory ?? inventory, retryTimeout: policy.retryTimeout),
+            retry: PendingOrderRetry(
+                settler: settler, inventory: patientInventory ?? inventory, retryTimeout: policy.retryTimeout, attention: policy.attention),
             availability: availability ?? InventoryAvailability(onRecovery: { pendingBell.ring() }),
             metrics: metrics,
             idempotencyRetention: policy.idempotencyRetention

@@ -6,6 +6,8 @@ package struct OrderMetrics: Sendable {
     private let reconcilerSettled: Counter
     private let reconcilerUnknown: Counter
     private let pending: Gauge
+    private let needingAttention: Gauge
+    private let markedForAttention: Counter
 
     package init(registry: PrometheusCollectorRegistry) {
         var firstAnswers: [OrderStatus: Counter] = [:]
@@ -30,6 +32,23 @@ package struct OrderMetrics: Sendable {
         self.pending = registry.makeGauge(
             descriptor: .init(
                 metricName: "orders_pending", unitName: "", helpText: "Orders waiting for a definite answer from inventory."))
+        self.needingAttention = registry.makeGauge(
+            descriptor: .init(
+                metricName: "orders_needing_attention", unitName: "",
+                helpText: "Pending orders no longer retried automatically (pending past --attention-after-s): a person must look."))
+        self.markedForAttention = registry.makeCounter(
+            descriptor: .init(
+                metricName: "orders_marked_needing_attention", unitName: "total",
+                helpText: "Orders the reconciler marked as needing attention."))
+    }
+
+    func countMarkedForAttention() {
+        markedForAttention.increment()
+    }
+
+    func backlog(_ count: PendingCount) {
+        pending.set(to: Double(count.pending))
+        needingAttention.set(to: Double(count.needingAttention))
     }
 
     func countFirstAnswer(_ status: OrderStatus) {
@@ -40,7 +59,4 @@ package struct OrderMetrics: Sendable {
         (settled ? reconcilerSettled : reconcilerUnknown).increment()
     }
 
-    func pendingOrders(_ count: Int) {
-        pending.set(to: Double(count))
-    }
 }

@@ -14,6 +14,8 @@ package struct OrderPolicy: Sendable {
 
     /// Keep idempotency keys this long, then forget them (the orders stay).
     package var idempotencyRetention: Duration = .seconds(24 * 3600)
+    /// When the reconciler stops trying an order on its own and marks it as needing attention.
+    package var attention = AttentionPolicy()
 
     package init() {}
 

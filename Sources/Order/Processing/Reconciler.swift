@@ -13,6 +13,11 @@ import WarehouseKit
 /// back after an outage (`InventoryAvailability`), every order whose last try began before that is
 /// due at once, and the backlog is worked off oldest first as fast as inventory answers, `concurrency`
 /// orders at a time.
+///
+/// Each round costs what its batch costs, whatever the backlog: the due orders are found through
+/// indexes (`duePending`), at most `concurrency` at a time; the backlog gauges are read every
+/// `gaugeInterval`, each a count capped at `gaugeCap` through its partial index. An order pending past
+/// `AttentionPolicy.after` is marked as needing attention and left out of the rounds.
 package struct Reconciler: Service {
     /// One try of one order.
     package let retry: PendingOrderRetry
@@ -29,6 +34,10 @@ package struct Reconciler: Service {
     package var idlePoll: Duration = .seconds(1)
     /// How often idempotency keys past their retention are forgotten.
     package var pruneInterval: Duration = .seconds(3600)
+    /// How often the backlog gauges are read: not every round (each is a count through an index).
+    package var gaugeInterval: Duration = .seconds(15)
+    /// The backlog gauges count at most this many orders each (a larger backlog shows as this).
+    package var gaugeCap = 100_000
 
     package init(
         retry: PendingOrderRetry, availability: InventoryAvailability, metrics: OrderMetrics, idempotencyRetention: Duration
@@ -56,8 +65,8 @@ package struct Reconciler: Service {
                     }
                     do {
                         if ContinuousClock.now >= nextGauge {
-                            metrics.pendingOrders(try await repository.pendingCount())
-                            nextGauge = ContinuousClock.now + .seconds(1)
+                            metrics.backlog(try await repository.pendingCount(cap: gaugeCap))
+                            nextGauge = ContinuousClock.now + gaugeInterval
                         }
                         if working.count < concurrency {
                             // The oldest due orders, some perhaps in progress already: enough to fill every slot.
@@ -91,21 +100,20 @@ package struct Reconciler: Service {
     @discardableResult
     package func runOnce() async throws -> Bool {
         let due = try await dueOrders(limit: concurrency)
-        metrics.pendingOrders(try await repository.pendingCount())
-        guard !due.isEmpty else { return false }
         await withDiscardingTaskGroup { group in
             for pending in due {
                 group.addTask { await work(on: pending) }
             }
         }
-        return true
+        metrics.backlog(try await repository.pendingCount(cap: gaugeCap))
+        return !due.isEmpty
     }
 
     /// The orders to try now, oldest first: those due by their backoff, and those whose last try began
     /// before inventory's latest recovery.
     package func dueOrders(limit: Int) async throws -> [PendingOrder] {
         try await repository.duePending(
-            asOf: Date(), triedBefore: availability.recoveredAt, limit: limit)
+            asOf: retry.now(), triedBefore: availability.recoveredAt, limit: limit)
     }
 
     /// One try of one pending order. A try whose outcome could not be recorded (storage failing) keeps
@@ -117,6 +125,7 @@ package struct Reconciler: Service {
             do {
                 let order = try await retry.retry(pending)
                 metrics.countReconcilerAttempt(settled: order.status.isTerminal)
+                if order.needsAttention, !pending.order.needsAttention { metrics.countMarkedForAttention() }
             } catch {
                 metrics.countReconcilerAttempt(settled: false)
                 logger.error(

@@ -62,10 +62,21 @@ package struct PostgresOrderRepository: OrderRepository {
                 // The keys still remembered, oldest first: what `forgetIdempotencyKeys` walks, a batch at a time.
                 "CREATE INDEX orders_keyed_by_age ON orders (createdAt) WHERE idempotencyKey IS NOT NULL",
             ]),
+        PostgresMigration(
+            3, "orders needing attention; the backlog by index",
+            [
+                "ALTER TABLE orders ADD COLUMN attentionSince text",
+                // The pending orders still tried automatically, oldest first (`duePending` after a recovery).
+                "CREATE INDEX orders_active_by_age ON orders (createdAt, ordinal) WHERE status = 'pending' AND attentionSince IS NULL",
+                // The due orders, earliest due first, ties oldest first: a batch is the first rows of it.
+                "CREATE INDEX orders_due_in_order ON orders (retryAt, createdAt, ordinal) WHERE status = 'pending'",
+                // What the attention gauge counts.
+                "CREATE INDEX orders_needing_attention ON orders (attentionSince) WHERE status = 'pending' AND attentionSince IS NOT NULL",
+            ]),
     ]
 
     /// The columns `order(from:)` reads, in its order.
-    private static let columns = "id, customerId, items, status, message, reason, createdAt, updatedAt"
+    private static let columns = "id, customerId, items, status, message, reason, createdAt, updatedAt, attentionSince"
 
     package func insert(_ order: Order, idempotencyKey: String?, fingerprint: String?, retryAt: Date) async throws -> StoredOrder {
         let items = JSONText.lines(order.items.lazy.map { ($0.sku, $0.quantity) })
@@ -142,6 +153,7 @@ package struct PostgresOrderRepository: OrderRepository {
             (settled.status, settled.message, settled.reason) = (.rejected, OrderMessage.rejected(reason), reason)
         }
         settled.updatedAt = now
+        settled.needsAttention = false
         return try await database.write(locks: ["order:" + order.id]) { [settled] transaction in
             // `status = 'pending'` makes settling idempotent: the first final word stands.
             let changed = try await transaction.query(
@@ -170,7 +182,7 @@ package struct PostgresOrderRepository: OrderRepository {
                 RETURNING \(unescaped: Self.columns), attempts
                 """)
             // Its first postponement is the order's "delayed" transition.
-            if let row = rows.first, try row.decode((String, String, String, String, String, String?, String, String, Int).self).8 == 1 {
+            if let row = rows.first, try row.decode((String, String, String, String, String, String?, String, String, String?, Int).self).9 == 1 {
                 transaction.append(OrderEvents.event(EventType.orderDelayed, for: try Self.order(from: row), at: Date()))
             }
         }
@@ -179,25 +191,60 @@ package struct PostgresOrderRepository: OrderRepository {
     package func duePending(asOf now: Date, triedBefore recoveredAt: Date?, limit: Int) async throws -> [PendingOrder] {
         let stamp = UTCTimestamp.sqlite(now)
         let leaseUntil = UTCTimestamp.sqlite(now.addingTimeInterval(lease.seconds))
-        // Takes the oldest due orders not locked or leased by another process, and leases them here.
+        // Takes due orders not locked or leased by another process, and leases them here: two bounded
+        // index range scans, `orders_due_in_order` from its earliest retryAt and, after a recovery,
+        // `orders_active_by_age` from its oldest order (see `PendingOrder.recoveryScan`).
         let rows = try await database.query(
             """
             UPDATE orders SET leaseUntil = \(leaseUntil), leasedBy = \(replica)
             WHERE id IN (
                 SELECT id FROM orders
-                WHERE status = 'pending' AND (retryAt <= \(stamp) OR triedAt < \(recoveredAt.map(UTCTimestamp.sqlite)))
+                WHERE status = 'pending' AND retryAt <= \(stamp)
+                  AND (leaseUntil IS NULL OR leaseUntil <= \(stamp) OR leasedBy = \(replica))
+                ORDER BY retryAt, createdAt, ordinal LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            OR id IN (
+                SELECT id FROM orders
+                WHERE id IN (
+                        SELECT id FROM orders WHERE status = 'pending' AND attentionSince IS NULL
+                        ORDER BY createdAt, ordinal LIMIT \(PendingOrder.recoveryScan(limit)))
+                  AND status = 'pending' AND triedAt < \(recoveredAt.map(UTCTimestamp.sqlite))
                   AND (leaseUntil IS NULL OR leaseUntil <= \(stamp) OR leasedBy = \(replica))
                 ORDER BY createdAt, ordinal LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)
             RETURNING \(unescaped: Self.columns), attempts, ordinal
             """)
         return try rows.map { row in
-            let (_, _, _, _, _, _, _, _, attempts, ordinal) = try row.decode(
-                (String, String, String, String, String, String?, String, String, Int, Int64).self)
+            let (_, _, _, _, _, _, _, _, _, attempts, ordinal) = try row.decode(
+                (String, String, String, String, String, String?, String, String, String?, Int, Int64).self)
             return (PendingOrder(order: try Self.order(from: row), attempts: attempts), ordinal)
         }
         .sorted { ($0.0.order.createdAt, $0.1) < ($1.0.order.createdAt, $1.1) }
+        .prefix(limit)
         .map(\.0)
+    }
+
+    package func markNeedingAttention(id: String, message: String, triedAt: Date, at now: Date) async throws -> Bool {
+        let stamp = UTCTimestamp.sqlite(now)
+        return try await database.write(locks: ["order:" + id]) { transaction in
+            let rows = try await transaction.query(
+                """
+                UPDATE orders SET attempts = attempts + 1, message = \(message), triedAt = \(UTCTimestamp.sqlite(triedAt)),
+                                  retryAt = NULL, leaseUntil = NULL, leasedBy = NULL,
+                                  attentionSince = coalesce(attentionSince, \(stamp))
+                WHERE id = \(id) AND status = 'pending'
+                RETURNING attentionSince = \(stamp)
+                """)
+            return try rows.first?.decode(Bool.self) ?? false
+        }
+    }
+
+    package func retryNow(id: String, at now: Date) async throws -> Order? {
+        try await database.write(locks: ["order:" + id]) { transaction in
+            try await transaction.query(
+                "UPDATE orders SET retryAt = \(UTCTimestamp.sqlite(now)) WHERE id = \(id) AND status = 'pending'")
+            return try await transaction.query("SELECT \(unescaped: Self.columns) FROM orders WHERE id = \(id)").first.map(Self.order(from:))
+        }
     }
 
     package func nextRetry(after: Date?) async throws -> Date? {
@@ -207,8 +254,15 @@ package struct PostgresOrderRepository: OrderRepository {
         return try rows.first?.decode(String?.self).flatMap(UTCTimestamp.date)
     }
 
-    package func pendingCount() async throws -> Int {
-        try await database.query("SELECT count(*) FROM orders WHERE status = 'pending'").first?.decode(Int.self) ?? 0
+    package func pendingCount(cap: Int) async throws -> PendingCount {
+        // Each through its partial index, at most `cap` entries of it.
+        let rows = try await database.query(
+            """
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM orders WHERE status = 'pending' LIMIT \(cap)) AS p),
+                   (SELECT count(*) FROM (SELECT 1 FROM orders WHERE status = 'pending' AND attentionSince IS NOT NULL LIMIT \(cap)) AS a)
+            """)
+        let (pending, attention) = try rows.first?.decode((Int, Int).self) ?? (0, 0)
+        return PendingCount(pending: pending, needingAttention: attention)
     }
 
     /// How many keys one transaction forgets: small, so that no transaction holds many rows' locks
@@ -244,14 +298,14 @@ package struct PostgresOrderRepository: OrderRepository {
     }
 
     private static func stored(from row: PostgresRow) throws -> StoredOrder {
-        let fingerprint = try row.decode((String, String, String, String, String, String?, String, String, String?).self).8
+        let fingerprint = try row.decode((String, String, String, String, String, String?, String, String, String?, String?).self).9
         return StoredOrder(order: try order(from: row), fingerprint: fingerprint, inserted: false)
     }
 
     /// An order from a row whose first columns are `columns`.
     private static func order(from row: PostgresRow) throws -> Order {
-        let (id, customerId, items, status, message, reason, createdAt, updatedAt) = try row.decode(
-            (String, String, String, String, String, String?, String, String).self)
+        let (id, customerId, items, status, message, reason, createdAt, updatedAt, attentionSince) = try row.decode(
+            (String, String, String, String, String, String?, String, String, String?).self)
         return Order(
             id: id,
             customerId: customerId,
@@ -260,7 +314,8 @@ package struct PostgresOrderRepository: OrderRepository {
             message: message,
             reason: reason,
             createdAt: try PostgresRows.date(createdAt),
-            updatedAt: try PostgresRows.date(updatedAt)
+            updatedAt: try PostgresRows.date(updatedAt),
+            needsAttention: status == OrderStatus.pending.rawValue && attentionSince != nil
         )
     }
 

@@ -76,6 +76,17 @@ package struct SQLiteOrderRepository: OrderRepository {
             // The keys still remembered, oldest first: what `forgetIdempotencyKeys` walks, a batch at a time.
             try db.execute(sql: "CREATE INDEX orders_keyed_by_age ON orders (createdAt) WHERE idempotencyKey IS NOT NULL")
         }
+        migrator.registerMigration("v6: orders needing attention; the backlog by index") { db in
+            try db.execute(sql: "ALTER TABLE orders ADD COLUMN attentionSince TEXT")
+            // The pending orders still tried automatically, oldest first (`duePending` after a recovery).
+            try db.execute(
+                sql: "CREATE INDEX orders_active_by_age ON orders (createdAt, ordinal) WHERE status = 'pending' AND attentionSince IS NULL")
+            // The due orders, earliest due first, ties oldest first: a batch is the first rows of it.
+            try db.execute(sql: "CREATE INDEX orders_due_in_order ON orders (retryAt, createdAt, ordinal) WHERE status = 'pending'")
+            // What the attention gauge counts.
+            try db.execute(
+                sql: "CREATE INDEX orders_needing_attention ON orders (attentionSince) WHERE status = 'pending' AND attentionSince IS NOT NULL")
+        }
         return migrator
     }
 
@@ -171,6 +182,7 @@ package struct SQLiteOrderRepository: OrderRepository {
                 (settled.status, settled.message, settled.reason) = (.rejected, OrderMessage.rejected(reason), reason)
             }
             settled.updatedAt = now
+            settled.needsAttention = false
             // `status = 'pending'` makes settling idempotent: the first final word stands.
             try db.cachedStatement(
                 sql: """
@@ -211,17 +223,57 @@ package struct SQLiteOrderRepository: OrderRepository {
 
     package func duePending(asOf now: Date, triedBefore recoveredAt: Date?, limit: Int) async throws -> [PendingOrder] {
         try await writer.read { db in
-            // Walks `orders_pending_by_age` from the oldest pending order and stops at `limit` due ones.
-            try Row.fetchAll(
+            // Two bounded index range scans: `orders_due_in_order` from its earliest retryAt, and after a
+            // recovery `orders_active_by_age` from its oldest order; neither walks the whole backlog.
+            var rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT * FROM orders INDEXED BY orders_pending_by_age
-                        WHERE status = 'pending' AND (retryAt <= ? OR triedAt < ?)
-                        ORDER BY createdAt, ordinal LIMIT ?
-                        """
-                ),
-                arguments: [UTCTimestamp.sqlite(now), recoveredAt.map(UTCTimestamp.sqlite), limit]
-            ).map { PendingOrder(order: try Self.order(from: $0), attempts: $0["attempts"]) }
+                        SELECT * FROM orders INDEXED BY orders_due_in_order
+                        WHERE status = 'pending' AND retryAt <= ? ORDER BY retryAt, createdAt, ordinal LIMIT ?
+                        """),
+                arguments: [UTCTimestamp.sqlite(now), limit])
+            if let recoveredAt {
+                // The oldest orders still tried automatically, at most `recoveryScan` of them: those
+                // tried before the recovery are due now. One further back waits out its backoff (10 s
+                // at most), so the scan stays bounded when the oldest keep failing after the recovery.
+                rows += try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT * FROM (
+                                SELECT * FROM orders INDEXED BY orders_active_by_age
+                                WHERE status = 'pending' AND attentionSince IS NULL ORDER BY createdAt, ordinal LIMIT ?)
+                            WHERE triedAt < ? LIMIT ?
+                            """),
+                    arguments: [PendingOrder.recoveryScan(limit), UTCTimestamp.sqlite(recoveredAt), limit])
+            }
+            var seen = Set<String>()
+            let batch = try rows.filter { seen.insert($0["id"]).inserted }
+                .map { (pending: PendingOrder(order: try Self.order(from: $0), attempts: $0["attempts"]), ordinal: $0["ordinal"] as Int64) }
+            return batch.sorted { ($0.pending.order.createdAt, $0.ordinal) < ($1.pending.order.createdAt, $1.ordinal) }
+                .prefix(limit).map(\.pending)
+        }
+    }
+
+    package func markNeedingAttention(id: String, message: String, triedAt: Date, at now: Date) async throws -> Bool {
+        try await commits.write { db in
+            let marked = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE orders SET attempts = attempts + 1, message = ?, triedAt = ?, retryAt = NULL,
+                                          attentionSince = coalesce(attentionSince, ?)
+                        WHERE id = ? AND status = 'pending'
+                        RETURNING attentionSince = ? AS newly
+                        """),
+                arguments: [message, UTCTimestamp.sqlite(triedAt), UTCTimestamp.sqlite(now), id, UTCTimestamp.sqlite(now)])
+            return marked?["newly"] as Bool? ?? false
+        }
+    }
+
+    package func retryNow(id: String, at now: Date) async throws -> Order? {
+        try await commits.write { db in
+            try db.cachedStatement(sql: "UPDATE orders SET retryAt = ? WHERE id = ? AND status = 'pending'")
+                .execute(arguments: [UTCTimestamp.sqlite(now), id])
+            return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id]).map(Self.order(from:))
         }
     }
 
@@ -233,9 +285,22 @@ package struct SQLiteOrderRepository: OrderRepository {
         }
     }
 
-    /// How many orders are pending: a health and metrics figure.
-    package func pendingCount() async throws -> Int {
-        try await writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE status = 'pending'") ?? 0 }
+    package func pendingCount(cap: Int) async throws -> PendingCount {
+        try await writer.read { db in
+            // Each through its partial index, at most `cap` entries of it.
+            let pending = try Int.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT count(*) FROM (SELECT 1 FROM orders INDEXED BY orders_pending_by_age WHERE status = 'pending' LIMIT ?)"),
+                arguments: [cap]) ?? 0
+            let attention = try Int.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT count(*) FROM (SELECT 1 FROM orders INDEXED BY orders_needing_attention
+                                              WHERE status = 'pending' AND attentionSince IS NOT NULL LIMIT ?)
+                        """),
+                arguments: [cap]) ?? 0
+            return PendingCount(pending: pending, needingAttention: attention)
+        }
     }
 
     /// How many keys one transaction forgets: small enough that the writer is back for orders within
@@ -285,7 +350,8 @@ package struct SQLiteOrderRepository: OrderRepository {
             message: row["message"],
             reason: row["reason"],
             createdAt: row["createdAt"],
-            updatedAt: row["updatedAt"]
+            updatedAt: row["updatedAt"],
+            needsAttention: row["status"] as String == OrderStatus.pending.rawValue && row["attentionSince"] as String? != nil
         )
     }
 
