@@ -227,7 +227,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WarehouseCLITests",
-            dependencies: ["WarehouseCLI", "WarehouseKit", "Order"]
+            dependencies: ["WarehouseCLI", "WarehouseKit", "Order", "Inventory"]
         ),
         // The hand-written request body schemas against the OpenAPI documents.
         .testTarget(
