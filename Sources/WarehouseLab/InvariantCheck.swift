@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a run left behind, as the services report it after faults stopped.
 package struct FinalState: Sendable {
     package var initialStock: [String: Int]
@@ -33,6 +35,9 @@ package struct RunFigures: Sendable, Codable, Equatable {
     package var userVisibleErrors = 0
     /// Answers that came later than the deadline plus slack.
     package var lateAnswers = 0
+    /// Late answers put down to a starved machine rather than to the design (`--late-tolerance-percent`,
+    /// for CI's debug build on busy cores): 0 unless asked for.
+    package var lateAnswersTolerated = 0
     package var shipped = 0
     package var rejected = 0
     package var p50Milliseconds = 0.0
@@ -50,17 +55,56 @@ package struct RunFigures: Sendable, Codable, Equatable {
         if doubleDeductedUnits > 0 { found.append("\(doubleDeductedUnits) units deducted twice") }
         if oversoldUnits > 0 { found.append("\(oversoldUnits) units oversold") }
         if stockDrift > 0 { found.append("stock drifted by \(stockDrift) units") }
-        if lateAnswers > 0 { found.append("\(lateAnswers) answers later than the deadline") }
+        if lateAnswers > lateAnswersTolerated {
+            let tolerated = lateAnswersTolerated > 0 ? " (\(lateAnswersTolerated) tolerated)" : ""
+            found.append("\(lateAnswers) answers later than the deadline\(tolerated)")
+        }
         return found
+    }
+}
+
+/// A try of an order whose answer came later than the deadline allows, named so it can be found in the
+/// services' log (`request_id`).
+package struct LateAnswer: Sendable, Codable, Equatable {
+    package var order: Int
+    /// 1 for the order's first try.
+    package var attempt: Int
+    package var status: Int
+    package var milliseconds: Double
+    package var requestID: String?
+    package var sentAt: Date?
+
+    package init(order: Int, attempt: Int, status: Int, milliseconds: Double, requestID: String?, sentAt: Date?) {
+        self.order = order
+        self.attempt = attempt
+        self.status = status
+        self.milliseconds = milliseconds
+        self.requestID = requestID
+        self.sentAt = sentAt
     }
 }
 
 /// Checks a run: the client's records against the final state of the system.
 package enum InvariantCheck {
+    /// Every try whose answer took longer than `bound`, in the order they were placed.
+    package static func lateAnswers(records: [OrderRecord], bound: Duration) -> [LateAnswer] {
+        records.flatMap { record in
+            record.attempts.enumerated().compactMap { index, attempt in
+                guard attempt.milliseconds > bound.milliseconds else { return nil }
+                return LateAnswer(
+                    order: record.number, attempt: index + 1, status: attempt.status, milliseconds: attempt.milliseconds,
+                    requestID: attempt.requestID, sentAt: attempt.sentAt)
+            }
+        }
+    }
+
+    /// - Parameter lateTolerance: the share of answers that may come later than `answerBound` without
+    ///   breaking the invariant (0: none may).
     package static func evaluate(
         records: [OrderRecord],
         final: FinalState,
         answerBound: Duration,
+        lateTolerance: Double = 0,
         latency: LatencyPercentiles
     ) -> RunFigures {
         var figures = RunFigures()
@@ -89,7 +133,8 @@ package enum InvariantCheck {
 
         let attempts = records.flatMap(\.attempts)
         figures.userVisibleErrors = attempts.filter { $0.status == 0 || $0.status >= 500 }.count
-        figures.lateAnswers = attempts.filter { $0.milliseconds > answerBound.milliseconds }.count
+        figures.lateAnswers = lateAnswers(records: records, bound: answerBound).count
+        figures.lateAnswersTolerated = Int(Double(attempts.count) * lateTolerance)
         figures.p50Milliseconds = latency.p50
         figures.p99Milliseconds = latency.p99
         figures.maxMilliseconds = latency.max

@@ -8,10 +8,17 @@ package struct AttemptRecord: Sendable, Codable {
     /// 0 for a transport error (refused, reset, timed out).
     package var status: Int
     package var milliseconds: Double
+    /// The `X-Request-ID` the try was sent with: the order service logs every line of the request under
+    /// it, so a try that came back late can be followed through the services' log.
+    package var requestID: String?
+    /// When the try was sent (wall clock, to compare with the times in the services' log).
+    package var sentAt: Date?
 
-    package init(status: Int, milliseconds: Double) {
+    package init(status: Int, milliseconds: Double, requestID: String? = nil, sentAt: Date? = nil) {
         self.status = status
         self.milliseconds = milliseconds
+        self.requestID = requestID
+        self.sentAt = sentAt
     }
 }
 
@@ -90,14 +97,18 @@ package struct ShopperClient: Sendable {
         var record = OrderRecord(number: planned.number, idempotencyKey: planned.idempotencyKey)
         let body = body ?? Self.body(of: planned)
         for attempt in 0..<maxAttempts {
-            if attempt == 0 { record.placedAt = Date() }
+            let sentAt = Date()
+            if attempt == 0 { record.placedAt = sentAt }
+            let requestID = "lab-\(planned.number)-\(attempt + 1)"
             let started = ContinuousClock.now
             let reply = try? await http.send(
-                .POST, orderURL + "/orders", json: body, headers: [("Idempotency-Key", planned.idempotencyKey)],
+                .POST, orderURL + "/orders", json: body,
+                headers: [("Idempotency-Key", planned.idempotencyKey), ("X-Request-ID", requestID)],
                 timeout: .seconds(30)
             )
             let elapsed = ContinuousClock.now - started
-            record.attempts.append(AttemptRecord(status: reply?.status ?? 0, milliseconds: elapsed.milliseconds))
+            record.attempts.append(
+                AttemptRecord(status: reply?.status ?? 0, milliseconds: elapsed.milliseconds, requestID: requestID, sentAt: sentAt))
             let carriesOrder = reply?.headers["Content-Type"].first?.hasPrefix("application/json") == true
             if attempt == 0 { record.firstReply = Self.kind(status: reply?.status ?? 0, carriesOrder: carriesOrder) }
             guard let reply else {

@@ -93,4 +93,29 @@ struct InvariantCheckTests {
         #expect(figures.lateAnswers == 1)
         #expect(figures.userVisibleErrors == 2)
     }
+
+    @Test func aLateAnswerIsNamedByItsOrderTryAndRequestID() {
+        var record = record(4, id: "o4", attempts: [(0, 3), (202, 2101), (202, 2100)])
+        record.attempts[1].requestID = "lab-4-2"
+        #expect(
+            InvariantCheck.lateAnswers(records: [record], bound: .milliseconds(2100))
+                == [LateAnswer(order: 4, attempt: 2, status: 202, milliseconds: 2101, requestID: "lab-4-2", sentAt: nil)])
+    }
+
+    @Test func lateAnswersWithinTheToleranceBreakNothingAndMoreDo() {
+        // 100 answers, a 2% tolerance: two late answers are a starved scheduler, three are not.
+        func figures(late: Int) -> RunFigures {
+            let records = (0..<100).map { number in
+                record(number, id: "o\(number)", attempts: [(201, number < late ? 2500 : 5)])
+            }
+            return InvariantCheck.evaluate(
+                records: records,
+                final: FinalState(initialStock: [:], finalStock: [:], orders: []),
+                answerBound: .milliseconds(2100), lateTolerance: 0.02, latency: LatencyPercentiles())
+        }
+        #expect(figures(late: 2).lateAnswersTolerated == 2)
+        #expect(!figures(late: 2).violations.contains { $0.contains("later than the deadline") })
+        #expect(figures(late: 3).violations.contains("3 answers later than the deadline (2 tolerated)"))
+        #expect(check([record(1, id: "o1", attempts: [(201, 2500)])], final: initial, orders: []).lateAnswersTolerated == 0)
+    }
 }
