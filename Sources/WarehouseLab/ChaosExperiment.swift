@@ -33,8 +33,13 @@ package struct ChaosExperiment: Sendable {
         package var notificationKills: [Double] = [0.35]
         /// How long the backlog may take to drain after the workload, faults still on.
         package var drainLimit: Duration = .seconds(60)
-        /// How long orders are followed after faults stop, when the backlog did not drain in time.
+        /// Once faults stop, how long the backlog may go without an order reaching its final state before
+        /// the orders still pending count as stuck: longer than the reconciler's longest wait between two
+        /// tries of an order (its backoff's 10 s cap and a 5 s try), so only an order that is not being
+        /// worked on can run it out. A slow machine settles the backlog slowly, but it settles it.
         package var followUp: Duration = .seconds(30)
+        /// The longest the backlog is followed after faults stop, however steadily it shrinks.
+        package var followUpLimit: Duration = .seconds(300)
         package var deadline: Duration = .seconds(2)
         package var slack: Duration = .milliseconds(100)
         /// The share of answers that may come later than deadline + slack (0: none may). Only for a
@@ -193,12 +198,19 @@ package struct ChaosExperiment: Sendable {
         // The faults stay on while the reconciler works off the backlog: the crash and the 500 strike
         // only a key's first commit, so every order can still finish. They stop once nothing is pending
         // (or at the drain limit), and only then is "stuck pending" measured.
+        // The naive design has no reconciler: what it left pending stays so, and waiting for it would
+        // only make the run longer.
         let acknowledged = Set(placed.compactMap(\.orderId))
-        let drained = await waitUntilSettled(acknowledged, system, http: http, until: ContinuousClock.now + configuration.drainLimit)
+        let drained =
+            mode == .resilient
+            ? await waitUntilSettled(acknowledged, system, http: http, until: ContinuousClock.now + configuration.drainLimit)
+            : false
         let faultsOff = try await FaultSwitch(system: system, token: token, http: http).turnOff()
         defer { faultsOff.cancel() }
-        if !drained {
-            _ = await waitUntilSettled(acknowledged, system, http: http, until: ContinuousClock.now + configuration.followUp)
+        if mode == .resilient, !drained {
+            _ = await waitUntilSettled(
+                acknowledged, system, http: http, until: ContinuousClock.now + configuration.followUpLimit,
+                stalledAfter: configuration.followUp)
         }
         let (ledger, ledgerMissing) = await readLedger(system, token: token, http: http)
         let final = try await finalState(system, workload: workload, http: http)
@@ -239,15 +251,21 @@ package struct ChaosExperiment: Sendable {
         )
     }
 
-    /// Polls until no acknowledged order is pending (true) or `deadline` passes (false). Orders nobody
-    /// was told about may stay pending in the naive design, which has no reconciler; they are not a
-    /// backlog anyone waits for. A killed order service answers nothing for a moment: not "settled".
+    /// Polls until no acknowledged order is pending (true), or `deadline` passes, or (with `stalledAfter`)
+    /// no acknowledged order has left `pending` for that long (false). Orders nobody was told about are
+    /// not a backlog anyone waits for. A killed order service answers nothing for a moment: not "settled".
     private func waitUntilSettled(
-        _ acknowledged: Set<String>, _ system: SystemLauncher, http: LabHTTP, until deadline: ContinuousClock.Instant
+        _ acknowledged: Set<String>, _ system: SystemLauncher, http: LabHTTP, until deadline: ContinuousClock.Instant,
+        stalledAfter stall: Duration? = nil
     ) async -> Bool {
+        var progress = BacklogProgress()
         while true {
-            if let pending = await pendingOrderIDs(system, http: http), pending.isDisjoint(with: acknowledged) { return true }
-            guard ContinuousClock.now < deadline else { return false }
+            if let pending = await pendingOrderIDs(system, http: http) {
+                let waiting = pending.intersection(acknowledged).count
+                if waiting == 0 { return true }
+                progress.note(waiting)
+            }
+            guard ContinuousClock.now < deadline, !progress.stalled(for: stall) else { return false }
             try? await Task.sleep(for: .milliseconds(100))
         }
     }

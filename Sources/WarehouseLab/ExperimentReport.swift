@@ -8,6 +8,8 @@ package struct ExperimentReport: Sendable, Codable {
     package var faults: [String]
     /// How many `kill -9`s each run planned.
     package var plannedKills: Int
+    /// How long the backlog may go without shrinking, faults off, before what is pending counts as stuck.
+    package var stallLimitSeconds: Int
     package var runs: [ChaosExperiment.Run]
 
     package init(configuration: ChaosExperiment.Configuration, runs: [ChaosExperiment.Run]) {
@@ -23,6 +25,7 @@ package struct ExperimentReport: Sendable, Codable {
                 + "of order at \(configuration.orderKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) "
                 + "and of notification at \(configuration.notificationKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) of the orders",
         ]
+        stallLimitSeconds = Int(configuration.followUp.milliseconds / 1000)
         plannedKills = configuration.inventoryKills.count + configuration.orderKills.count + configuration.notificationKills.count
         self.runs = runs
     }
@@ -36,7 +39,9 @@ package struct ExperimentReport: Sendable, Codable {
     package var markdown: String {
         var text = "# Schrödinger's warehouse: naive design against ours\n\n"
         text += "Seed \(seed), \(orders) orders, \(concurrency) concurrent clients. Faults, the same in every run; they stay on "
-        text += "until every order has reached its final state (or the drain limit), and only then are switched off:\n\n"
+        text += "until our design's reconciler has brought every order to its final state (or the drain limit), and only then are "
+        text += "switched off; an order counts as stuck once, faults off, the backlog has not shrunk for \(stallLimitSeconds) s (the naive design "
+        text += "has no reconciler, so nothing is waited for):\n\n"
         text += faults.map { "- \($0)\n" }.joined() + "\n"
         text += "## Faults: configured and landed\n\n"
         text += "Inventory's faults as its fault ledger counts them (`GET /admin/faults`: each is written in the transaction of "
@@ -103,7 +108,7 @@ package struct ExperimentReport: Sendable, Codable {
             ),
             (
                 "drain: last order final after the workload ended, faults on",
-                { run in run.drainSeconds.map { String(format: "%.2f s", $0) } ?? "not drained" }
+                { run in run.drainSeconds.map { String(format: "%.2f s", $0) } ?? (run.mode == .naive ? "no reconciler" : "not drained") }
             ),
             ("every answer p50 / p99 / max (ms)", { Self.milliseconds($0.latency) }),
         ]

@@ -21,7 +21,7 @@ package struct RunFigures: Sendable, Codable, Equatable {
     /// Acknowledged to the client, but not in the order service.
     package var lost = 0
     /// Acknowledged and still pending at the end: after the drain with faults on, and when that did not
-    /// finish, the follow-up time without faults.
+    /// finish, once the backlog has stopped shrinking with faults off (`ChaosExperiment.Configuration.followUp`).
     package var stuckPending = 0
     /// Orders beyond the first for one idempotency key (one purchase placed twice).
     package var duplicateOrders = 0
