@@ -227,13 +227,13 @@ let package = Package(
         ),
         .testTarget(
             name: "WarehouseCLITests",
-            dependencies: ["WarehouseCLI", "WarehouseKit", "Order", "Inventory"]
+            dependencies: ["WarehouseCLI", "WarehouseKit", "WarehouseTestSupport", "Order", "Inventory"]
         ),
         // The hand-written request body schemas against the OpenAPI documents.
         .testTarget(
             name: "ContractTests",
             dependencies: [
-                "Order", "Inventory", "Notification", "WarehouseKit",
+                "Order", "Inventory", "Notification", "WarehouseKit", "WarehouseTestSupport",
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "Yams", package: "Yams"),
             ]
