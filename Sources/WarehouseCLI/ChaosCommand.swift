@@ -27,13 +27,6 @@ struct ChaosCommand: AsyncParsableCommand {
     var drainLimit = 60
     @Option(help: "The warehouse executable whose system is tested (another build, for a before/after comparison).")
     var systemExecutable: String?
-    @Option(
-        help: """
-            The percentage of answers that may come later than the deadline + 100 ms without failing the run: \
-            for a debug build on a busy machine (CI), where a starved scheduler delays a few answers. A design \
-            that waits past the deadline delays a whole class of orders (10% are delayed keys) and still fails.
-            """)
-    var lateTolerancePercent = 0.0
 
     enum ModeChoice: String, ExpressibleByArgument, CaseIterable {
         case naive, resilient, both
@@ -43,7 +36,6 @@ struct ChaosCommand: AsyncParsableCommand {
         guard (10...100_000).contains(orders) else { throw ValidationError("--orders must be between 10 and 100000") }
         guard (1...512).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 512") }
         guard (1...3600).contains(drainLimit) else { throw ValidationError("--drain-limit must be between 1 and 3600") }
-        guard (0...5).contains(lateTolerancePercent) else { throw ValidationError("--late-tolerance-percent must be between 0 and 5") }
     }
 
     func run() async throws {
@@ -56,7 +48,6 @@ struct ChaosCommand: AsyncParsableCommand {
         configuration.drainLimit = .seconds(drainLimit)
         configuration.concurrency = concurrency
         configuration.seed = seed
-        configuration.lateTolerance = lateTolerancePercent / 100
         configuration.logDirectory = directory
         let experiment = ChaosExperiment(configuration: configuration, logger: logger)
         let modes: [ChaosMode] = mode == .both ? [.naive, .resilient] : [ChaosMode(rawValue: mode.rawValue)!]

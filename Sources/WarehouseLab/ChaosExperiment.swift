@@ -42,11 +42,6 @@ package struct ChaosExperiment: Sendable {
         package var followUpLimit: Duration = .seconds(300)
         package var deadline: Duration = .seconds(2)
         package var slack: Duration = .milliseconds(100)
-        /// The share of answers that may come later than deadline + slack (0: none may). Only for a
-        /// build and a machine too slow to keep the deadline's reserve (CI's debug build on busy cores):
-        /// a design that waits past the deadline makes a whole class of orders late (every delayed key is
-        /// 10% of them), a starved scheduler a few.
-        package var lateTolerance = 0.0
         /// Where each run's `warehouse up` log goes (nil: a temporary file).
         package var logDirectory: URL?
 
@@ -71,8 +66,8 @@ package struct ChaosExperiment: Sendable {
         package var mode: ChaosMode
         /// The invariants.
         package var figures: RunFigures
-        /// The tries answered later than the deadline allows (`figures.lateAnswers` of them), to be found
-        /// in the run's log by their request id.
+        /// The tries whose answer reached the client later than the deadline allows, to be found in the
+        /// run's log by their request id.
         package var lateAnswers: [LateAnswer]
         /// Every answer a client got, whatever it was.
         package var latency: LatencyPercentiles
@@ -176,6 +171,8 @@ package struct ChaosExperiment: Sendable {
             notificationAt: configuration.notificationKills, total: total)
         let audit = NotificationAudit(http: http, orderURL: system.orderURL, notificationURL: system.notificationURL)
         let lagWatch = Task { await LagWatch.watch(audit) }
+        let stallMeter = StallMeter()
+        let stallWatch = Task { await stallMeter.run() }
         let placed: [OrderRecord] = await withTaskGroup(of: [OrderRecord].self) { group in
             for _ in 0..<configuration.concurrency {
                 group.addTask {
@@ -192,6 +189,7 @@ package struct ChaosExperiment: Sendable {
             return all.sorted { $0.number < $1.number }
         }
         let workloadEnded = Date()
+        stallWatch.cancel()
         logger.info("workload ends", metadata: ["mode": "\(mode.rawValue)"])
         let latency = LatencyPercentiles(milliseconds: placed.flatMap(\.attempts).map(\.milliseconds))
 
@@ -224,12 +222,13 @@ package struct ChaosExperiment: Sendable {
             records: records,
             final: final,
             answerBound: configuration.deadline + configuration.slack,
-            lateTolerance: configuration.lateTolerance,
+            stalls: stallMeter.seen,
             latency: latency
         )
         // Every transition the order feed holds must have its one notification once notification has
         // caught up; lag was watched from the start.
-        var notifications = try await audit.settle(timeout: configuration.followUp * 2, orders: final.orders)
+        var notifications = try await audit.settle(
+            timeout: configuration.followUpLimit, stalledAfter: configuration.followUp, orders: final.orders)
         lagWatch.cancel()
         (notifications.maxLagEvents, notifications.maxLagSeconds) = await lagWatch.value
         let lastFinal = final.orders.filter { $0.status != "pending" }.compactMap(\.updatedAt).max()

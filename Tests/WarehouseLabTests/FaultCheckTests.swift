@@ -157,9 +157,10 @@ struct FaultCheckTests {
         late.figures.lateAnswers = 1
         late.lateAnswers = [
             LateAnswer(
-                order: 7, attempt: 1, status: 202, milliseconds: 2213, requestID: "lab-7-1", sentAt: Date(timeIntervalSince1970: 0))
+                order: 7, attempt: 1, status: 202, milliseconds: 2213, serverMilliseconds: 1904, requestID: "lab-7-1",
+                sentAt: Date(timeIntervalSince1970: 0))
         ]
         let markdown = ExperimentReport(configuration: configuration(orders: 10), runs: [late]).markdown
-        #expect(markdown.contains("lab-7-1 (202 after 2213 ms sent 00:00:00.000)"), "\(markdown)")
+        #expect(markdown.contains("lab-7-1 (202 after 2213 ms, 1904 ms in the service sent 00:00:00.000)"), "\(markdown)")
     }
 }
