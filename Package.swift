@@ -235,7 +235,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WarehouseCLITests",
-            dependencies: ["WarehouseCLI", "WarehouseKit", "WarehouseTestSupport", "Order"]
+            dependencies: ["WarehouseCLI", "WarehouseKit", "WarehouseTestSupport", "Order", "Inventory"]
         ),
         // The hand-written request body schemas against the OpenAPI documents.
         .testTarget(
