@@ -241,7 +241,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WarehouseCLITests",
-            dependencies: ["WarehouseCLI", "WarehouseKit", "WarehouseTestSupport", "Order"]
+            dependencies: ["WarehouseCLI", "WarehouseKit", "WarehouseTestSupport", "Order", "Inventory"]
         ),
         // The hand-written request body schemas against the OpenAPI documents.
         .testTarget(

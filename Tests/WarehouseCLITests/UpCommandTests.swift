@@ -1,4 +1,5 @@
 import Foundation
+import Inventory
 import Testing
 import Order
 import WarehouseKit
@@ -104,5 +105,12 @@ struct UpCommandTests {
         for service in ServiceName.allCases {
             #expect(service.definition.name == service)
         }
+    }
+
+    @Test("a child that served, or crashed on purpose after a commit before its probe saw it, is restarted at once")
+    func restartsWaitOnlyForChildrenThatCannotStart() {
+        #expect(Supervisor.failedStarts(after: SIGKILL, becameReady: true, before: 3) == 0)
+        #expect(Supervisor.failedStarts(after: ChaosControl.crashExitStatus, becameReady: false, before: 3) == 0)
+        #expect(Supervisor.failedStarts(after: 1, becameReady: false, before: 3) == 4, "a child that dies before it is ready")
     }
 }
