@@ -189,22 +189,27 @@ package struct PostgresOrderRepository: OrderRepository {
         // `orders_active_by_age` from its oldest order (see `PendingOrder.recoveryScan`).
         let rows = try await database.query(
             """
-            UPDATE orders SET leaseUntil = \(leaseUntil), leasedBy = \(replica)
-            WHERE id IN (
-                SELECT id FROM orders
+            WITH due AS (
+                SELECT id, createdAt, ordinal FROM orders
                 WHERE status = 'pending' AND retryAt <= \(stamp)
                   AND (leaseUntil IS NULL OR leaseUntil <= \(stamp) OR leasedBy = \(replica))
                 ORDER BY retryAt, createdAt, ordinal LIMIT \(limit)
-                FOR UPDATE SKIP LOCKED)
-            OR id IN (
-                SELECT id FROM orders
+                FOR UPDATE SKIP LOCKED),
+            recovered AS (
+                SELECT id, createdAt, ordinal FROM orders
                 WHERE id IN (
                         SELECT id FROM orders WHERE status = 'pending' AND attentionSince IS NULL
                         ORDER BY createdAt, ordinal LIMIT \(PendingOrder.recoveryScan(limit)))
                   AND status = 'pending' AND triedAt < \(recoveredAt.map(UTCTimestamp.sqlite))
                   AND (leaseUntil IS NULL OR leaseUntil <= \(stamp) OR leasedBy = \(replica))
                 ORDER BY createdAt, ordinal LIMIT \(limit)
-                FOR UPDATE SKIP LOCKED)
+                FOR UPDATE SKIP LOCKED),
+            batch AS (
+                SELECT id FROM (SELECT * FROM due UNION SELECT * FROM recovered) AS candidates
+                ORDER BY createdAt, ordinal LIMIT \(limit))
+            -- Only the batch is leased: a row leased and not worked would be kept from the other replicas.
+            UPDATE orders SET leaseUntil = \(leaseUntil), leasedBy = \(replica)
+            WHERE id IN (SELECT id FROM batch)
             RETURNING \(unescaped: Self.columns), attempts, ordinal
             """)
         return try rows.map { row in
@@ -213,7 +218,6 @@ package struct PostgresOrderRepository: OrderRepository {
             return (PendingOrder(order: try Self.order(from: row), attempts: attempts), ordinal)
         }
         .sorted { ($0.0.order.createdAt, $0.1) < ($1.0.order.createdAt, $1.1) }
-        .prefix(limit)
         .map(\.0)
     }
 
