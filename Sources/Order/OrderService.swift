@@ -166,12 +166,15 @@ package struct OrderService: Sendable {
         )
         return try builder.makeRouter { routes in
             if let feed { EventFeedRoute.register(feed, on: routes, credentials: edge.credentials) }
-            try OrderAPIHandler(placement: placement, repository: repository, chaos: chaos, logger: logger, integrity: integrity)
+            try OrderAPIHandler(
+                placement: placement, repository: repository, chaos: chaos, logger: logger, integrity: integrity,
+                retryWindow: configuration.policy.idempotencyRetention)
                 .registerHandlers(
                 on: routes,
                 configuration: .warehouse,
                 middlewares: [
-                    AuthorizationMiddleware(credentials: edge.credentials, rules: ["getChaos": .admin, "putChaos": .admin]),
+                    AuthorizationMiddleware(
+                        credentials: edge.credentials, rules: ["getChaos": .admin, "putChaos": .admin, "retryOrder": .admin]),
                     CustomerListingMiddleware(
                         listing: configuration.customerListing, credentials: edge.credentials, operations: ["listOrders"]),
                     LocationHeaderMiddleware(),

@@ -112,3 +112,37 @@ struct AttentionTests {
         }
     }
 }
+
+/// `POST /admin/orders/{id}/retry`: the admin's way to try an order needing attention again.
+@Suite("Admin retry of an order", .timeLimit(.minutes(3)))
+struct AdminRetryAPITests {
+    @Test("admin only; a pending order becomes due now and keeps its mark; final, unknown and too old ones are refused")
+    func adminRetry() async throws {
+        try await withOrderService { client, fixture in
+            let now = Date()
+            let stuck = Order.pending(NewOrder(customerId: "c-1", items: draft.items), at: now.addingTimeInterval(-7200))
+            _ = try await fixture.database.insert(stuck, idempotencyKey: nil, fingerprint: nil, retryAt: now)
+            #expect(try await fixture.database.markNeedingAttention(id: stuck.id, message: "stuck", triedAt: now, at: now))
+            #expect(try await fixture.database.nextRetry() == nil)
+
+            let path = "/admin/orders/\(stuck.id)/retry"
+            #expect(try await client.execute(uri: path, method: .post).status == .unauthorized)
+            let retried = try await client.execute(uri: path, method: .post, headers: .adminRead)
+            #expect(retried.status == .accepted, "\(retried.text)")
+            #expect(retried.text.contains(#""needsAttention":true"#))
+            #expect(try await fixture.database.duePending(asOf: Date(), triedBefore: nil, limit: 10).map(\.order.id) == [stuck.id])
+
+            #expect(try await client.execute(uri: "/admin/orders/nope/retry", method: .post, headers: .adminRead).status == .notFound)
+            let shipped = Order.pending(NewOrder(customerId: "c-2", items: draft.items), at: now)
+            _ = try await fixture.database.insert(shipped, idempotencyKey: nil, fingerprint: nil, retryAt: now)
+            _ = try await fixture.database.settle(shipped, .shipped, at: now)
+            #expect(try await client.execute(uri: "/admin/orders/\(shipped.id)/retry", method: .post, headers: .adminRead).status == .conflict)
+            // Older than the key retention (24 h here): inventory may have forgotten the key.
+            let ancient = Order.pending(NewOrder(customerId: "c-3", items: draft.items), at: now.addingTimeInterval(-25 * 3600))
+            _ = try await fixture.database.insert(ancient, idempotencyKey: nil, fingerprint: nil, retryAt: now.addingTimeInterval(3600))
+            let refused = try await client.execute(uri: "/admin/orders/\(ancient.id)/retry", method: .post, headers: .adminRead)
+            #expect(refused.status == .conflict)
+            #expect(refused.text.contains("Too old to retry"))
+        }
+    }
+}

@@ -13,6 +13,10 @@ package enum OrderError: HTTPProblemError, Equatable {
     case inventoryFailed(id: String)
     /// Chaos: the order was stored and processed, and this answer is an error on purpose.
     case injectedAfterStore
+    /// An admin's retry of an order that is no longer pending.
+    case notPending(id: String, status: OrderStatus)
+    /// An admin's retry of an order older than the key retention: inventory may have forgotten its key.
+    case tooOldToRetry(id: String)
 
     package var problem: Problem {
         switch self {
@@ -39,6 +43,15 @@ package enum OrderError: HTTPProblemError, Equatable {
         case .injectedAfterStore:
             Problem(
                 title: "Internal server error", status: 500, detail: "Injected after the order was stored, by chaos settings.")
+        case .notPending(let id, let status):
+            Problem(title: "Order not pending", status: 409, detail: "Order \(id) is \(status.rawValue) already; there is nothing to retry.")
+        case .tooOldToRetry(let id):
+            Problem(
+                title: "Too old to retry",
+                status: 409,
+                detail:
+                    "Order \(id) is older than the Idempotency-Key retention: inventory may have forgotten its deduction key, so a retry could deduct twice. Settle it by hand with inventory's records."
+            )
         case .invalidIdempotencyKey:
             Problem(
                 title: "Invalid Idempotency-Key",

@@ -13,16 +13,20 @@ package struct OrderAPIHandler: APIProtocol {
     /// Checked before an order is acknowledged: an order written to a database file that is no longer
     /// the one at its path would be gone at the next start, so it gets a 503 instead of a 201.
     package let integrity: any StorageIntegrity
+    /// How old an order an admin may retry: the Idempotency-Key retention, which inventory's deduction
+    /// key retention outlasts (docs/SECURITY.md).
+    package let retryWindow: Duration
 
     package init(
         placement: any OrderPlacing, repository: any OrderRepository, chaos: OrderChaos, logger: Logger,
-        integrity: any StorageIntegrity = AlwaysIntact()
+        integrity: any StorageIntegrity = AlwaysIntact(), retryWindow: Duration = OrderPolicy().idempotencyRetention
     ) {
         self.placement = placement
         self.repository = repository
         self.chaos = chaos
         self.logger = logger
         self.integrity = integrity
+        self.retryWindow = retryWindow
     }
 
     /// `POST /orders`, where the order flow starts. The body was validated before this runs:
@@ -107,6 +111,19 @@ package struct OrderAPIHandler: APIProtocol {
             throw RequestError.invalidParameter(name: "after", detail: "no order has this id")
         }
         return .ok(.init(body: .json(.init(orders: orders.map(Components.Schemas.Order.init)))))
+    }
+
+    /// `POST /admin/orders/{id}/retry`: a pending order due now (the reconciler's next look takes it).
+    package func retryOrder(_ input: Operations.RetryOrder.Input) async throws -> Operations.RetryOrder.Output {
+        let now = Date()
+        guard let order = try await repository.order(id: input.path.id) else { throw OrderError.notFound(id: input.path.id) }
+        guard order.status == .pending else { throw OrderError.notPending(id: order.id, status: order.status) }
+        guard now.timeIntervalSince(order.createdAt) < Double(retryWindow.components.seconds) else {
+            throw OrderError.tooOldToRetry(id: order.id)
+        }
+        guard let due = try await repository.retryNow(id: order.id, at: now) else { throw OrderError.notFound(id: order.id) }
+        logger.notice("order retried by an admin", metadata: ["order_id": "\(order.id)", "needs_attention": "\(order.needsAttention)"])
+        return .accepted(.init(body: .json(.init(due))))
     }
 
     package func getChaos(_ input: Operations.GetChaos.Input) async throws -> Operations.GetChaos.Output {

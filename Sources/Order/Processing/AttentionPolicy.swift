@@ -10,7 +10,8 @@ import Foundation
 /// and hide among the healthy backlog. Stopping also bounds when the order service can send the key
 /// again, which is what lets inventory forget old deduction keys safely (docs/SECURITY.md). The order
 /// stays pending, is counted by `orders_needing_attention` and shown in the console; a person retries
-/// it by replaying its `Idempotency-Key`, or settles the matter with inventory's record in hand.
+/// it (`POST /admin/orders/{id}/retry`, or a replay of its `Idempotency-Key`), or settles the matter
+/// with inventory's record in hand.
 package struct AttentionPolicy: Sendable, Equatable {
     package static let defaultAfter: Duration = .seconds(3600)
 
