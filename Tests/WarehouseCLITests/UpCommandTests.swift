@@ -62,6 +62,16 @@ struct UpCommandTests {
         #expect(throws: SettingsError.self) { try UpCommand.addresses(settings) }
     }
 
+    @Test("inventory must keep deduction keys longer than order keeps Idempotency-Keys")
+    func retentionsChecked() throws {
+        try UpCommand.checkRetentions(try upSettings([]))
+        try UpCommand.checkRetentions(try upSettings(["--idempotency-retention-h", "48", "--deduction-retention-h", "49"]))
+        #expect(throws: SettingsError.self) {
+            try UpCommand.checkRetentions(try upSettings(["--idempotency-retention-h", "48", "--deduction-retention-h", "48"]))
+        }
+        #expect(throws: SettingsError.self) { try UpCommand.checkRetentions(try upSettings(["--idempotency-retention-h", "1000"])) }
+    }
+
     @Test("a rule across a child's settings is checked by up itself")
     func childRulesChecked() throws {
         let settings = try upSettings(["--gremlin-every", "2", "--gremlin-fraction", "0.5"])
