@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client", from: "1.5.0"),
     ],
     targets: [
         // Platform code every service shares: problem+json, request ids, JSON logs, health, admin auth, storage.
@@ -88,6 +91,46 @@ let package = Package(
             // The contract, served at GET /openapi.yaml; OrderAPI generates code from a link to it.
             resources: [.copy("openapi.yaml")]
         ),
+        // The simulated backup vendor's HTTP contract: types, server stubs and the client, generated.
+        .target(
+            name: "BackupVendorAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: generatedCode,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // Backups: consistent snapshots of the live databases, chunked, deduplicated and compressed in a
+        // local repository; the daily encrypted pack for the vendor and its crash-safe ledger; restore,
+        // verify and retention. It knows the vendor only through BackupVendorAPI.
+        .target(
+            name: "Backup",
+            dependencies: [
+                "WarehouseKit", "BackupVendorAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+            ]
+        ),
+        // The simulated backup vendor: one upload per account per UTC day, kept in its own store.
+        .target(
+            name: "BackupVendor",
+            dependencies: [
+                "WarehouseKit", "BackupVendorAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // The contract, served at GET /openapi.yaml; BackupVendorAPI generates code from a link to it.
+            resources: [.copy("openapi.yaml")]
+        ),
         // Experiments and loads against a real system, over HTTP only: `warehouse chaos`, `warehouse load`.
         .target(
             name: "WarehouseLab",
@@ -120,7 +163,7 @@ let package = Package(
         .target(
             name: "WarehouseCLI",
             dependencies: [
-                "WarehouseKit", "Inventory", "Order", "Console", "WarehouseLab",
+                "WarehouseKit", "Inventory", "Order", "Console", "WarehouseLab", "Backup", "BackupVendor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -168,6 +211,17 @@ let package = Package(
                 "Console", "WarehouseKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "BackupTests",
+            dependencies: [
+                "Backup", "BackupVendor", "BackupVendorAPI", "WarehouseKit", "WarehouseTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -138,7 +138,7 @@ package struct OrderService: Sendable {
                 configuration: .warehouse,
                 middlewares: [
                     AdminAuthMiddleware(token: configuration.adminToken ?? .unguessable(), operations: ["getChaos", "putChaos"]),
-                    LocationHeaderMiddleware(),
+                    UnescapedHeadersMiddleware(.location),
                     RequestBodyMiddleware(limit: configuration.bodyLimit, schemas: OrderBodySchemas.byOperation),
                 ]
             )

@@ -17,7 +17,8 @@ package enum StableHash {
         Double(hash(text, seed: seed) >> 11) * 0x1.0p-53
     }
 
-    private static func mix(_ input: UInt64) -> UInt64 {
+    /// The SplitMix64 finalizer of `input` plus the golden-ratio step: consecutive inputs give unrelated words.
+    package static func mix(_ input: UInt64) -> UInt64 {
         var z = input &+ 0x9e37_79b9_7f4a_7c15
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
