@@ -1,4 +1,5 @@
 import ArgumentParser
+import BackupVendor
 import Console
 import Foundation
 import Hummingbird
@@ -19,12 +20,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
         case order, inventory, console
+        case backupVendor = "backup-vendor"
     }
 
-    @Argument(help: "The service: order, inventory or console.")
+    @Argument(help: "The service: order, inventory, console, or backup-vendor (the simulated backup vendor).")
     var service: Kind
 
-    @Option(name: .long, help: "Port to listen on (default: order 8080, inventory 8081, console 8090).")
+    @Option(name: .long, help: "Port to listen on (default: order 8080, inventory 8081, console 8090, backup-vendor 8083).")
     var port: Int?
 
     @Option(name: .long, help: "Base URL of the inventory service (order and console).")
@@ -35,6 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Add the demo catalogue to a new inventory database (inventory only).")
     var seedDemo = false
+
+    @OptionGroup(title: "Backup vendor (simulated)") var vendor: BackupVendorServeOptions
 
     @OptionGroup(title: "Every service") var common: CommonOptions
     @OptionGroup(title: "Order service") var order: OrderOptions
@@ -83,6 +87,10 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.host = common.host
             configuration.port = port ?? 8090
             let service = try ConsoleService.live(configuration: configuration, logger: logger)
+            try await run(try service.makeApplication(), logger: logger)
+        case .backupVendor:
+            let service = try BackupVendorService(
+                configuration: vendor.configuration(store: directory, host: common.host, port: port ?? 8083), logger: logger)
             try await run(try service.makeApplication(), logger: logger)
         }
     }

@@ -6,7 +6,7 @@ package struct WarehouseCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "warehouse",
         abstract: "The Valerix order and inventory platform.",
-        subcommands: [UpCommand.self, ServeCommand.self, ChaosCommand.self, LoadCommand.self]
+        subcommands: [UpCommand.self, ServeCommand.self, ChaosCommand.self, LoadCommand.self, BackupCommand.self]
     )
 
     package init() {}

@@ -26,10 +26,14 @@ package final class SystemLauncher: @unchecked Sendable {
     }
 
     /// Starts `executable up` with `arguments` and returns once both services are ready.
-    package static func start(executable: URL, arguments: [String], http: LabHTTP, logFile: URL? = nil) async throws
-        -> SystemLauncher
-    {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-lab-\(UUID().uuidString)")
+    ///
+    /// - Parameter dataDirectory: the data directory to run on (a restored one, say); a fresh one by default.
+    package static func start(
+        executable: URL, arguments: [String], http: LabHTTP, logFile: URL? = nil, dataDirectory: URL? = nil
+    ) async throws -> SystemLauncher {
+        let directory =
+            dataDirectory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-lab-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ports = try freePorts(3)
         let process = Process()
