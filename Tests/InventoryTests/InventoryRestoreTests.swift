@@ -1,0 +1,30 @@
+import Foundation
+import Inventory
+import Testing
+import WarehouseTestSupport
+
+@Suite("InventoryDatabase after a restore", .timeLimit(.minutes(1)))
+struct InventoryRestoreTests {
+    @Test("deductions of orders the restored order database does not know are undone, the rest kept")
+    func forgetsDeductionsOfUnknownOrders() async throws {
+        try await withInventoryDatabase { database in
+            _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
+            _ = try await database.upsert(Product(sku: "B", name: "Banana", stock: 1))
+            _ = try await database.deduct(key: "known", lines: [StockLine(sku: "A", quantity: 2)])
+            _ = try await database.deduct(
+                key: "later", lines: [StockLine(sku: "A", quantity: 3), StockLine(sku: "B", quantity: 1)])
+            _ = try await database.deduct(key: "later-refused", lines: [StockLine(sku: "B", quantity: 5)])
+            #expect(try await database.product(sku: "A")?.stock == 5)
+
+            let undone = try await database.forgetDeductions(notIn: ["known"])
+
+            #expect(Set(undone.map(\.key)) == ["later", "later-refused"])
+            #expect(try await database.product(sku: "A")?.stock == 8)
+            #expect(try await database.product(sku: "B")?.stock == 1)
+            #expect(try await database.deduction(key: "known")?.outcome == .applied)
+            #expect(try await database.deduction(key: "later") == nil)
+            #expect(try await database.deduction(key: "later-refused") == nil)
+            #expect(try await database.forgetDeductions(notIn: ["known"]).isEmpty)
+        }
+    }
+}

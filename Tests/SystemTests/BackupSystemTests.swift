@@ -1,0 +1,240 @@
+import Foundation
+import GRDB
+import Testing
+import WarehouseLab
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `warehouse backup` as an operator runs it: real processes, a real vendor, `kill -9` at each step.
+@Suite("Backups, with real processes", .timeLimit(.minutes(10)))
+struct BackupSystemTests {
+    /// The steps of `ship` a process can be killed at (`WAREHOUSE_BACKUP_CRASH_AT`).
+    static let shipSteps = ["after-pack", "after-intent", "during-call", "after-answer", "after-outcome"]
+
+    @Test("kill -9 at any step of ship: never two calls in one vendor day, and the next call loses nothing", arguments: shipSteps)
+    func killedDuringShip(step: String) async throws {
+        try await withScratch { directory in
+            let data = directory.appendingPathComponent("data")
+            let vendorStore = directory.appendingPathComponent("vendor")
+            try FileManager.default.createDirectory(at: vendorStore, withIntermediateDirectories: true)
+            try Self.makeDatabase(data.appendingPathComponent("alpha.sqlite"), rows: 2000)
+            let vendor = try await ServiceProcess.start(
+                "backup-vendor", port: try SystemLauncher.freePorts(1)[0], dataDirectory: vendorStore,
+                arguments: ["--settable-clock"])
+            defer { Task { await vendor.stop() } }
+            let reach = [
+                "--data-dir", data.path, "--vendor-url", vendor.url, "--vendor-token-file",
+                vendorStore.appendingPathComponent("admin-token").path,
+            ]
+            try await Self.setClock(vendor, "2026-12-03T12:00:00Z")
+            try await Self.warehouse(["backup", "snapshot", "--data-dir", data.path, "--now", "2026-12-03T10:00:00Z"])
+                .expectSuccess()
+            // The operator keeps the key off the machine.
+            let key = directory.appendingPathComponent("key-copy")
+            try FileManager.default.copyItem(at: data.appendingPathComponent("backup/key"), to: key)
+
+            let crashed = try await Self.warehouse(
+                ["backup", "ship", "--now", "2026-12-03T12:00:00Z"] + reach, environment: ["WAREHOUSE_BACKUP_CRASH_AT": step])
+            #expect(crashed.signal == SIGKILL, "ship should have been killed at \(step): \(crashed)")
+
+            let rerun = try await Self.warehouse(["backup", "ship", "--json", "--now", "2026-12-03T13:00:00Z"] + reach)
+            try rerun.expectSuccess()
+            // Killed before the intent was written, no call was made: the rerun makes the day's call.
+            #expect(try rerun.json()["outcome"] as? String == (step == "after-pack" ? "stored" : "not-due"), "\(rerun)")
+
+            try Self.addRows(data.appendingPathComponent("alpha.sqlite"), 500)
+            try await Self.warehouse(["backup", "snapshot", "--data-dir", data.path, "--now", "2026-12-04T10:00:00Z"])
+                .expectSuccess()
+            try await Self.setClock(vendor, "2026-12-04T12:00:00Z")
+            let nextDay = try await Self.warehouse(["backup", "ship", "--json", "--now", "2026-12-04T12:00:00Z"] + reach)
+            try nextDay.expectSuccess()
+            let carried = try nextDay.json()
+            #expect(carried["outcome"] as? String == "stored", "\(nextDay)")
+            // A first call whose answer was never recorded is covered: the next pack carries its restore point too.
+            let confirmedFirst = ["after-pack", "after-outcome"].contains(step)
+            #expect(carried["restorePoints"] as? Int == (confirmedFirst ? 1 : 2), "\(nextDay)")
+
+            let packs = try await Self.packDays(vendor)
+            let perDay = Dictionary(grouping: packs, by: { $0 }).mapValues(\.count)
+            #expect(perDay.values.allSatisfy { $0 == 1 }, "uploads per vendor day: \(perDay)")
+            #expect(perDay["2026-12-04"] == 1)
+            let metrics = String(decoding: try await WarehouseSystem.send(.GET, vendor.url + "/metrics").body, as: UTF8.self)
+            #expect(metrics.contains(#"backup_vendor_uploads_total{outcome="refused"} 0"#), "a second call was made in a day")
+
+            // The machine is gone; the vendor's copy and the key's copy are all there is.
+            try FileManager.default.removeItem(at: data)
+            let listed = try await Self.warehouse(
+                ["backup", "list", "--from", "vendor", "--json", "--key-file", key.path] + reach)
+            try listed.expectSuccess()
+            let points = try #require(listed.json()["restorePoints"] as? [[String: Any]])
+            #expect(points.compactMap { $0["time"] as? String } == ["2026-12-03T10:00:00.000Z", "2026-12-04T10:00:00.000Z"])
+            let restored = directory.appendingPathComponent("restored")
+            try await Self.warehouse(
+                ["backup", "restore", "--from", "vendor", "--to", restored.path, "--key-file", key.path] + reach
+            ).expectSuccess()
+            #expect(try Self.rows(restored.appendingPathComponent("alpha.sqlite")) == 2500)
+        }
+    }
+
+    @Test("a corrupted chunk: verify says which and exits 1; restore stops with a clear error and restores nothing")
+    func corruptedChunk() async throws {
+        try await withScratch { directory in
+            let data = directory.appendingPathComponent("data")
+            try Self.makeDatabase(data.appendingPathComponent("alpha.sqlite"), rows: 3000)
+            try await Self.warehouse(["backup", "snapshot", "--data-dir", data.path]).expectSuccess()
+            try await Self.warehouse(["backup", "verify", "--data-dir", data.path]).expectSuccess()
+
+            let chunks = data.appendingPathComponent("backup/chunks")
+            let files = try FileManager.default.subpathsOfDirectory(atPath: chunks.path).filter { $0.count == 67 }
+            let largest = try #require(
+                files.max { (Self.size(chunks.appendingPathComponent($0))) < (Self.size(chunks.appendingPathComponent($1))) })
+            var bytes = try Data(contentsOf: chunks.appendingPathComponent(largest))
+            bytes[bytes.count / 2] ^= 0x20
+            try bytes.write(to: chunks.appendingPathComponent(largest))
+            let name = String(largest.suffix(64))
+
+            let verify = try await Self.warehouse(["backup", "verify", "--data-dir", data.path])
+            #expect(verify.status == 1)
+            #expect(verify.stdout.contains("chunk \(name) is corrupt"), "\(verify)")
+            #expect(verify.stdout.contains("DAMAGED"))
+
+            let target = directory.appendingPathComponent("restored")
+            let restore = try await Self.warehouse(["backup", "restore", "--data-dir", data.path, "--to", target.path])
+            #expect(restore.status != 0)
+            #expect(restore.stderr.contains("chunk \(name) is corrupt"), "\(restore)")
+            #expect(!FileManager.default.fileExists(atPath: target.appendingPathComponent("alpha.sqlite").path))
+        }
+    }
+
+    @Test(
+        "restore drill: a loaded system, snapshotted while orders flow, lost, restored locally and from the vendor, passes every invariant"
+    )
+    func drill() async throws {
+        try await withScratch { directory in
+            let run = try await Self.warehouse([
+                "backup", "drill", "--orders", "300", "--concurrency", "8", "--from", "both", "--report-dir", directory.path,
+            ])
+            try run.expectSuccess()
+            let report = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("drill-report.json")))
+                    as? [String: Any])
+            #expect((report["violations"] as? [String])?.isEmpty == true, "\(run)")
+            let restores = try #require(report["restores"] as? [[String: Any]])
+            #expect(restores.compactMap { $0["from"] as? String } == ["local", "vendor"])
+            for restore in restores {
+                let check = try #require(restore["check"] as? [String: Any])
+                #expect((check["acknowledgedBefore"] as? Int ?? 0) > 50, "\(check)")
+                #expect((check["violations"] as? [String])?.isEmpty == true, "\(check)")
+            }
+            #expect(report["packRestorePoints"] as? Int == 1)
+        }
+    }
+
+    // MARK: Plumbing
+
+    struct Run: CustomStringConvertible {
+        var status: Int32
+        /// The signal that ended the process, if one did.
+        var signal: Int32?
+        var stdout: String
+        var stderr: String
+
+        func expectSuccess(sourceLocation: SourceLocation = #_sourceLocation) throws {
+            try #require(status == 0 && signal == nil, "\(self)", sourceLocation: sourceLocation)
+        }
+
+        func json() throws -> [String: Any] {
+            let line = stdout.split(separator: "\n").last.map(String.init) ?? ""
+            return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+
+        var description: String {
+            "exit \(status) signal \(signal.map(String.init) ?? "-")\nstdout:\n\(stdout)\nstderr:\n\(stderr.suffix(3000))"
+        }
+    }
+
+    /// Runs the warehouse binary to its end.
+    static func warehouse(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
+        let process = Process()
+        process.executableURL = try WarehouseSystem.binary()
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let out = scratch.appendingPathComponent("out")
+        let err = scratch.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        let exited = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in exited.continuation.finish() }
+        try process.run()
+        for await _ in exited.stream {}
+        let signalled = process.terminationReason == .uncaughtSignal
+        return Run(
+            status: signalled ? -1 : process.terminationStatus, signal: signalled ? process.terminationStatus : nil,
+            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+
+    static func setClock(_ vendor: ServiceProcess, _ now: String) async throws {
+        let reply = try await WarehouseSystem.send(
+            .PUT, vendor.url + "/admin/clock", body: Data(#"{"now": "\#(now)"}"#.utf8),
+            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(try vendorToken(vendor))")])
+        try #require(reply.status == 200, "setting the vendor's clock: \(reply.status)")
+    }
+
+    /// The vendor days of the account's packs, oldest first.
+    static func packDays(_ vendor: ServiceProcess) async throws -> [String] {
+        let reply = try await WarehouseSystem.send(
+            .GET, vendor.url + "/accounts/warehouse/packs", headers: [("Authorization", "Bearer \(try vendorToken(vendor))")])
+        let object = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [String: Any])
+        return (object["packs"] as? [[String: Any]] ?? []).compactMap { $0["day"] as? String }
+    }
+
+    /// The simulated vendor's token: the admin token of its data directory.
+    static func vendorToken(_ vendor: ServiceProcess) throws -> String {
+        try String(contentsOf: vendor.dataDirectory.appendingPathComponent("admin-token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func makeDatabase(_ url: URL, rows: Int) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: url.path)
+        try pool.write { db in try db.execute(sql: "CREATE TABLE items (id INTEGER PRIMARY KEY, note TEXT NOT NULL)") }
+        try pool.close()
+        try addRows(url, rows)
+    }
+
+    static func addRows(_ url: URL, _ count: Int) throws {
+        let pool = try DatabasePool(path: url.path)
+        try pool.write { db in
+            for index in 0..<count {
+                try db.execute(
+                    sql: "INSERT INTO items (note) VALUES (?)", arguments: ["row \(index) " + String(repeating: "n", count: 300)])
+            }
+        }
+        try pool.close()
+    }
+
+    static func rows(_ url: URL) throws -> Int {
+        let queue = try DatabaseQueue(path: url.path)
+        defer { try? queue.close() }
+        return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? -1 }
+    }
+
+    static func size(_ url: URL) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int ?? 0
+    }
+
+    func withScratch(_ body: (URL) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-backup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await body(directory)
+    }
+}
