@@ -59,7 +59,8 @@ struct ResilientInventoryGatewayTests {
 
     @Test func retriesFastFailuresInsideTheDeadline() async throws {
         let base = StepInventory([.unavailable, .unavailable, .applied])
-        let answer = try await gateway(base).deduct(key: "k", lines: [], until: .now + .seconds(5))
+        // A deadline no crowded test run can use up between three fast tries (one took 8 s here).
+        let answer = try await gateway(base).deduct(key: "k", lines: [], until: .now + .seconds(60))
         #expect(answer == .applied)
         #expect(base.calls == 3)
     }

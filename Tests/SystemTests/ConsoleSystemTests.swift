@@ -89,10 +89,12 @@ struct ConsoleSystemTests {
     }
 
     /// The alert end to end, without waiting out a window: a 500 ms threshold; one fast order, then two
-    /// whose deductions the gremlin holds back 900 ms (under the 1 s try timeout, so they still ship):
+    /// whose deductions the gremlin holds back 900 ms (well under a 4.5 s try timeout and a 5 s deadline,
+    /// so they still ship on a crowded machine; the default 1 s try left 100 ms and once answered 202):
     /// the average is then at least (0 + 900 + 900) / 3 = 600 ms.
     @Test func theLatencyAlertIsRaisedByOrderPlacementsSlowerThanTheThresholdAndShownThroughTheConsole() async throws {
-        try await WarehouseSystem.with(["--latency-alert-threshold-ms", "500"]) { system in
+        let roomy = ["--order-deadline-ms", "5000", "--attempt-timeout-ms", "4500"]
+        try await WarehouseSystem.with(["--latency-alert-threshold-ms", "500"] + roomy) { system in
             let atRest = try await system.request(.GET, system.consoleURL + "/api/stats/latency").json(LatencyDTO.self)
             #expect(atRest.state == "ok")
             #expect(atRest.count == 0)
