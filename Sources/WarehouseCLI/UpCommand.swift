@@ -31,6 +31,7 @@ struct UpCommand: AsyncParsableCommand {
     @OptionGroup(title: "Every service") var common: CommonOptions
     @OptionGroup(title: "Order service") var order: OrderOptions
     @OptionGroup(title: "Chaos (all off by default)") var chaos: ChaosOptions
+    @OptionGroup(title: "Backups") var backup: BackupScheduleOptions
 
     func validate() throws {
         for (name, port) in [("order", orderPort), ("inventory", inventoryPort), ("console", consolePort)] {
@@ -38,6 +39,9 @@ struct UpCommand: AsyncParsableCommand {
         }
         guard Set([orderPort, inventoryPort, consolePort]).count == 3 else {
             throw ValidationError("the order, inventory and console ports must differ")
+        }
+        if backup.backupVendor, [orderPort, inventoryPort, consolePort].contains(backup.backupVendorPort) {
+            throw ValidationError("--backup-vendor-port must differ from the services' ports")
         }
     }
 
@@ -77,7 +81,13 @@ struct UpCommand: AsyncParsableCommand {
                 baseURL: consoleURL
             ),
         ]
-        let supervisor = Supervisor(children: children, runDirectory: directory.appendingPathComponent("run"), logger: logger)
+        // The simulated vendor is supervised like the services, but nothing waits for it: it is another
+        // company's service, and the system serves without it.
+        let vendor = backup.vendorChild(dataDirectory: directory, host: common.host)
+        let supervisor = Supervisor(
+            children: children + (vendor.map { [$0] } ?? []), runDirectory: directory.appendingPathComponent("run"),
+            logger: logger)
+        let backups = backup.scheduler(dataDirectory: directory, host: common.host, logger: logger)
         let announcer = ReadinessAnnouncer(
             children: children,
             timeout: .seconds(readyTimeout),
@@ -88,6 +98,7 @@ struct UpCommand: AsyncParsableCommand {
                   inventory  \(inventoryURL.absoluteString)
                   data       \(directory.path)
                   admin token in \(AdminToken.fileURL(in: directory).path)
+                \(backup.banner(dataDirectory: directory, host: common.host))
                 Ctrl-C stops everything.
                 """
         )
@@ -98,7 +109,7 @@ struct UpCommand: AsyncParsableCommand {
                     .init(
                         service: announcer, successTerminationBehavior: .ignore,
                         failureTerminationBehavior: .gracefullyShutdownGroup),
-                ],
+                ] + (backups.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))

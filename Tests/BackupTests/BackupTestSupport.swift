@@ -15,7 +15,7 @@ final class LiveDatabase: Sendable {
 
     init(directory: URL, name: String = "ledger.sqlite") throws {
         url = directory.appendingPathComponent(name)
-        pool = try SQLiteStore.open(path: url.path)
+        pool = try SQLiteStore.open(path: url.path, durability: .normal)
         try pool.write { db in
             try db.execute(sql: "CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)")
             try db.execute(sql: "CREATE TABLE entries (id INTEGER PRIMARY KEY, note TEXT NOT NULL)")

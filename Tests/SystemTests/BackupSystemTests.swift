@@ -132,6 +132,35 @@ struct BackupSystemTests {
         }
     }
 
+    @Test("warehouse up takes restore points on the clock and makes the day's one call to the vendor it runs")
+    func upSchedulesBackups() async throws {
+        let vendorPort = try SystemLauncher.freePorts(1)[0]
+        try await WarehouseSystem.with(["--backup-every", "0.05", "--backup-vendor", "--backup-vendor-port", "\(vendorPort)"]) {
+            system in
+            let snapshots = system.dataDirectory.appendingPathComponent("backup/snapshots")
+            try await eventually("three restore points taken", timeout: .seconds(120)) {
+                ((try? FileManager.default.contentsOfDirectory(atPath: snapshots.path)) ?? []).filter { $0.hasSuffix(".json") }
+                    .count >= 3
+            }
+            let vendorURL = "http://127.0.0.1:\(vendorPort)"
+            let token = try String(
+                contentsOf: system.dataDirectory.appendingPathComponent("backup-vendor/admin-token"), encoding: .utf8
+            ).trimmingCharacters(in: .whitespacesAndNewlines)
+            let reply = try await WarehouseSystem.send(
+                .GET, vendorURL + "/accounts/warehouse/packs", headers: [("Authorization", "Bearer \(token)")])
+            let packs = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [String: Any])["packs"] as? [Any]
+            #expect(packs?.count == 1, "the vendor's packs: \(String(decoding: reply.body, as: UTF8.self))")
+            let metrics = String(decoding: try await WarehouseSystem.send(.GET, vendorURL + "/metrics").body, as: UTF8.self)
+            #expect(metrics.contains(#"backup_vendor_uploads_total{outcome="refused"} 0"#))
+
+            let restored = system.dataDirectory.appendingPathComponent("restored")
+            try await Self.warehouse(["backup", "restore", "--data-dir", system.dataDirectory.path, "--to", restored.path])
+                .expectSuccess()
+            #expect(FileManager.default.fileExists(atPath: restored.appendingPathComponent("orders.sqlite").path))
+            #expect(FileManager.default.fileExists(atPath: restored.appendingPathComponent("inventory.sqlite").path))
+        }
+    }
+
     // MARK: Plumbing
 
     struct Run: CustomStringConvertible {
