@@ -49,6 +49,7 @@ struct BackupShipCommand: AsyncParsableCommand {
         if let unknown = report.recoveredUnknownCall {
             lines.append("the last call (pack \(unknown)) has no recorded answer: counted as made; what it carried goes again")
         }
+        lines += report.skipped.map { "left out, cannot be read whole (run backup verify): \($0)" }
         let carried =
             "\(report.restorePoints) restore points, \(report.blobs) new chunks, \(formatBytes(report.bytes)) "
             + "(a full copy of each restore point would be \(formatBytes(report.fullCopyBytes)))"
@@ -75,6 +76,7 @@ struct BackupShipCommand: AsyncParsableCommand {
         ]
         if let pack = report.packID { object["pack"] = pack }
         if let unknown = report.recoveredUnknownCall { object["recoveredUnknownCall"] = unknown }
+        if !report.skipped.isEmpty { object["skipped"] = report.skipped }
         switch report.outcome {
         case .stored(let pack):
             object["outcome"] = "stored"

@@ -207,6 +207,35 @@ struct ShipperTests {
         }
     }
 
+    @Test("a restore point with a damaged chunk is left out of the pack, never sent; the others go")
+    func damagedRestorePointLeftOut() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try LiveDatabase(directory: directory)
+            let repository = try BackupRepository.scratch(in: directory)
+            let vendor = FakeVendor()
+            try database.write(1000)
+            let good = try snapshot(database, into: repository).point
+            try database.write(1000, seed: 7)
+            let damaged = try snapshot(database, into: repository).point
+            let shared = try repository.blobs(of: good, codec: ChunkCodec())
+            let own = try repository.blobs(of: damaged, codec: ChunkCodec()).subtracting(shared).filter {
+                !damaged.listBlobs.contains($0)
+            }
+            try flipByte(in: repository.chunks.url(of: try #require(own.first)))
+
+            let report = try await ship(repository, vendor)
+            guard case .stored = report.outcome else {
+                Issue.record("\(report.outcome)")
+                return
+            }
+            #expect(report.restorePoints == 1)
+            #expect(report.skipped.count == 1 && report.skipped[0].hasPrefix(damaged.id))
+            let (copy, _) = try await VendorImporter(vendor: vendor, account: "acct", key: key)
+                .importAll(into: directory.appendingPathComponent("imported"))
+            #expect(try copy.restorePoints().map(\.id) == [good.id])
+        }
+    }
+
     @Test("a torn last line of the ledger is cut off; the lines before it stand")
     func tornLedger() async throws {
         try await withTemporaryDirectory { directory in

@@ -27,6 +27,8 @@ package struct ShipReport: Sendable {
     package var fullCopyBytes: Int64 = 0
     /// A previous call found unsettled and recorded as unknown.
     package var recoveredUnknownCall: String?
+    /// Restore points left out because they cannot be read whole here, with why.
+    package var skipped: [String] = []
     package var duration: Duration = .zero
 }
 
@@ -129,28 +131,49 @@ package struct Shipper {
                 packID: packID, account: account, repositoryID: repository.config.id, chunker: repository.config.chunker,
                 createdAt: now()),
             key: key)
+        // A restore point that cannot be read whole here (a damaged chunk) is left out rather than sent:
+        // the vendor's copy must never hold what a restore would refuse. `verify` names it.
+        var shipped: [RestorePoint] = []
         for point in unshipped {
-            for id in try repository.blobs(of: point, codec: codec).sorted() where !seen.contains(id) {
+            let needed: [ChunkID]
+            do {
+                needed = try repository.blobs(of: point, codec: codec).sorted().filter { !seen.contains($0) }
+                for id in needed {
+                    _ = try repository.chunks.read(id, codec: codec, neededBy: "restore point \(point.id)")
+                }
+            } catch let error as BackupError {
+                report.skipped.append("\(point.id): \(error)")
+                logger.error(
+                    "restore point left out of the pack", metadata: ["restore_point": "\(point.id)", "error": "\(error)"])
+                continue
+            }
+            for id in needed {
                 seen.insert(id)
                 try writer.append(blob: id, sealed: try repository.chunks.sealed(id, neededBy: "restore point \(point.id)"))
                 blobs.append(id)
             }
             report.fullCopyBytes += point.databases.reduce(0) { $0 + $1.bytes }
+            shipped.append(point)
         }
-        for point in unshipped { try writer.append(point) }
+        guard !shipped.isEmpty else {
+            try? FileManager.default.removeItem(at: file)
+            report.duration = ContinuousClock.now - started
+            return report
+        }
+        for point in shipped { try writer.append(point) }
         let (bytes, digest) = try writer.finish()
         try DurableFile.syncDirectory(outgoingDirectory)
         report.packID = packID
         report.bytes = bytes
-        report.restorePoints = unshipped.count
+        report.restorePoints = shipped.count
         report.blobs = blobs.count
         crashPoint.reach(.afterPack)
 
         // What the pack carries, then the intent: from here on the day counts as used.
         try DurableFile.write(
-            try PackContents(restorePoints: unshipped.map(\.id), blobs: blobs).encoded(),
+            try PackContents(restorePoints: shipped.map(\.id), blobs: blobs).encoded(),
             to: contentsDirectory.appendingPathComponent("\(packID).contents"))
-        try ledger.record(.intent(pack: packID, at: now(), bytes: bytes, restorePoints: unshipped.count))
+        try ledger.record(.intent(pack: packID, at: now(), bytes: bytes, restorePoints: shipped.count))
         crashPoint.reach(.afterIntent)
 
         let (result, nextCallAt, detail) = await call(
