@@ -101,10 +101,12 @@ let package = Package(
         // Backups: consistent snapshots of the live databases, chunked, deduplicated and compressed in a
         // local repository; the daily encrypted pack for the vendor and its crash-safe ledger; restore,
         // verify and retention. It knows the vendor only through BackupVendorAPI.
+        // syncfs(2) for the backup repository: one flush of many new chunk files instead of an fsync each.
+        .target(name: "CBackupSync"),
         .target(
             name: "Backup",
             dependencies: [
-                "WarehouseKit", "BackupVendorAPI",
+                "WarehouseKit", "BackupVendorAPI", "CBackupSync",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),

@@ -8,7 +8,7 @@ import WarehouseLab
 #endif
 
 /// `warehouse backup` as an operator runs it: real processes, a real vendor, `kill -9` at each step.
-@Suite("Backups, with real processes", .timeLimit(.minutes(10)))
+@Suite("Backups, with real processes", .serialized, .timeLimit(.minutes(10)))
 struct BackupSystemTests {
     /// The steps of `ship` a process can be killed at (`WAREHOUSE_BACKUP_CRASH_AT`).
     static let shipSteps = ["after-pack", "after-intent", "during-call", "after-answer", "after-outcome"]
@@ -114,7 +114,7 @@ struct BackupSystemTests {
     func drill() async throws {
         try await withScratch { directory in
             let run = try await Self.warehouse([
-                "backup", "drill", "--orders", "300", "--concurrency", "8", "--from", "both", "--report-dir", directory.path,
+                "backup", "drill", "--orders", "200", "--concurrency", "4", "--from", "both", "--report-dir", directory.path,
             ])
             try run.expectSuccess()
             let report = try #require(

@@ -1,3 +1,4 @@
+import CBackupSync
 import Foundation
 
 #if canImport(Glibc)
@@ -7,13 +8,20 @@ import Foundation
 /// The chunks of a local repository, one file each, named by their hash under a two-digit fan-out
 /// directory: `chunks/3f/3fa9…`. A chunk file holds the chunk's stored form (`ChunkCodec`).
 ///
-/// A new chunk is written under a temporary name, synced and renamed; `flush()` then syncs the
-/// directories that gained names. A restore point is written only after `flush()`, so it never names a
-/// chunk that a power cut could take back.
+/// A new chunk is written under a temporary name; `flush()` makes the contents of every chunk written
+/// since durable (one `syncfs`), then gives them their names, then makes the names durable (another). A
+/// chunk's name so never exists without its bytes, and a restore point, written only after `flush()`,
+/// never names a chunk a power cut could take back. One `syncfs` for a snapshot's chunks instead of an
+/// fsync each: measured here, 100 small files took 0.38-0.46 s with an fsync each and 0.01-0.07 s with
+/// one sync for all.
+///
+/// A chunk written and not yet flushed counts as present (`contains`), but cannot be read back.
 package final class ChunkStore {
     package let directory: URL
     private var known: Set<ChunkID>?
-    private var dirtyDirectories: Set<String> = []
+    /// Written under a temporary name, to be renamed by the next flush.
+    private var staged: [(temporary: String, final: String)] = []
+    private var removedSinceFlush = false
 
     package init(directory: URL) {
         self.directory = directory
@@ -43,29 +51,22 @@ package final class ChunkStore {
         try ids().contains(id)
     }
 
-    /// Stores a chunk's sealed bytes unless the store has it; returns whether it was new.
+    /// Stores a chunk's sealed bytes unless the store has it; returns whether it was new. Durable, and
+    /// readable, after the next `flush()`.
     @discardableResult
     package func put(_ id: ChunkID, sealed: Data) throws -> Bool {
         guard try !contains(id) else { return false }
         let url = url(of: id)
         let fanOut = url.deletingLastPathComponent()
-        if !FileManager.default.fileExists(atPath: fanOut.path) {
-            try DurableFile.makeDirectory(fanOut)
+        if mkdir(fanOut.path, 0o700) != 0, errno != EEXIST {
+            throw BackupError.io("cannot create directory \(fanOut.path)", errno: errno)
         }
-        let staging = fanOut.appendingPathComponent(".\(url.lastPathComponent).tmp")
-        let fd = open(staging.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw BackupError.io("cannot create \(staging.path)", errno: errno) }
-        do {
-            try DurableFile.writeAll(fd, sealed, path: staging.path)
-            guard fsync(fd) == 0 else { throw BackupError.io("cannot sync \(staging.path)", errno: errno) }
-            close(fd)
-        } catch {
-            close(fd)
-            unlink(staging.path)
-            throw error
-        }
-        guard rename(staging.path, url.path) == 0 else { throw BackupError.io("cannot store \(url.path)", errno: errno) }
-        dirtyDirectories.insert(fanOut.path)
+        let temporary = fanOut.appendingPathComponent(".\(url.lastPathComponent).tmp").path
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw BackupError.io("cannot create \(temporary)", errno: errno) }
+        defer { close(fd) }
+        try DurableFile.writeAll(fd, sealed, path: temporary)
+        staged.append((temporary, url.path))
         known?.insert(id)
         return true
     }
@@ -87,8 +88,18 @@ package final class ChunkStore {
     package func remove(_ id: ChunkID) throws {
         let url = url(of: id)
         guard unlink(url.path) == 0 || errno == ENOENT else { throw BackupError.io("cannot remove \(url.path)", errno: errno) }
-        dirtyDirectories.insert(url.deletingLastPathComponent().path)
+        removedSinceFlush = true
         known?.remove(id)
+    }
+
+    /// Temporary files a crash left behind (chunks written and never flushed).
+    package func removeLeftovers() {
+        for fanOut in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where fanOut.count == 2 {
+            let path = directory.appendingPathComponent(fanOut).path
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasSuffix(".tmp") {
+                unlink(path + "/" + name)
+            }
+        }
     }
 
     /// Bytes the store takes on disk (file sizes).
@@ -101,12 +112,23 @@ package final class ChunkStore {
         return total
     }
 
-    /// Syncs every directory that gained or lost a name since the last flush.
+    /// Makes every chunk written since the last flush durable and gives it its name, durably; and makes
+    /// removals durable.
     package func flush() throws {
-        for path in dirtyDirectories.sorted() {
-            try DurableFile.syncDirectory(URL(fileURLWithPath: path, isDirectory: true))
+        guard !staged.isEmpty || removedSinceFlush else { return }
+        let fd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw BackupError.io("cannot open \(directory.path)", errno: errno) }
+        defer { close(fd) }
+        try Self.syncFileSystem(fd, directory.path)
+        for (temporary, final) in staged {
+            guard rename(temporary, final) == 0 else { throw BackupError.io("cannot store \(final)", errno: errno) }
         }
-        if !dirtyDirectories.isEmpty { try DurableFile.syncDirectory(directory) }
-        dirtyDirectories.removeAll()
+        staged.removeAll()
+        removedSinceFlush = false
+        try Self.syncFileSystem(fd, directory.path)
+    }
+
+    private static func syncFileSystem(_ fd: Int32, _ path: String) throws {
+        guard c_backup_syncfs(fd) == 0 else { throw BackupError.io("cannot sync the file system of \(path)", errno: errno) }
     }
 }

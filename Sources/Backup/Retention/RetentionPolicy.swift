@@ -78,6 +78,7 @@ package struct Pruner {
     }
 
     package func prune(_ policy: RetentionPolicy, protected: Set<String>) throws -> PruneReport {
+        repository.chunks.removeLeftovers()
         let points = try repository.restorePoints()
         let keep = policy.keep(points, protected: protected)
         var report = PruneReport(keptRestorePoints: keep.count)

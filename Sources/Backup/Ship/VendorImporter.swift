@@ -61,6 +61,7 @@ package struct VendorImporter {
             }
             report.packs += 1
         }
+        try repository?.chunks.flush()
         report.duration = ContinuousClock.now - started
         return (repository!, report)
     }

@@ -28,8 +28,9 @@ package struct SnapshotReport: Sendable {
 /// Takes restore points: a consistent copy of each database (`DatabaseCopier`), cut into
 /// content-defined chunks, each stored once, compressed, by its hash, and a restore point naming them.
 ///
-/// Databases are copied one after the other, in the order given. Each copy is consistent on its own;
-/// across databases the caller picks the order that a restore can make consistent (see `RestoreRepair`).
+/// Databases are copied one after the other, in the order given, before any is chunked. Each copy is
+/// consistent on its own; across databases the caller picks the order that a restore can make consistent
+/// (see `RestoreRepair`).
 package struct Snapshotter {
     package let repository: BackupRepository
 
@@ -48,15 +49,21 @@ package struct Snapshotter {
         try DurableFile.makeDirectory(repository.temporaryDirectory)
         var report = SnapshotReport(
             point: RestorePoint(id: RestorePoint.makeID(time: time), time: time, host: host, databases: []))
+        // Every copy first, back to back, so the databases' moments lie as close together as they can;
+        // the chunking after them takes longer than the copies do.
+        var copies: [(source: SnapshotSource, url: URL, copiedAt: Date)] = []
+        defer { for copy in copies { try? FileManager.default.removeItem(at: copy.url) } }
         for source in sources {
-            let copy = repository.temporaryDirectory.appendingPathComponent("\(source.name).\(getpid()).copy")
-            defer { try? FileManager.default.removeItem(at: copy) }
+            let url = repository.temporaryDirectory.appendingPathComponent("\(source.name).\(getpid()).copy")
             let copiedAt = Date()
-            try DatabaseCopier.copy(from: source.url, to: copy)
+            try DatabaseCopier.copy(from: source.url, to: url)
+            copies.append((source, url, copiedAt))
+        }
+        for copy in copies {
             var whole = SHA256()
             var refs: [ChunkRef] = []
             var bytes: Int64 = 0
-            try reader.forEachChunk(ofFileAt: copy.path) { chunk in
+            try reader.forEachChunk(ofFileAt: copy.url.path) { chunk in
                 whole.update(bufferPointer: chunk)
                 let id = ChunkID(hashing: chunk)
                 refs.append(ChunkRef(id: id, length: UInt32(chunk.count)))
@@ -81,8 +88,8 @@ package struct Snapshotter {
             }
             report.point.databases.append(
                 RestorePoint.Database(
-                    name: source.name, bytes: bytes, sha256: ChunkID(digest: whole.finalize()).hex, lists: lists,
-                    chunkCount: refs.count, copiedAt: copiedAt))
+                    name: copy.source.name, bytes: bytes, sha256: ChunkID(digest: whole.finalize()).hex, lists: lists,
+                    chunkCount: refs.count, copiedAt: copy.copiedAt))
             report.bytesCopied += bytes
             report.chunks += refs.count
         }
