@@ -1,13 +1,21 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-/// Warehouse: the order and inventory services of Valerix, one executable, one library per service.
+/// Warehouse: the order, inventory and notification services of Valerix and their backups, one executable,
+/// one library per service.
 ///
 /// The dependency rule that keeps the services apart: `Order` knows inventory only through
-/// `InventoryAPI` (the generated HTTP contract), never through the `Inventory` library.
-/// The generator writes `public import` lines into files that declare nothing public, and Swift 6
-/// warns about each of them. Those warnings are the generator's, not ours: silence them there only.
-let generatedCode: [SwiftSetting] = [.unsafeFlags(["-suppress-warnings"])]
+/// `InventoryAPI` (the generated HTTP contract: types and client), never through the `Inventory` library.
+/// Code is generated only where it is used: each contract's types (and the one client anybody calls,
+/// inventory's) in its API target with `package` access, each service's server stubs inside the service.
+let openAPIGenerator: [Target.PluginUsage] = [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+
+/// The generator splits the types into files (`Types+Components+Headers.swift`, ...) that each import
+/// Foundation's `URL`, `Data` and `Date` and the runtime with the types' access level, used or not, and
+/// Swift warns about every such import. Only generated code is compiled in the two API targets, so the
+/// warnings are silenced there; the server stubs, generated inside the services with internal access,
+/// compile without a warning and without this.
+let generatedTypes: [SwiftSetting] = [.unsafeFlags(["-suppress-warnings"])]
 
 let package = Package(
     name: "warehouse",
@@ -28,7 +36,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // HMAC-SHA256 for webhook signatures. 4.x: the version async-http-client's graph already resolves.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // Tests only: the contract tests read the OpenAPI documents (as the generator does, without its
+        // external loading).
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Backups: deflate for chunks (zlib), and the transport of the backup vendor's generated client.
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client", from: "1.5.0"),
     ],
@@ -50,19 +64,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // The inventory HTTP contract: types, server stubs and the client, generated from openapi.yaml.
+        // The inventory HTTP contract: types and the client, generated from openapi.yaml.
         .target(
             name: "InventoryAPI",
             dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
-            swiftSettings: generatedCode,
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+            swiftSettings: generatedTypes,
+            plugins: openAPIGenerator
         ),
-        // The order HTTP contract, generated the same way.
+        // The order HTTP contract's types, generated the same way.
         .target(
             name: "OrderAPI",
             dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
-            swiftSettings: generatedCode,
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+            swiftSettings: generatedTypes,
+            plugins: openAPIGenerator
         ),
         .target(
             name: "Inventory",
@@ -71,10 +85,14 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // The contract, served at GET /openapi.yaml; InventoryAPI generates code from a link to it.
-            resources: [.copy("openapi.yaml")]
+            // The contract, served at GET /openapi.yaml; its server stubs are generated here, its types and
+            // client in InventoryAPI (from a link to it).
+            resources: [.copy("openapi.yaml")],
+            plugins: openAPIGenerator
         ),
         .target(
             name: "Order",
@@ -88,21 +106,52 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The contract, served at GET /openapi.yaml; OrderAPI generates code from a link to it.
-            resources: [.copy("openapi.yaml")]
+            // The contract, served at GET /openapi.yaml; its server stubs are generated here, its types in
+            // OrderAPI (from a link to it).
+            resources: [.copy("openapi.yaml")],
+            plugins: openAPIGenerator
         ),
-        // The simulated backup vendor's HTTP contract: types, server stubs and the client, generated.
+        // The notification HTTP contract's types, generated the same way.
+        .target(
+            name: "NotificationAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: generatedTypes,
+            plugins: openAPIGenerator
+        ),
+        // Follows the order feed, keeps customer inboxes, delivers signed webhooks. It knows order only by
+        // its events (HTTP), never by the `Order` library.
+        .target(
+            name: "Notification",
+            dependencies: [
+                "WarehouseKit", "NotificationAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            // The contract, served at GET /openapi.yaml; its server stubs are generated here, its types in
+            // NotificationAPI (from a link to it).
+            resources: [.copy("openapi.yaml")],
+            plugins: openAPIGenerator
+        ),
+        // The simulated backup vendor's HTTP contract: types and the client the backups call it with.
         .target(
             name: "BackupVendorAPI",
             dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
-            swiftSettings: generatedCode,
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+            swiftSettings: generatedTypes,
+            plugins: openAPIGenerator
         ),
+        // syncfs(2), which Glibc's module does not export: one flush of a snapshot's new chunk files
+        // instead of an fsync each.
+        .target(name: "CBackupSync"),
         // Backups: consistent snapshots of the live databases, chunked, deduplicated and compressed in a
         // local repository; the daily encrypted pack for the vendor and its crash-safe ledger; restore,
-        // verify and retention. It knows the vendor only through BackupVendorAPI.
-        // syncfs(2) for the backup repository: one flush of many new chunk files instead of an fsync each.
-        .target(name: "CBackupSync"),
+        // verify and retention. It knows the vendor only through BackupVendorAPI, and the services only
+        // as database files.
         .target(
             name: "Backup",
             dependencies: [
@@ -129,9 +178,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // The contract, served at GET /openapi.yaml; BackupVendorAPI generates code from a link to it.
-            resources: [.copy("openapi.yaml")]
+            // The contract, served at GET /openapi.yaml; its server stubs are generated here, its types and
+            // client in BackupVendorAPI (from a link to it).
+            resources: [.copy("openapi.yaml")],
+            plugins: openAPIGenerator
         ),
         // Experiments and loads against a real system, over HTTP only: `warehouse chaos`, `warehouse load`.
         .target(
@@ -161,11 +213,11 @@ let package = Package(
             // The page (plain files, no build step) and the console's own contract.
             resources: [.copy("Public"), .copy("openapi.yaml")]
         ),
-        // The command line: `up` (supervisor), `serve <service>`, `chaos`, `load`.
+        // The command line: `up` (supervisor), `serve <service>`, `chaos`, `load`, `backup`.
         .target(
             name: "WarehouseCLI",
             dependencies: [
-                "WarehouseKit", "Inventory", "Order", "Console", "WarehouseLab", "Backup", "BackupVendor",
+                "WarehouseKit", "Inventory", "Order", "Notification", "Console", "WarehouseLab", "Backup", "BackupVendor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -177,12 +229,13 @@ let package = Package(
         .executableTarget(name: "warehouse", dependencies: ["WarehouseCLI"]),
 
         // What several test targets share: a latch, temporary directories, problem bodies.
-        .target(name: "WarehouseTestSupport", path: "Tests/WarehouseTestSupport"),
+        .target(name: "WarehouseTestSupport", dependencies: ["WarehouseKit"], path: "Tests/WarehouseTestSupport"),
         .testTarget(
             name: "WarehouseKitTests",
             dependencies: [
                 "WarehouseKit", "WarehouseTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -191,7 +244,7 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ]
         ),
-        .testTarget(name: "WarehouseLabTests", dependencies: ["WarehouseLab"]),
+        .testTarget(name: "WarehouseLabTests", dependencies: ["WarehouseLab", "WarehouseKit"]),
         .testTarget(
             name: "InventoryTests",
             dependencies: [
@@ -205,6 +258,14 @@ let package = Package(
                 "Order", "OrderAPI", "InventoryAPI", "WarehouseTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(
+            name: "NotificationTests",
+            dependencies: [
+                "Notification", "NotificationAPI", "WarehouseKit", "WarehouseTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(
@@ -224,6 +285,19 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "WarehouseCLITests",
+            dependencies: ["WarehouseCLI", "WarehouseKit", "Order", "Backup", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The hand-written request body schemas against the OpenAPI documents.
+        .testTarget(
+            name: "ContractTests",
+            dependencies: [
+                "Order", "Inventory", "Notification", "WarehouseKit",
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(

@@ -11,7 +11,7 @@ import WarehouseKit
 /// Settings of the simulated vendor.
 package struct BackupVendorConfiguration: Sendable {
     package var host = "127.0.0.1"
-    package var port = 8083
+    package var port = ServiceName.backupVendor.descriptor.defaultPort
     /// Where it keeps what accounts upload.
     package var storeDirectory: URL
     /// The one credential it knows; every account call needs it.
@@ -43,7 +43,7 @@ package struct BackupVendorService: Sendable {
         self.store = try VendorStore(directory: configuration.storeDirectory)
         self.clock = VendorClock(settable: configuration.settableClock)
         self.health = HealthMonitor(
-            serviceId: "backup-vendor", indicators: [StoreHealthIndicator(directory: configuration.storeDirectory)])
+            serviceId: ServiceName.backupVendor.rawValue, indicators: [StoreHealthIndicator(directory: configuration.storeDirectory)])
         self.registry = PrometheusCollectorRegistry()
         self.metrics = VendorMetrics(registry: registry)
         self.logger = logger
@@ -51,7 +51,7 @@ package struct BackupVendorService: Sendable {
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
         let builder = ServiceRouterBuilder(
-            name: "backup-vendor", health: health, openAPIDocument: BackupVendorAPIDocument.load(), registry: registry)
+            name: ServiceName.backupVendor.rawValue, health: health, openAPIDocument: BackupVendorAPIDocument.load(), registry: registry)
         return try builder.makeRouter { routes in
             let handler = VendorAPIHandler(
                 store: store, clock: clock, metrics: metrics, maximumPackBytes: configuration.maximumPackBytes, logger: logger)

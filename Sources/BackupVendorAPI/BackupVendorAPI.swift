@@ -1,2 +1,2 @@
-// The generated contract of the simulated backup vendor lives in this module (types, server stubs, client).
-// openapi.yaml here is a link to the file in the BackupVendor library, which serves it at GET /openapi.yaml.
+// The backup vendor's contract types and client, generated from openapi.yaml here: a link to the file in
+// the BackupVendor library, which serves it at GET /openapi.yaml and generates its server stubs from it.

@@ -33,7 +33,7 @@ package struct ConsoleProxy: Sendable {
 
     /// Forwards `request` to `path` on `upstream` with the request's query, method, body and the headers
     /// in `requestHeaders`, plus the console's request id, so one id follows the request everywhere.
-    package func forward(_ request: Request, to upstream: Upstream, path: String) async throws -> Response {
+    package func forward(_ request: Request, to upstream: ServiceEndpoint, path: String) async throws -> Response {
         var outgoing = HTTPClientRequest(url: upstream.url(path: path, query: request.uri.query))
         outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
         for (name, value) in Self.forwardedHeaders(request.headers, requestID: RequestID.current) {
@@ -46,15 +46,15 @@ package struct ConsoleProxy: Sendable {
         do {
             answer = try await httpClient.execute(outgoing, timeout: .init(timeout))
         } catch {
-            throw Self.mapped(error, service: upstream.name, timeout: timeout)
+            throw Self.mapped(error, service: upstream.name.rawValue, timeout: timeout)
         }
         let body: ByteBuffer
         do {
             body = try await answer.body.collect(upTo: answerLimit)
         } catch is NIOTooManyBytesError {
-            throw ConsoleError.answerTooLarge(service: upstream.name)
+            throw ConsoleError.answerTooLarge(service: upstream.name.rawValue)
         } catch {
-            throw Self.mapped(error, service: upstream.name, timeout: timeout)
+            throw Self.mapped(error, service: upstream.name.rawValue, timeout: timeout)
         }
         return Response(
             status: .init(code: Int(answer.status.code)),
@@ -107,6 +107,6 @@ package struct ConsoleProxy: Sendable {
         if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
             return .timedOut(service: service, milliseconds: Int(timeout.milliseconds))
         }
-        return .unreachable(service: service, reason: ServiceHealthIndicator.describe(error, timeout: timeout))
+        return .unreachable(service: service, reason: ConnectionFailure.describe(error, timeout: timeout))
     }
 }

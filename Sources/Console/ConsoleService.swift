@@ -10,8 +10,9 @@ import WarehouseKit
 package struct ConsoleConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8090
-    package var orderURL: URL
-    package var inventoryURL: URL
+    /// The services it shows a health tile for, in this order; it passes requests on to order and
+    /// inventory among them.
+    package var upstreams: [ServiceEndpoint]
     /// The longest the console waits for a service's answer to a proxied request.
     package var upstreamTimeout: Duration = .seconds(10)
     /// The longest it waits for a service's `/health` when drawing the tiles, and for each check of its
@@ -19,9 +20,28 @@ package struct ConsoleConfiguration: Sendable {
     package var healthTimeout: Duration = .milliseconds(1500)
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
 
-    package init(orderURL: URL, inventoryURL: URL) {
-        self.orderURL = orderURL
-        self.inventoryURL = inventoryURL
+    package init(upstreams: [ServiceEndpoint]) {
+        self.upstreams = upstreams
+    }
+
+    /// The upstream named `name`.
+    ///
+    /// - Throws: `ConsoleConfigurationError` when it has none (the console needs order, inventory and notification).
+    package func upstream(_ name: ServiceName) throws -> ServiceEndpoint {
+        guard let upstream = upstreams.first(where: { $0.name == name }) else {
+            throw ConsoleConfigurationError.missingUpstream(name)
+        }
+        return upstream
+    }
+}
+
+package enum ConsoleConfigurationError: Error, CustomStringConvertible {
+    case missingUpstream(ServiceName)
+
+    package var description: String {
+        switch self {
+        case .missingUpstream(let name): "the console needs the URL of the \(name) service"
+        }
     }
 }
 
@@ -32,6 +52,7 @@ package struct ConsoleConfiguration: Sendable {
 /// | `GET /api/products` | inventory `GET /products` |
 /// | `GET`, `POST /api/orders`, `GET /api/orders/{id}` | order, the same paths |
 /// | `GET /api/stats/latency` | order `GET /stats/latency` |
+/// | `GET /api/notifications` | notification `GET /notifications` (a customer's inbox) |
 /// | `GET`, `PUT /api/admin/chaos` | inventory `/admin/chaos`, with the `Authorization` the user typed |
 /// | `GET /api/health` | every service's `/health`, as tiles (`HealthOverview`) |
 package struct ConsoleService: Sendable {
@@ -43,8 +64,10 @@ package struct ConsoleService: Sendable {
     package let services: [any Service]
     package let logger: Logger
 
-    package var order: Upstream { Upstream(name: "order", baseURL: configuration.orderURL) }
-    package var inventory: Upstream { Upstream(name: "inventory", baseURL: configuration.inventoryURL) }
+    /// Where the page's orders, products and a customer's notifications come from.
+    package let order: ServiceEndpoint
+    package let inventory: ServiceEndpoint
+    package let notification: ServiceEndpoint
 
     package init(
         configuration: ConsoleConfiguration,
@@ -53,19 +76,20 @@ package struct ConsoleService: Sendable {
         logger: Logger
     ) throws {
         self.configuration = configuration
+        self.order = try configuration.upstream(.order)
+        self.inventory = try configuration.upstream(.inventory)
+        self.notification = try configuration.upstream(.notification)
         self.proxy = ConsoleProxy(
             httpClient: httpClient, timeout: configuration.upstreamTimeout, bodyLimit: configuration.bodyLimit)
         // The console's own health: can it reach what it passes requests on to? Each service's own
         // verdict is on its tile, not here: a slow inventory must not turn the console's probe red.
         self.health = HealthMonitor(
-            serviceId: "console",
-            indicators: [
+            serviceId: ServiceName.console.rawValue,
+            indicators: configuration.upstreams.map { upstream in
                 ServiceHealthIndicator(
-                    service: "order", url: configuration.orderURL.appendingPathComponent("health/live"), httpClient: httpClient),
-                ServiceHealthIndicator(
-                    service: "inventory", url: configuration.inventoryURL.appendingPathComponent("health/live"),
-                    httpClient: httpClient),
-            ],
+                    service: upstream.name.rawValue, url: upstream.url.appendingPathComponent("health/live"),
+                    httpClient: httpClient)
+            },
             timeout: configuration.healthTimeout
         )
         self.assets = try StaticAssets.load()
@@ -83,21 +107,13 @@ package struct ConsoleService: Sendable {
     }
 
     /// The client the console reaches the services with; whoever makes it shuts it down.
-    ///
-    /// It does not retry a refused connection itself: AsyncHTTPClient's own retries hold the answer to
-    /// "nobody listens" back until the connect timeout (500 ms here), for a 502 or a health tile that
-    /// can be given at once.
     package static func makeHTTPClient() -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .milliseconds(500))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        .forServices(connectionsPerHost: 32)
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
         let builder = ServiceRouterBuilder(
-            name: "console",
+            name: ServiceName.console.rawValue,
             health: health,
             openAPIDocument: Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap {
                 try? Data(contentsOf: $0)
@@ -111,6 +127,7 @@ package struct ConsoleService: Sendable {
             let proxy = self.proxy
             let order = self.order
             let inventory = self.inventory
+            let notification = self.notification
             routes.on(.get, "/api/products") { request, _ in try await proxy.forward(request, to: inventory, path: "/products") }
             routes.on(.get, "/api/orders") { request, _ in try await proxy.forward(request, to: order, path: "/orders") }
             routes.on(.post, "/api/orders") { request, _ in try await proxy.forward(request, to: order, path: "/orders") }
@@ -122,6 +139,9 @@ package struct ConsoleService: Sendable {
             routes.on(.get, "/api/stats/latency") { request, _ in
                 try await proxy.forward(request, to: order, path: "/stats/latency")
             }
+            routes.on(.get, "/api/notifications") { request, _ in
+                try await proxy.forward(request, to: notification, path: "/notifications")
+            }
             routes.on(.get, "/api/admin/chaos") { request, _ in
                 try await proxy.forward(request, to: inventory, path: "/admin/chaos")
             }
@@ -131,9 +151,10 @@ package struct ConsoleService: Sendable {
             let health = self.health
             let httpClient = proxy.httpClient
             let healthTimeout = configuration.healthTimeout
+            let upstreams = configuration.upstreams
             routes.on(.get, "/api/health") { _, _ in
                 let overview = await HealthOverview.gather(
-                    upstreams: [order, inventory], console: health, httpClient: httpClient, timeout: healthTimeout)
+                    upstreams: upstreams, console: health, httpClient: httpClient, timeout: healthTimeout)
                 return try JSONAnswer(overview)
             }
         }
@@ -155,9 +176,7 @@ struct JSONAnswer: ResponseGenerator {
     let body: Data
 
     init(_ value: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        body = try encoder.encode(value)
+        body = try JSONEncoder.warehouse().encode(value)
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -51,7 +51,7 @@ package struct HealthOverview: Codable, Sendable, Equatable {
 
     /// Asks every upstream's `/health` at once (each within `timeout`) and adds the console's own report.
     package static func gather(
-        upstreams: [Upstream],
+        upstreams: [ServiceEndpoint],
         console: HealthMonitor,
         httpClient: HTTPClient,
         timeout: Duration
@@ -65,7 +65,7 @@ package struct HealthOverview: Codable, Sendable, Equatable {
                 let report = await console.report()
                 return (
                     upstreams.count,
-                    Tile(name: "console", report: report, responseTimeMs: (ContinuousClock.now - started).milliseconds)
+                    Tile(name: ServiceName.console.rawValue, report: report, responseTimeMs: (ContinuousClock.now - started).milliseconds)
                 )
             }
             var tiles: [(Int, Tile)] = []
@@ -75,7 +75,7 @@ package struct HealthOverview: Codable, Sendable, Equatable {
         return HealthOverview(services: tiles)
     }
 
-    static func tile(of upstream: Upstream, httpClient: HTTPClient, timeout: Duration) async -> Tile {
+    static func tile(of upstream: ServiceEndpoint, httpClient: HTTPClient, timeout: Duration) async -> Tile {
         let started = ContinuousClock.now
         var request = HTTPClientRequest(url: upstream.url(path: "/health"))
         if let id = RequestID.current { request.headers.add(name: "X-Request-ID", value: id) }
@@ -83,12 +83,12 @@ package struct HealthOverview: Codable, Sendable, Equatable {
             let response = try await httpClient.execute(request, timeout: .init(timeout))
             let body = try await response.body.collect(upTo: 1024 * 1024)
             return Tile(
-                name: upstream.name, httpStatus: Int(response.status.code), body: Data(body.readableBytesView),
+                name: upstream.name.rawValue, httpStatus: Int(response.status.code), body: Data(body.readableBytesView),
                 responseTimeMs: (ContinuousClock.now - started).milliseconds)
         } catch {
             return Tile(
-                name: upstream.name, status: .fail, httpStatus: nil,
-                reasons: ["\(upstream.name) unreachable: \(ServiceHealthIndicator.describe(error, timeout: timeout))"],
+                name: upstream.name.rawValue, status: .fail, httpStatus: nil,
+                reasons: ["\(upstream.name) unreachable: \(ConnectionFailure.describe(error, timeout: timeout))"],
                 responseTimeMs: (ContinuousClock.now - started).milliseconds)
         }
     }

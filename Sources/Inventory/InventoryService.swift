@@ -5,14 +5,16 @@ import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import Prometheus
+import ServiceLifecycle
 import WarehouseKit
 
 /// Settings of one inventory process.
 package struct InventoryConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8081
-    /// The SQLite file, `DIR/inventory.sqlite` under `warehouse up`.
-    package var databasePath: String
+    /// Where stock and deductions are kept: `sqlite:///DIR/inventory.sqlite` unless `--database-url`
+    /// says otherwise.
+    package var databaseURL: DatabaseURL
     package var durability: Durability = .full
     /// Add the demo catalogue when the database is new.
     package var seedDemoCatalogue = false
@@ -24,9 +26,11 @@ package struct InventoryConfiguration: Sendable {
     package var naive = false
     /// How long the database check of `/health` may take before it fails.
     package var healthTimeout = HealthMonitor.defaultTimeout
+    /// How long stock events are kept in the feed (`--event-retention-h`); a reader further behind gets 410.
+    package var eventRetention: Duration = .seconds(168 * 3600)
 
-    package init(databasePath: String, adminToken: AdminToken) {
-        self.databasePath = databasePath
+    package init(databaseURL: DatabaseURL, adminToken: AdminToken) {
+        self.databaseURL = databaseURL
         self.adminToken = adminToken
     }
 }
@@ -38,6 +42,10 @@ package struct InventoryService: Sendable {
     package let health: HealthMonitor
     package let registry: PrometheusCollectorRegistry
     package let chaos: ChaosControl
+    /// Lifecycle services that run beside the HTTP server (its storage's, the feed's pruner).
+    package let services: [any Service]
+    /// The stock events, served at `GET /events`.
+    package let feed: EventFeed?
     package let logger: Logger
 
     package init(
@@ -45,35 +53,34 @@ package struct InventoryService: Sendable {
         repository: any InventoryRepository,
         health: HealthMonitor,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        services: [any Service] = [],
+        feed: EventFeed? = nil,
         logger: Logger
     ) {
         self.configuration = configuration
         self.repository = repository
         self.health = health
         self.registry = registry
+        self.services = services
+        self.feed = feed
         self.chaos = ChaosControl(configuration.chaos, registry: registry)
         self.logger = logger
     }
 
-    /// Opens (and migrates) the SQLite database named in `configuration` and wires the service to it.
+    /// Opens (and migrates) the database named in `configuration`, seeds the demo catalogue when asked
+    /// and the database is new, and wires the service to it.
     package static func live(configuration: InventoryConfiguration, logger: Logger) async throws -> InventoryService {
-        let pool = try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability)
-        let database = try InventoryDatabase(pool)
-        if configuration.seedDemoCatalogue {
-            try await database.seedDemoCatalogueIfNew()
+        let storage = try InventoryStorage.open(configuration.databaseURL, durability: configuration.durability)
+        if configuration.seedDemoCatalogue, try await storage.repository.seedOnce(DemoCatalogue.products) {
+            logger.info("demo catalogue added", metadata: ["products": "\(DemoCatalogue.products.count)"])
         }
-        let health = HealthMonitor(
-            serviceId: "inventory",
-            indicators: [
-                try DatabaseHealthIndicator(
-                    service: "inventory",
-                    path: configuration.databasePath,
-                    probe: "SELECT 1 FROM products LIMIT 1"
-                )
-            ],
-            timeout: configuration.healthTimeout
-        )
-        return InventoryService(configuration: configuration, repository: database, health: health, logger: logger)
+        let health = HealthMonitor(serviceId: "inventory", indicators: [storage.health], timeout: configuration.healthTimeout)
+        let pruner = storage.feed.map {
+            EventPruner(store: $0.store, retention: configuration.eventRetention, logger: logger) as any Service
+        }
+        return InventoryService(
+            configuration: configuration, repository: storage.repository, health: health,
+            services: storage.services + (pruner.map { [$0] } ?? []), feed: storage.feed, logger: logger)
     }
 
     package func makeRouter() throws -> Router<BasicRequestContext> {
@@ -84,12 +91,13 @@ package struct InventoryService: Sendable {
             registry: registry
         )
         return try builder.makeRouter { routes in
+            if let feed { EventFeedRoute.register(feed, on: routes) }
             let handler = InventoryAPIHandler(repository: repository, chaos: chaos, naive: configuration.naive, logger: logger)
             try handler.registerHandlers(
                 on: routes,
                 configuration: .warehouse,
                 middlewares: [
-                    AdminAuthMiddleware(token: configuration.adminToken, operations: ["putProduct", "getChaos", "putChaos"]),
+                    AdminAuthMiddleware(token: configuration.adminToken, operations: ["putProduct", "getChaos", "putChaos", "getFaults"]),
                     RequestBodyMiddleware(limit: configuration.bodyLimit, schemas: InventoryBodySchemas.byOperation),
                 ]
             )
@@ -101,6 +109,7 @@ package struct InventoryService: Sendable {
             router: try makeRouter(),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "warehouse-inventory"),
+            services: services,
             logger: logger
         )
     }

@@ -1,2 +1,2 @@
-// The generated inventory contract lives in this module (types, server stubs, client); see openapi.yaml.
-// openapi.yaml here is a link to the file in the Inventory library, which serves it at GET /openapi.yaml.
+// The inventory contract's types and client, generated from openapi.yaml here: a link to the file in the
+// Inventory library, which serves it at GET /openapi.yaml and generates its server stubs from it.

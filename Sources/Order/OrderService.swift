@@ -14,8 +14,8 @@ import WarehouseKit
 package struct OrderConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8080
-    /// The SQLite file, `DIR/orders.sqlite` under `warehouse up`.
-    package var databasePath: String
+    /// Where the orders are kept: `sqlite:///DIR/orders.sqlite` unless `--database-url` says otherwise.
+    package var databaseURL: DatabaseURL
     package var durability: Durability = .full
     package var inventoryURL: URL
     package var policy = OrderPolicy()
@@ -29,9 +29,11 @@ package struct OrderConfiguration: Sendable {
     package var latencyAlertThreshold: Duration = .seconds(1)
     /// How long each check of `/health` (database, inventory, circuit) may take before it fails.
     package var healthTimeout = HealthMonitor.defaultTimeout
+    /// How long order events are kept in the feed (`--event-retention-h`); a reader further behind gets 410.
+    package var eventRetention: Duration = .seconds(168 * 3600)
 
-    package init(databasePath: String, inventoryURL: URL) {
-        self.databasePath = databasePath
+    package init(databaseURL: DatabaseURL, inventoryURL: URL) {
+        self.databaseURL = databaseURL
         self.inventoryURL = inventoryURL
     }
 }
@@ -47,6 +49,8 @@ package struct OrderService: Sendable {
     package let chaos: OrderChaos
     /// The response times of order placements (`POST /orders`) and the alert over them.
     package let latencyAlert: LatencyAlert
+    /// The order events, served at `GET /events`.
+    package let feed: EventFeed?
     package let logger: Logger
 
     package init(
@@ -54,6 +58,7 @@ package struct OrderService: Sendable {
         processor: OrderProcessor,
         health: HealthMonitor,
         services: [any Service],
+        feed: EventFeed? = nil,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         latencyWindow: LatencyWindow = LatencyWindow(),
         logger: Logger
@@ -62,6 +67,7 @@ package struct OrderService: Sendable {
         self.processor = processor
         self.health = health
         self.services = services
+        self.feed = feed
         self.registry = registry
         self.chaos = OrderChaos(errorAfterStore: configuration.errorAfterStore, registry: registry)
         self.latencyAlert = LatencyAlert(
@@ -69,39 +75,37 @@ package struct OrderService: Sendable {
         self.logger = logger
     }
 
-    /// Opens (and migrates) the SQLite database, connects to inventory, and starts the reconciler.
+    /// Opens (and migrates) the database, connects to inventory, and starts the reconciler.
     package static func live(configuration: OrderConfiguration, logger: Logger) throws -> OrderService {
-        let pool = try SQLiteStore.open(path: configuration.databasePath, durability: configuration.durability)
-        let database = try OrderDatabase(pool)
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.timeout = .init(connect: .milliseconds(500))
-        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-        // Our gateway retries with its own backoff and breaker. The client's built-in retry of failed
-        // connections backs off up to a minute and would keep failing calls long after inventory is back.
-        clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let storage = try OrderStorage.open(configuration.databaseURL, durability: configuration.durability)
+        // For the health check of inventory; deductions go over `KeepAliveTransport` (below).
+        let httpClient = HTTPClient.forServices(connectionsPerHost: 64)
         let registry = PrometheusCollectorRegistry()
         // Deductions go over bare keep-alive connections: through AsyncHTTPClient they cost a fifth of
         // this service's CPU (perf, issue 6). The client above stays for the health probe.
         let transport = KeepAliveTransport()
         let http = HTTPInventoryGateway(baseURL: configuration.inventoryURL, transport: transport)
+        // Inventory's recoveries ring the reconciler's bell: its backlog is worked off at once.
+        let pendingBell = Doorbell()
+        let availability = InventoryAvailability(onRecovery: { pendingBell.ring() })
         let inventory = ResilientInventoryGateway(
-            base: http, policy: configuration.callPolicy, registry: registry, logger: logger)
+            base: http, policy: configuration.callPolicy, availability: availability, registry: registry, logger: logger)
         let naive = configuration.policy.naive
         let processor = OrderProcessor(
-            repository: database,
+            repository: storage.repository,
             // Naive mode calls inventory bare: one try, no breaker, no bulkhead.
             inventory: naive ? http : inventory,
             patientInventory: inventory.patient(attemptTimeout: configuration.policy.retryTimeout),
             policy: configuration.policy,
             logger: logger,
-            metrics: OrderMetrics(registry: registry)
+            metrics: OrderMetrics(registry: registry),
+            pendingBell: pendingBell,
+            availability: availability
         )
         let health = HealthMonitor(
             serviceId: "order",
             indicators: [
-                try DatabaseHealthIndicator(
-                    service: "order", path: configuration.databasePath, probe: "SELECT 1 FROM orders LIMIT 1"),
+                storage.health,
                 ServiceHealthIndicator(
                     service: "inventory",
                     url: configuration.inventoryURL.appendingPathComponent("health/ready"),
@@ -111,11 +115,16 @@ package struct OrderService: Sendable {
             ],
             timeout: configuration.healthTimeout
         )
+        let pruner = storage.feed.map {
+            EventPruner(store: $0.store, retention: configuration.eventRetention, logger: logger) as any Service
+        }
         return OrderService(
             configuration: configuration,
             processor: processor,
             health: health,
-            services: [HTTPClientService(client: httpClient), transport] + (naive ? [] : [Reconciler(processor: processor)]),
+            services: storage.services + [HTTPClientService(client: httpClient), transport] + (pruner.map { [$0] } ?? [])
+                + (naive ? [] : [Reconciler(processor: processor)]),
+            feed: storage.feed,
             registry: registry,
             logger: logger
         )
@@ -133,6 +142,7 @@ package struct OrderService: Sendable {
             latencyAlert: latencyAlert
         )
         return try builder.makeRouter { routes in
+            if let feed { EventFeedRoute.register(feed, on: routes) }
             try OrderAPIHandler(processor: processor, chaos: chaos).registerHandlers(
                 on: routes,
                 configuration: .warehouse,

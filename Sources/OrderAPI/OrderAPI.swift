@@ -1,2 +1,2 @@
-// The generated order contract lives in this module (types, server stubs, client); see openapi.yaml.
-// openapi.yaml here is a link to the file in the Order library, which serves it at GET /openapi.yaml.
+// The order contract's types, generated from openapi.yaml here: a link to the file in the Order library,
+// which serves it at GET /openapi.yaml and generates its server stubs from it.

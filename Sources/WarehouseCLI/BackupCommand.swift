@@ -1,6 +1,8 @@
 import ArgumentParser
 import Backup
+import BackupVendorAPI
 import Foundation
+import WarehouseKit
 
 /// `warehouse backup`: restore points of the databases, the daily call to the vendor, and restores.
 struct BackupCommand: AsyncParsableCommand {
@@ -48,10 +50,10 @@ struct BackupRepositoryOptions: ParsableArguments {
 
 /// How to reach the vendor.
 struct BackupVendorOptions: ParsableArguments {
-    static let tokenEnvironmentKey = "WAREHOUSE_BACKUP_VENDOR_TOKEN"
+    static let tokenEnvironmentKey = BackupSettings.vendorToken.environmentName
 
     @Option(name: .long, help: "The backup vendor.")
-    var vendorURL: String = "http://127.0.0.1:8083"
+    var vendorURL: String = SystemAddresses().url(of: .backupVendor).absoluteString
 
     @Option(name: .long, help: "The account at the vendor.")
     var account: String = "warehouse"
@@ -68,15 +70,14 @@ struct BackupVendorOptions: ParsableArguments {
         guard let url = URL(string: vendorURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ValidationError("--vendor-url must be an http(s) URL")
         }
-        guard account.utf8.count <= 64, account.range(of: "^[A-Za-z0-9][A-Za-z0-9_-]*$", options: .regularExpression) != nil
-        else { throw ValidationError("--account must be 1 to 64 letters, digits, '-' or '_'") }
+        guard BackupVendorNames.isValid(account) else {
+            throw ValidationError("--account must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit")
+        }
     }
 
     func token(dataDirectory: URL) throws -> String {
         if let token = ProcessInfo.processInfo.environment[Self.tokenEnvironmentKey], !token.isEmpty { return token }
-        let file =
-            vendorTokenFile.map { URL(fileURLWithPath: $0) }
-            ?? dataDirectory.appendingPathComponent("backup-vendor/admin-token")
+        let file = vendorTokenFile.map { URL(fileURLWithPath: $0) } ?? BackupSettings.vendorTokenFile(in: dataDirectory)
         guard let text = try? String(contentsOf: file, encoding: .utf8), !text.isEmpty else {
             throw ValidationError("no vendor token: \(file.path) is missing and \(Self.tokenEnvironmentKey) is not set")
         }

@@ -12,12 +12,15 @@ struct BackupDrillCommand: AsyncParsableCommand {
         abstract: "Restore drill: load a system, snapshot it while orders flow, lose it, restore it, start it, check it.",
         discussion: """
             Starts its own system (`warehouse up` on free ports, a temporary data directory) and, for --from \
-            vendor, its own backup vendor. After the load the machine is lost: the databases are deleted and \
+            vendor, its own backup vendor. Restore points are taken by `warehouse backup snapshot` child processes, \
+            as `warehouse up` takes them, and order answer times are reported for the orders answered while one ran \
+            and for the others. After the load the machine is lost: the databases are deleted and \
             restored from the local repository; then everything is deleted (repository and key too) and \
             restored from the vendor's copy with the key's off-machine copy. Each time `warehouse up` starts on \
             the restored directory and every order acknowledged before the restore point must be there with its \
             state, stock plus shipped units must be conserved per SKU, and inventory's deduction records must \
-            match the orders. Exits non-zero when any of it fails. Writes drill-report.json to --report-dir.
+            match the orders, and the notification service must catch up with exactly one notification per order \
+            transition. Exits non-zero when any of it fails. Writes drill-report.json to --report-dir.
             """
     )
 
@@ -84,6 +87,9 @@ struct BackupDrillCommand: AsyncParsableCommand {
 
     static func summary(_ result: BackupDrill.Result) -> String {
         func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
+        func latency(_ figures: LatencyPercentiles) -> String {
+            String(format: "%.1f / %.1f / %.1f ms", figures.p50, figures.p99, figures.max)
+        }
         func ratio(_ part: Int64, _ whole: Int64) -> String {
             whole == 0 ? "-" : String(format: "%.1f%%", Double(part) * 100 / Double(whole))
         }
@@ -93,6 +99,9 @@ struct BackupDrillCommand: AsyncParsableCommand {
                 + "databases \(formatBytes(result.databaseBytes)) at the last one",
             "  local repository: \(formatBytes(result.repositoryBytes)) for \(formatBytes(result.sumOfSnapshotBytes)) of snapshots "
                 + "(\(ratio(result.repositoryBytes, result.sumOfSnapshotBytes)))",
+            "  order answer time (first try), p50 / p99 / max: "
+                + "\(latency(result.orderLatency.duringSnapshot)) while a snapshot ran (\(result.orderLatency.duringSnapshot.count) orders), "
+                + "\(latency(result.orderLatency.withoutSnapshot)) otherwise (\(result.orderLatency.withoutSnapshot.count))",
         ]
         if let points = result.packRestorePoints, let bytes = result.packBytes, let full = result.packFullCopyBytes {
             lines.append(
@@ -111,6 +120,7 @@ struct BackupDrillCommand: AsyncParsableCommand {
                     + ", \(run.repairs) deductions undone; \(check.ordersRestored) orders back (\(check.shipped) shipped, "
                     + "\(check.rejected) rejected), all \(check.acknowledgedBefore) acknowledged before the restore point "
                     + (check.holds ? "present" : "CHECKED: FAIL")
+                    + ", \(check.notifications.notifications) notifications for \(check.notifications.transitions) transitions"
                     + "; \(check.missingAfter) of \(check.acknowledgedAfter) acknowledged after it lost")
         }
         lines.append(

@@ -1,24 +1,21 @@
 import Backup
 import Foundation
+import WarehouseKit
 
-/// Which databases of a data directory a snapshot copies, and in what order.
+/// Which databases of a data directory a snapshot copies, and in what order: every service's that keeps
+/// one, as the system declares them, followers first (`SystemDeclaration.databasesInCopyOrder`).
 ///
 /// Each copy is consistent on its own, but they are made one after the other. A database that learns
-/// outcomes from another is copied before it: any order in the copy of `orders.sqlite` then finds every
-/// deduction it was told of in the later copy of `inventory.sqlite`. The later copy may also hold
-/// deductions of orders placed in between, which the restore undoes (`WarehouseRestoreRepair`). Any other
-/// database (a service added later) is copied first, in name order, as a follower of the two.
+/// from another is copied before it: notification's place in the order feed is then never past the end
+/// of the feed in the later copy of `orders.sqlite`, and any deduction an order in that copy was told
+/// of is in the later copy of `inventory.sqlite`. The later copies may also hold what came in between,
+/// which the restore takes back to the cut (`WarehouseRestoreRepair`).
 enum BackupPlan {
-    /// The ones whose order matters, in that order.
-    static let ordered = ["orders.sqlite", "inventory.sqlite"]
-
     static func sources(in dataDirectory: URL) throws -> [SnapshotSource] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory.path)) ?? []
-        let databases = names.filter { $0.hasSuffix(".sqlite") && !$0.hasPrefix(".") }
-        guard !databases.isEmpty else { throw BackupError.noDatabases(dataDirectory.path) }
-        let others = databases.filter { !ordered.contains($0) }.sorted()
-        return (others + ordered.filter(databases.contains)).map {
+        let sources = SystemDeclaration.databasesInCopyOrder.compactMap(\.databaseFile).map {
             SnapshotSource(name: $0, url: dataDirectory.appendingPathComponent($0))
-        }
+        }.filter { FileManager.default.fileExists(atPath: $0.url.path) }
+        guard !sources.isEmpty else { throw BackupError.noDatabases(dataDirectory.path) }
+        return sources
     }
 }

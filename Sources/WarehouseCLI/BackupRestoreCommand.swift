@@ -40,7 +40,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             let report = try await Restorer(repository: repository).restore(point, to: target, repair: WarehouseRestoreRepair())
             return (report, imported)
         }
-        let seconds = (ContinuousClock.now - started).inSeconds
+        let seconds = (ContinuousClock.now - started).seconds
         if json {
             var object: [String: Any] = [
                 "restorePoint": report.point.id, "time": UTCTimestamp.iso8601(report.point.time), "bytes": report.bytes,

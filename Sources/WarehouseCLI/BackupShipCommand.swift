@@ -72,7 +72,7 @@ struct BackupShipCommand: AsyncParsableCommand {
     static func json(_ report: ShipReport) -> String {
         var object: [String: Any] = [
             "restorePoints": report.restorePoints, "blobs": report.blobs, "bytes": report.bytes,
-            "fullCopyBytes": report.fullCopyBytes, "seconds": report.duration.inSeconds,
+            "fullCopyBytes": report.fullCopyBytes, "seconds": report.duration.seconds,
         ]
         if let pack = report.packID { object["pack"] = pack }
         if let unknown = report.recoveredUnknownCall { object["recoveredUnknownCall"] = unknown }

@@ -55,14 +55,14 @@ struct BackupSnapshotCommand: AsyncParsableCommand {
                     "restorePoint": report.point.id, "time": UTCTimestamp.iso8601(report.point.time),
                     "databases": report.point.databases.count, "bytesCopied": report.bytesCopied, "chunks": report.chunks,
                     "newBlobs": report.newBlobs, "newStoredBytes": report.newStoredBytes,
-                    "seconds": report.duration.inSeconds,
+                    "seconds": report.duration.seconds,
                     "prunedRestorePoints": pruned?.removedRestorePoints.count ?? 0, "prunedBlobs": pruned?.removedBlobs ?? 0,
                 ]))
         } else {
             print(
                 "restore point \(report.point.id): \(report.point.databases.map(\.name).joined(separator: ", ")), "
                     + "\(formatBytes(report.bytesCopied)) copied in \(report.chunks) chunks, \(report.newBlobs) new "
-                    + "(\(formatBytes(report.newStoredBytes)) stored), \(String(format: "%.2f", report.duration.inSeconds)) s")
+                    + "(\(formatBytes(report.newStoredBytes)) stored), \(String(format: "%.2f", report.duration.seconds)) s")
             if let pruned {
                 print(
                     "retention \(keep!): kept \(pruned.keptRestorePoints) restore points, forgot \(pruned.removedRestorePoints.count), "

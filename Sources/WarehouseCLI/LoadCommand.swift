@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import WarehouseKit
 import WarehouseLab
 
 /// `warehouse load`: real orders against the order service, recorded, followed, checked and reported.
@@ -17,7 +18,9 @@ struct LoadCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Base URL of the order service (default: start a system).") var orderURL: String?
-    @Option(help: "Base URL of the inventory service.") var inventoryURL = "http://127.0.0.1:8081"
+    @Option(help: "Base URL of the inventory service.") var inventoryURL = SystemAddresses().url(of: .inventory).absoluteString
+    @Option(help: "Base URL of the notification service: check one notification per order transition, and its lag.")
+    var notificationURL: String?
     @Option(help: "Data directory of the running system (admin token, service pids).") var dataDir: String?
     @Option(help: "File holding the admin token (default DATA-DIR/admin-token).") var adminTokenFile: String?
     @Option(help: "Orders to send.") var orders: Int?
@@ -47,8 +50,10 @@ struct LoadCommand: AsyncParsableCommand {
         if let orderURL, !(orderURL.hasPrefix("http://127.") || orderURL.hasPrefix("http://localhost")) {
             throw ValidationError("--order-url must be a loopback address")
         }
-        if !(inventoryURL.hasPrefix("http://127.") || inventoryURL.hasPrefix("http://localhost")) {
-            throw ValidationError("--inventory-url must be a loopback address")
+        for (flag, url) in [("--inventory-url", inventoryURL), ("--notification-url", notificationURL ?? "http://127.0.0.1")] {
+            guard url.hasPrefix("http://127.") || url.hasPrefix("http://localhost") else {
+                throw ValidationError("\(flag) must be a loopback address")
+            }
         }
         guard (1...1_000_000).contains(orders ?? 1), (1...1024).contains(concurrency ?? 1) else {
             throw ValidationError("--orders must be 1 to 1000000 and --concurrency 1 to 1024")
@@ -68,6 +73,7 @@ struct LoadCommand: AsyncParsableCommand {
         var directory = dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
         var orderURL = self.orderURL
         var inventoryURL = self.inventoryURL
+        var notificationURL = self.notificationURL
         if orderURL == nil {
             var arguments = [
                 "--durability", durability, "--order-deadline-ms", "\(deadlineMs)", "--chaos-seed", "\(expectChaosSeed)",
@@ -83,6 +89,7 @@ struct LoadCommand: AsyncParsableCommand {
             directory = system.dataDirectory
             orderURL = system.orderURL
             inventoryURL = system.inventoryURL
+            notificationURL = system.notificationURL
         }
         let tokenFile = adminTokenFile.map { URL(fileURLWithPath: $0) } ?? directory?.appendingPathComponent("admin-token")
         guard let tokenFile, let token = try? String(contentsOf: tokenFile, encoding: .utf8) else {
@@ -102,6 +109,7 @@ struct LoadCommand: AsyncParsableCommand {
         configuration.expected = expected
         configuration.deadline = .milliseconds(deadlineMs)
         configuration.slack = .milliseconds(slackMs)
+        configuration.notificationURL = notificationURL
 
         let result: LoadTest.Result
         do {
@@ -112,7 +120,7 @@ struct LoadCommand: AsyncParsableCommand {
         }
         var memory: [String: Double] = [:]
         if let directory {
-            for service in ["order", "inventory"] {
+            for service in SystemDeclaration.services.map(\.name.rawValue) {
                 let pidFile = directory.appendingPathComponent("run/\(service).pid")
                 if let pid = (try? String(contentsOf: pidFile, encoding: .utf8)).flatMap({
                     Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -1,12 +1,7 @@
 import ArgumentParser
-import BackupVendor
-import Console
 import Foundation
-import Hummingbird
-import Inventory
 import Logging
 import NIOCore
-import Order
 import ServiceLifecycle
 import WarehouseKit
 
@@ -15,99 +10,66 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run one service in this process (as a container would).",
-        discussion: "Stops gracefully on SIGTERM or SIGINT."
+        discussion: """
+            Stops gracefully on SIGTERM or SIGINT. Every setting can also be given as an environment variable \
+            (--data-dir as WAREHOUSE_DATA_DIR, and so on); a flag wins over its variable.
+
+            \(SettingsDocumentation.help(for: ServiceName.allCases.map { ("serve \($0)", $0.definition.declaredSettings) }))
+            """
     )
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case order, inventory, console
-        case backupVendor = "backup-vendor"
+    @Argument(help: "The service: \(ServiceName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var service: ServiceName
+
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var settingArguments: [String] = []
+
+    func validate() throws {
+        _ = try settings()
     }
 
-    @Argument(help: "The service: order, inventory, console, or backup-vendor (the simulated backup vendor).")
-    var service: Kind
-
-    @Option(name: .long, help: "Port to listen on (default: order 8080, inventory 8081, console 8090, backup-vendor 8083).")
-    var port: Int?
-
-    @Option(name: .long, help: "Base URL of the inventory service (order and console).")
-    var inventoryURL: String = "http://127.0.0.1:8081"
-
-    @Option(name: .long, help: "Base URL of the order service (console only).")
-    var orderURL: String = "http://127.0.0.1:8080"
-
-    @Flag(name: .long, help: "Add the demo catalogue to a new inventory database (inventory only).")
-    var seedDemo = false
-
-    @OptionGroup(title: "Backup vendor (simulated)") var vendor: BackupVendorServeOptions
-
-    @OptionGroup(title: "Every service") var common: CommonOptions
-    @OptionGroup(title: "Order service") var order: OrderOptions
-    @OptionGroup(title: "Chaos (all off by default)") var chaos: ChaosOptions
+    /// The service's settings, from the command line and the environment, checked.
+    func settings() throws(ValidationError) -> Settings {
+        let definition = service.definition
+        do {
+            let settings = try Settings.parse(
+                settingArguments, environment: ProcessInfo.processInfo.environment,
+                declared: definition.declaredSettings, command: "serve \(service)")
+            try definition.validate(settings)
+            return settings
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
 
     func run() async throws {
+        let definition = service.definition
+        let settings = try settings()
         // Before anything starts the event loops: the count cannot change once they run.
-        if let loops = common.eventLoops { NIOSingletons.groupLoopCountSuggestion = loops }
+        if let loops = settings[CommonSettings.eventLoops] { NIOSingletons.groupLoopCountSuggestion = loops }
+        try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
         let logger = Logger(label: service.rawValue)
-        let directory = common.dataDirectory
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        switch service {
-        case .inventory:
-            var configuration = InventoryConfiguration(
-                databasePath: directory.appendingPathComponent("inventory.sqlite").path,
-                adminToken: try AdminToken.load(dataDirectory: directory)
-            )
-            configuration.host = common.host
-            configuration.port = port ?? 8081
-            configuration.durability = common.durability
-            configuration.seedDemoCatalogue = seedDemo
-            configuration.chaos = chaos.settings
-            configuration.naive = common.naive
-            let service = try await InventoryService.live(configuration: configuration, logger: logger)
-            try await run(try service.makeApplication(), logger: logger)
-        case .order:
-            var configuration = OrderConfiguration(
-                databasePath: directory.appendingPathComponent("orders.sqlite").path,
-                inventoryURL: try Self.httpURL(inventoryURL, "--inventory-url")
-            )
-            configuration.host = common.host
-            configuration.port = port ?? 8080
-            configuration.durability = common.durability
-            configuration.policy = order.policy(naive: common.naive)
-            configuration.callPolicy = order.callPolicy
-            configuration.adminToken = try AdminToken.load(dataDirectory: directory)
-            configuration.errorAfterStore = chaos.errorAfterStore
-            configuration.latencyAlertThreshold = .milliseconds(order.latencyAlertThresholdMs)
-            let service = try OrderService.live(configuration: configuration, logger: logger)
-            try await run(try service.makeApplication(), logger: logger)
-        case .console:
-            var configuration = ConsoleConfiguration(
-                orderURL: try Self.httpURL(orderURL, "--order-url"),
-                inventoryURL: try Self.httpURL(inventoryURL, "--inventory-url")
-            )
-            configuration.host = common.host
-            configuration.port = port ?? 8090
-            let service = try ConsoleService.live(configuration: configuration, logger: logger)
-            try await run(try service.makeApplication(), logger: logger)
-        case .backupVendor:
-            let service = try BackupVendorService(
-                configuration: vendor.configuration(store: directory, host: common.host, port: port ?? 8083), logger: logger)
-            try await run(try service.makeApplication(), logger: logger)
+        // The service's health reports read this notice (HealthMonitor takes the task's), so that
+        // readiness fails as soon as the shutdown begins.
+        let notice = ShutdownNotice()
+        let application = try await ShutdownNotice.$current.withValue(notice) {
+            try await definition.make(settings, logger: logger)
         }
-    }
-
-    private static func httpURL(_ text: String, _ flag: String) throws -> URL {
-        guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw ValidationError("\(flag) must be an http(s) URL")
-        }
-        return url
+        let drain = DrainOnShutdown(
+            notice: notice, delay: .milliseconds(settings[CommonSettings.shutdownDelayMs]), logger: logger)
+        try await Self.run(application, drain: drain, logger: logger)
     }
 
     /// Runs the application until SIGTERM or SIGINT; under `warehouse up` also until the supervisor dies.
-    private func run(_ application: some ApplicationProtocol, logger: Logger) async throws {
+    /// A shutdown fails readiness first, waits `--shutdown-delay-ms`, then stops the server, which
+    /// finishes the requests in flight.
+    private static func run(_ application: any Service, drain: DrainOnShutdown, logger: Logger) async throws {
         var services: [any Service] = [application]
         if let supervisor = ProcessInfo.processInfo.environment[Supervisor.pidEnvironmentKey].flatMap(Int32.init) {
             services.append(ParentWatch(parent: supervisor))
         }
+        // Last, so that it is the first to be shut down (the group goes in reverse order).
+        services.append(drain)
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
@@ -117,3 +79,5 @@ struct ServeCommand: AsyncParsableCommand {
         try await group.run()
     }
 }
+
+extension ServiceName: ExpressibleByArgument {}

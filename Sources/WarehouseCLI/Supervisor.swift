@@ -1,15 +1,22 @@
 import Foundation
+import Inventory
 import Logging
 import ServiceLifecycle
 import Synchronization
 import WarehouseKit
 
-/// What the supervisor starts: a name, and the arguments to this same executable.
+/// What the supervisor starts: a service, and the arguments to this same executable that run it.
 struct ChildSpec: Sendable {
-    var name: String
+    var name: ServiceName
     var arguments: [String]
+    /// Settings passed in the environment rather than on the command line (secrets).
+    var environment: [String: String]
     /// Where it serves: ready once `/health/ready` there answers 200 with a report of `name`.
-    var baseURL: URL
+    var url: URL
+    /// Services that must be ready before its first start (`ServiceDescriptor.startsAfter`).
+    var startsAfter: [ServiceEndpoint] = []
+
+    var endpoint: ServiceEndpoint { ServiceEndpoint(name: name, url: url) }
 }
 
 /// Runs each child as its own process, restarts one that dies (at once if it had become ready, with a
@@ -30,7 +37,7 @@ final class Supervisor: Service, Sendable {
     private struct State {
         var stopping = false
         /// Pids of the children running now, by name.
-        var running: [String: Int32] = [:]
+        var running: [ServiceName: Int32] = [:]
     }
 
     init(children: [ChildSpec], runDirectory: URL, logger: Logger) {
@@ -54,6 +61,14 @@ final class Supervisor: Service, Sendable {
 
     /// Keeps one child running until the supervisor stops.
     private func supervise(_ child: ChildSpec) async {
+        // Only the first start waits: a restart must not depend on another service being up.
+        do {
+            try await ReadinessProbe.ready.waitUntilUp(child.startsAfter, timeout: nil) {
+                if isStopping { throw CancellationError() }
+            }
+        } catch {
+            return
+        }
         var failures = 0
         while !isStopping {
             let status: Int32
@@ -67,8 +82,11 @@ final class Supervisor: Service, Sendable {
             if isStopping { break }
             // A child that served and then died (a crash, a kill) is back at once: every second it is down,
             // orders wait. One that dies before it is ready (a port taken, a bad database) would only die
-            // again, so it waits longer each time.
-            failures = becameReady ? 0 : failures + 1
+            // again, so it waits longer each time. A chaos crash after commit was serving even when it came
+            // before the readiness probe saw the child (a restarted inventory gets the retries of every call
+            // its predecessor failed at once, and one of them may crash it again within milliseconds).
+            let served = becameReady || status == ChaosControl.crashExitStatus
+            failures = served ? 0 : failures + 1
             let delay = failures == 0 ? .zero : restartBackoff.ceiling(attempt: failures - 1)
             logger.warning(
                 "child exited; restarting",
@@ -84,9 +102,7 @@ final class Supervisor: Service, Sendable {
         let process = Process()
         process.executableURL = Self.executableURL
         process.arguments = child.arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment[Self.pidEnvironmentKey] = String(getpid())
-        process.environment = environment
+        process.environment = Self.environment(of: child, inheriting: ProcessInfo.processInfo.environment)
         let exited = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { finished in
             exited.continuation.yield(finished.terminationStatus)
@@ -103,7 +119,7 @@ final class Supervisor: Service, Sendable {
         if stoppedMeanwhile { kill(pid, SIGTERM) }
         let pidFile = runDirectory.appendingPathComponent("\(child.name).pid")
         try? "\(pid)\n".write(to: pidFile, atomically: true, encoding: .utf8)
-        logger.info("child started", metadata: ["child": "\(child.name)", "pid": "\(pid)"])
+        logger.info("\(LogMessage.childStarted)", metadata: ["child": "\(child.name)", "pid": "\(pid)"])
         let ready = Task { await Self.waitUntilReady(child) }
         var status: Int32 = -1
         for await code in exited.stream { status = code }
@@ -118,11 +134,17 @@ final class Supervisor: Service, Sendable {
 
     /// Probes `child` until it is ready (true) or the task is cancelled (false).
     private static func waitUntilReady(_ child: ChildSpec) async -> Bool {
-        while !Task.isCancelled {
-            if await ReadinessProbe.isReady(child.name, at: child.baseURL.absoluteString) { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return false
+        (try? await ReadinessProbe.ready.waitUntilUp([child.endpoint], timeout: nil)) != nil
+    }
+
+    /// A child's environment: this process's, without any `WAREHOUSE_*` setting (the child is given all
+    /// of its settings on its command line, so nothing meant for another service, such as a
+    /// `WAREHOUSE_DATABASE_URL`, reaches it), plus its secrets and the supervisor's pid.
+    static func environment(of child: ChildSpec, inheriting inherited: [String: String]) -> [String: String] {
+        var environment = inherited.filter { !$0.key.hasPrefix("WAREHOUSE_") }
+        environment.merge(child.environment) { _, secret in secret }
+        environment[pidEnvironmentKey] = String(getpid())
+        return environment
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } }

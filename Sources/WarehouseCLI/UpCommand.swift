@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backup
 import Foundation
 import Logging
 import NIOCore
@@ -12,95 +13,72 @@ struct UpCommand: AsyncParsableCommand {
         abstract: "Start every service as a supervised child process.",
         discussion: """
             Seeds a demo catalogue in a new data directory and writes the admin token to DIR/admin-token. \
-            A child that dies is restarted (with backoff). Ctrl-C or SIGTERM stops every child and exits 0.
+            A child that dies is restarted (with backoff). Ctrl-C or SIGTERM stops every child and exits 0. \
+            Every setting can also be given as an environment variable (--data-dir as WAREHOUSE_DATA_DIR, and \
+            so on); a flag wins over its variable. Each child is given its settings on its command line.
+
+            \(SettingsDocumentation.help(for: [("up", UpCommand.declaredSettings)]))
             """
     )
 
-    @Option(name: .long, help: "Port of the order service.")
-    var orderPort = 8080
+    static let readyTimeout = Setting<Int>(
+        "ready-timeout", group: CommonSettings.systemGroup, default: 60, rule: .within(1...3600),
+        help: "Seconds to wait for every service to be ready before giving up (exit non-zero).")
 
-    @Option(name: .long, help: "Port of the inventory service.")
-    var inventoryPort = 8081
+    /// Each service's port, the ready timeout, whether to run each stand-in, the backups, and every
+    /// setting of every service that is not decided per child (its port, its database, the others' URLs).
+    static var declaredSettings: [any SettingDeclaration] {
+        var seen = Set<String>()
+        let shared = SystemDeclaration.services.flatMap { $0.name.definition.declaredSettings }
+            .filter { !$0.isPerProcess && seen.insert($0.name).inserted }
+        let ports: [any SettingDeclaration] = SystemDeclaration.services.map { $0.name.portSetting }
+        let standIns: [any SettingDeclaration] = SystemDeclaration.services.filter(\.isStandIn).map { $0.name.runSetting }
+        return ports + [readyTimeout] + standIns + BackupSettings.all + shared
+    }
 
-    @Option(name: .long, help: "Port of the console, the human window.")
-    var consolePort = 8090
+    /// The services this `up` runs: every one but the stand-ins it was not asked to run.
+    static func services(_ settings: Settings) -> [ServiceDescriptor] {
+        SystemDeclaration.services.filter { !$0.isStandIn || settings[$0.name.runSetting] }
+    }
 
-    @Option(name: .long, help: "Seconds to wait for every service to be ready before giving up.")
-    var readyTimeout = 60
-
-    @OptionGroup(title: "Every service") var common: CommonOptions
-    @OptionGroup(title: "Order service") var order: OrderOptions
-    @OptionGroup(title: "Chaos (all off by default)") var chaos: ChaosOptions
-    @OptionGroup(title: "Backups") var backup: BackupScheduleOptions
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var settingArguments: [String] = []
 
     func validate() throws {
-        for (name, port) in [("order", orderPort), ("inventory", inventoryPort), ("console", consolePort)] {
-            guard (1...65_535).contains(port) else { throw ValidationError("--\(name)-port must be between 1 and 65535") }
-        }
-        guard Set([orderPort, inventoryPort, consolePort]).count == 3 else {
-            throw ValidationError("the order, inventory and console ports must differ")
-        }
-        if backup.backupVendor, [orderPort, inventoryPort, consolePort].contains(backup.backupVendorPort) {
-            throw ValidationError("--backup-vendor-port must differ from the services' ports")
+        _ = try plan()
+    }
+
+    /// The settings, where each service listens, and the children that run them, all checked.
+    func plan() throws(ValidationError) -> (settings: Settings, addresses: SystemAddresses, children: [ChildSpec]) {
+        do {
+            let settings = try Settings.parse(
+                settingArguments, environment: ProcessInfo.processInfo.environment, declared: Self.declaredSettings,
+                command: "up")
+            let addresses = try Self.addresses(settings)
+            let children = try Self.services(settings).map { try Self.child($0, of: settings, addresses: addresses) }
+            return (settings, addresses, children)
+        } catch {
+            throw ValidationError("\(error)")
         }
     }
 
     func run() async throws {
+        let (settings, addresses, children) = try plan()
         let logger = Logger(label: "up")
-        let directory = common.dataDirectory
+        let directory = settings.dataDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        _ = try AdminToken.load(dataDirectory: directory)
+        _ = try AdminToken.load(
+            dataDirectory: directory, given: settings[CommonSettings.adminToken], file: settings[CommonSettings.adminTokenFile])
 
-        // Order and inventory are busy at the same time on the same cores: each gets half of them as
-        // event loops. With two each on two cores the order service switched threads 6.3-6.5 times per
-        // order instead of 3.7-4.2, and spent 0.48-0.55 ms of CPU per order instead of 0.40-0.49 (wrk).
-        var common = self.common
-        common.eventLoops = common.eventLoops ?? max(1, System.coreCount / 2)
-        let inventoryURL = URL(string: "http://\(common.host):\(inventoryPort)")!
-        let orderURL = URL(string: "http://\(common.host):\(orderPort)")!
-        let consoleURL = URL(string: "http://\(common.host):\(consolePort)")!
-        let children = [
-            ChildSpec(
-                name: "inventory",
-                arguments: ["serve", "inventory", "--port", "\(inventoryPort)", "--seed-demo"] + common.arguments
-                    + chaos.arguments,
-                baseURL: inventoryURL
-            ),
-            ChildSpec(
-                name: "order",
-                arguments: ["serve", "order", "--port", "\(orderPort)", "--inventory-url", inventoryURL.absoluteString]
-                    + common.arguments + order.arguments + chaos.arguments,
-                baseURL: orderURL
-            ),
-            ChildSpec(
-                name: "console",
-                arguments: [
-                    "serve", "console", "--port", "\(consolePort)", "--order-url", orderURL.absoluteString,
-                    "--inventory-url", inventoryURL.absoluteString,
-                ] + common.arguments,
-                baseURL: consoleURL
-            ),
-        ]
-        // The simulated vendor is supervised like the services, but nothing waits for it: it is another
-        // company's service, and the system serves without it.
-        let vendor = backup.vendorChild(dataDirectory: directory, host: common.host)
-        let supervisor = Supervisor(
-            children: children + (vendor.map { [$0] } ?? []), runDirectory: directory.appendingPathComponent("run"),
-            logger: logger)
-        let backups = backup.scheduler(dataDirectory: directory, host: common.host, logger: logger)
+        let running = Set(children.map(\.name))
+        let supervisor = Supervisor(children: children, runDirectory: directory.appendingPathComponent("run"), logger: logger)
+        let backups = BackupSchedule(settings, dataDirectory: directory, addresses: addresses, runsVendor: running.contains(.backupVendor))
         let announcer = ReadinessAnnouncer(
-            children: children,
-            timeout: .seconds(readyTimeout),
-            banner: """
-                warehouse is up
-                  console    \(consoleURL.absoluteString)   <- open this in a browser
-                  order      \(orderURL.absoluteString)
-                  inventory  \(inventoryURL.absoluteString)
-                  data       \(directory.path)
-                  admin token in \(AdminToken.fileURL(in: directory).path)
-                \(backup.banner(dataDirectory: directory, host: common.host))
-                Ctrl-C stops everything.
-                """
+            endpoints: SystemDeclaration.startOrder.filter { running.contains($0.name) }.map {
+                ServiceEndpoint(name: $0.name, url: addresses.url(of: $0.name))
+            },
+            timeout: .seconds(settings[Self.readyTimeout]),
+            banner: Self.banner(addresses: addresses, running: running, dataDirectory: directory, backups: backups)
         )
         let group = ServiceGroup(
             configuration: .init(
@@ -109,37 +87,97 @@ struct UpCommand: AsyncParsableCommand {
                     .init(
                         service: announcer, successTerminationBehavior: .ignore,
                         failureTerminationBehavior: .gracefullyShutdownGroup),
-                ] + (backups.map { [.init(service: $0)] } ?? []),
+                ] + (backups.scheduler(logger: logger).map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))
         try await group.run()
     }
+
+    /// Where each service listens: `--host` and each `--<name>-port`, which must differ among the
+    /// services this `up` runs.
+    static func addresses(_ settings: Settings) throws(SettingsError) -> SystemAddresses {
+        var addresses = SystemAddresses(host: settings[CommonSettings.host])
+        for service in SystemDeclaration.services {
+            addresses.ports[service.name] = settings[service.name.portSetting]
+        }
+        let running = services(settings)
+        guard Set(running.map { addresses.port(of: $0.name) }).count == running.count else {
+            let flags = running.map(\.name.portSetting.flag).joined(separator: ", ")
+            throw .conflict("the ports of the services (\(flags)) must differ")
+        }
+        return addresses
+    }
+
+    /// The child that runs `service`: `warehouse serve <name>` with the settings of `up` it reads, its
+    /// port, the URLs of the services it calls, the demo data seeded, and half the cores as event loops
+    /// unless told otherwise.
+    static func child(_ service: ServiceDescriptor, of settings: Settings, addresses: SystemAddresses) throws(SettingsError)
+        -> ChildSpec
+    {
+        let definition = service.name.definition
+        let declared = definition.declaredSettings
+        var child = settings.restricted(to: declared)
+        child[CommonSettings.port] = addresses.port(of: service.name)
+        for dependency in service.dependencies {
+            child[dependency.urlSetting] = ServiceURL(addresses.url(of: dependency))
+        }
+        if declared.contains(where: { $0.name == CommonSettings.seedDemo.name }) {
+            child[CommonSettings.seedDemo] = true
+        }
+        // The services share the cores: order and inventory are busy at the same time. With two loops
+        // each on two cores the order service switched threads 6.3-6.5 times per order instead of
+        // 3.7-4.2, and spent 0.48-0.55 ms of CPU per order instead of 0.40-0.49 (wrk).
+        child[CommonSettings.eventLoops] = settings[CommonSettings.eventLoops] ?? max(1, System.coreCount / 2)
+        try definition.validate(child)
+        return ChildSpec(
+            name: service.name,
+            arguments: ["serve", service.name.rawValue] + child.arguments(declared),
+            environment: child.secretEnvironment(declared),
+            url: addresses.url(of: service.name),
+            startsAfter: service.startsAfter.map { ServiceEndpoint(name: $0, url: addresses.url(of: $0)) }
+        )
+    }
+
+    /// What `up` prints once every service is ready: the page to open first, then the others, then
+    /// where the data and its backups are.
+    static func banner(
+        addresses: SystemAddresses, running: Set<ServiceName>, dataDirectory: URL, backups: BackupSchedule
+    ) -> String {
+        let declared = SystemDeclaration.services.filter { running.contains($0.name) }
+        let services = declared.filter(\.isHumanWindow) + declared.filter { !$0.isHumanWindow }
+        let width = services.map(\.name.rawValue.count).max() ?? 0
+        var lines = ["warehouse is up"]
+        for service in services {
+            let name = service.name.rawValue.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+            lines.append("  \(name)\(addresses.url(of: service.name).absoluteString)\(service.isHumanWindow ? "   <- open this in a browser" : "")")
+        }
+        lines.append("  \("data".padding(toLength: width + 2, withPad: " ", startingAt: 0))\(dataDirectory.path)")
+        lines.append("  admin token in \(AdminToken.fileURL(in: dataDirectory).path)")
+        lines.append("  \("backups".padding(toLength: width + 2, withPad: " ", startingAt: 0))\(backups.summary)")
+        lines.append("Ctrl-C stops everything.")
+        return lines.joined(separator: "\n")
+    }
 }
 
-/// Waits until every child answers its readiness probe, then prints the banner; fails if one does
+/// Waits until every service answers its readiness probe, then prints the banner; fails if one does
 /// not become ready in time (a port already taken, say), which stops the whole group.
 struct ReadinessAnnouncer: Service {
-    let children: [ChildSpec]
+    let endpoints: [ServiceEndpoint]
     let timeout: Duration
     let banner: String
 
     func run() async throws {
-        let giveUp = ContinuousClock.now + timeout
-        for child in children {
-            while !(await ReadinessProbe.isReady(child.name, at: child.baseURL.absoluteString)) {
-                guard ContinuousClock.now < giveUp else {
-                    throw ReadinessTimeout(child: child.name, seconds: Int(timeout.seconds))
-                }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+        do {
+            try await ReadinessProbe.ready.waitUntilUp(endpoints, timeout: timeout)
+        } catch let timeout as ReadinessTimeout {
+            throw NotReady(timeout: timeout)
         }
         FileHandle.standardOutput.write(Data((banner + "\n").utf8))
     }
-}
 
-struct ReadinessTimeout: Error, CustomStringConvertible {
-    let child: String
-    let seconds: Int
-    var description: String { "\(child) was not ready after \(seconds) s; see its log lines above" }
+    struct NotReady: Error, CustomStringConvertible {
+        let timeout: ReadinessTimeout
+        var description: String { "\(timeout); see its log lines above" }
+    }
 }

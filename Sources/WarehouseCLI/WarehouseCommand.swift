@@ -5,8 +5,11 @@ import WarehouseKit
 package struct WarehouseCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "warehouse",
-        abstract: "The Valerix order and inventory platform.",
-        subcommands: [UpCommand.self, ServeCommand.self, ChaosCommand.self, LoadCommand.self, BackupCommand.self]
+        abstract: "The Valerix order, inventory and notification platform, and its backups.",
+        subcommands: [
+            UpCommand.self, ServeCommand.self, ChaosCommand.self, LoadCommand.self, EventsCommand.self, SettingsCommand.self,
+            ProbeCommand.self, BackupCommand.self,
+        ]
     )
 
     package init() {}

@@ -30,7 +30,10 @@ package struct ChaosExperiment: Sendable {
         /// Where in the workload, as fractions of it, inventory and order are killed with SIGKILL.
         package var inventoryKills: [Double] = [0.2, 0.45, 0.7]
         package var orderKills: [Double] = [0.55]
-        /// How long orders are followed after faults stop.
+        package var notificationKills: [Double] = [0.35]
+        /// How long the backlog may take to drain after the workload, faults still on.
+        package var drainLimit: Duration = .seconds(60)
+        /// How long orders are followed after faults stop, when the backlog did not drain in time.
         package var followUp: Duration = .seconds(30)
         package var deadline: Duration = .seconds(2)
         package var slack: Duration = .milliseconds(100)
@@ -56,10 +59,50 @@ package struct ChaosExperiment: Sendable {
 
     package struct Run: Sendable, Codable {
         package var mode: ChaosMode
+        /// The invariants.
         package var figures: RunFigures
+        /// Every answer a client got, whatever it was.
         package var latency: LatencyPercentiles
+        package var shoppers: ShopperExperience
+        /// Exactly one notification per order transition, and how far notification lagged.
+        package var notifications: NotificationFigures
+        /// Each fault: configured against landed.
+        package var faults: [FaultTally]
+        /// Why inventory's fault ledger could not be read, if it could not.
+        package var ledgerMissing: String?
+        /// How long the order service's circuit to inventory was open; nil in the naive design (no breaker).
+        package var circuit: CircuitTime?
+        /// From the end of the workload until the last order was final, faults still on; nil when orders
+        /// were still pending at the drain limit.
+        package var drainSeconds: Double?
         package var kills: [String]
         package var seconds: Double
+
+        package init(
+            mode: ChaosMode, figures: RunFigures, latency: LatencyPercentiles, shoppers: ShopperExperience,
+            notifications: NotificationFigures, faults: [FaultTally],
+            ledgerMissing: String?, circuit: CircuitTime?, drainSeconds: Double?, kills: [String], seconds: Double
+        ) {
+            self.mode = mode
+            self.figures = figures
+            self.latency = latency
+            self.shoppers = shoppers
+            self.notifications = notifications
+            self.faults = faults
+            self.ledgerMissing = ledgerMissing
+            self.circuit = circuit
+            self.drainSeconds = drainSeconds
+            self.kills = kills
+            self.seconds = seconds
+        }
+
+        /// Every invariant that broke: the order flow's and the notification service's.
+        package var violations: [String] { figures.violations + notifications.violations }
+
+        /// Why the run proves nothing: the faults that did not land.
+        package var faultProblems: [String] {
+            FaultCheck.problems(faults, ledgerMissing: ledgerMissing)
+        }
     }
 
     package let configuration: Configuration
@@ -106,7 +149,11 @@ package struct ChaosExperiment: Sendable {
         let client = ShopperClient(http: http, orderURL: system.orderURL)
         let total = workload.orders.count
         let next = SharedCounter()
-        let kills = KillSchedule(inventoryAt: configuration.inventoryKills, orderAt: configuration.orderKills, total: total)
+        let kills = KillSchedule(
+            inventoryAt: configuration.inventoryKills, orderAt: configuration.orderKills,
+            notificationAt: configuration.notificationKills, total: total)
+        let audit = NotificationAudit(http: http, orderURL: system.orderURL, notificationURL: system.notificationURL)
+        let lagWatch = Task { await LagWatch.watch(audit) }
         let placed: [OrderRecord] = await withTaskGroup(of: [OrderRecord].self) { group in
             for _ in 0..<configuration.concurrency {
                 group.addTask {
@@ -122,33 +169,119 @@ package struct ChaosExperiment: Sendable {
             for await part in group { all += part }
             return all.sorted { $0.number < $1.number }
         }
+        let workloadEnded = Date()
+        logger.info("workload ends", metadata: ["mode": "\(mode.rawValue)"])
         let latency = LatencyPercentiles(milliseconds: placed.flatMap(\.attempts).map(\.milliseconds))
 
-        // Faults stop here; from now on every acknowledged order must reach its end within the follow-up time.
+        // The faults stay on while the reconciler works off the backlog: the crash and the 500 strike
+        // only a key's first commit, so every order can still finish. They stop once nothing is pending
+        // (or at the drain limit), and only then is "stuck pending" measured.
+        let acknowledged = Set(placed.compactMap(\.orderId))
+        let drained = await waitUntilSettled(acknowledged, system, http: http, until: ContinuousClock.now + configuration.drainLimit)
         try await stopFaults(system, token: token, http: http)
-        let followDeadline = ContinuousClock.now + configuration.followUp
-        let records = await withTaskGroup(of: OrderRecord.self) { group in
-            for record in placed {
-                group.addTask { await client.follow(record, until: followDeadline) }
-            }
-            var all: [OrderRecord] = []
-            for await record in group { all.append(record) }
-            return all.sorted { $0.number < $1.number }
+        if !drained {
+            _ = await waitUntilSettled(acknowledged, system, http: http, until: ContinuousClock.now + configuration.followUp)
         }
+        let (ledger, ledgerMissing) = await readLedger(system, token: token, http: http)
         let final = try await finalState(system, workload: workload, http: http)
+        let ordersByID = Dictionary(final.orders.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let records = placed.map { record in
+            var record = record
+            if let order = record.orderId.flatMap({ ordersByID[$0] }) { record.finalState = order.status }
+            return record
+        }
         let figures = InvariantCheck.evaluate(
             records: records,
             final: final,
             answerBound: configuration.deadline + configuration.slack,
             latency: latency
         )
+        // Every transition the order feed holds must have its one notification once notification has
+        // caught up; lag was watched from the start.
+        var notifications = try await audit.settle(timeout: configuration.followUp * 2, orders: final.orders)
+        lagWatch.cancel()
+        (notifications.maxLagEvents, notifications.maxLagSeconds) = await lagWatch.value
+        let lastFinal = final.orders.filter { $0.status != "pending" }.compactMap(\.updatedAt).max()
         return Run(
             mode: mode,
             figures: figures,
             latency: latency,
+            shoppers: ShopperExperience.evaluate(records: records, orders: final.orders),
+            notifications: notifications,
+            faults: tallies(ledger: ledger, records: records),
+            ledgerMissing: ledgerMissing,
+            circuit: mode == .naive
+                ? nil
+                : try? CircuitTime.read(log: system.logFile, service: "order", dependency: "inventory", until: Date()),
+            drainSeconds: drained ? max(0, (lastFinal ?? workloadEnded).timeIntervalSince(workloadEnded)) : nil,
             kills: kills.log,
             seconds: (ContinuousClock.now - started).milliseconds / 1000
         )
+    }
+
+    /// Each configured fault against what landed: inventory's from its ledger, the order service's 500
+    /// after storing as the shoppers saw it (the first try of an order it picks answers 500).
+    private func tallies(ledger: Contract.FaultLedger?, records: [OrderRecord]) -> [FaultTally] {
+        let deductions = ledger?.deductions ?? 0
+        func inventoryFault(_ kind: String, _ summary: String, rate: Double) -> FaultTally {
+            let count = ledger?.faults.first { $0.kind == kind }
+            return FaultTally(
+                kind: kind, summary: summary, rate: rate, population: deductions, landed: count?.deductions ?? 0,
+                injections: count?.injections ?? 0)
+        }
+        return [
+            inventoryFault(
+                "gremlin-delay", "deduction answers delayed \(Int(configuration.gremlinDelay.milliseconds)) ms",
+                rate: configuration.gremlinFraction),
+            inventoryFault("crash-after-commit", "inventory exits after commit", rate: configuration.crashAfterCommitFraction),
+            inventoryFault("error-after-commit", "inventory answers 500 after commit", rate: configuration.errorAfterCommitFraction),
+            FaultTally(
+                kind: "order-error-after-store",
+                summary: "order service answers 500 after storing a new order",
+                rate: configuration.orderErrorAfterStoreFraction,
+                population: records.count,
+                landed: records.filter { $0.attempts.first?.status == 500 }.count,
+                injections: records.flatMap(\.attempts).filter { $0.status == 500 }.count
+            ),
+        ]
+    }
+
+    /// Polls until no acknowledged order is pending (true) or `deadline` passes (false). Orders nobody
+    /// was told about may stay pending in the naive design, which has no reconciler; they are not a
+    /// backlog anyone waits for. A killed order service answers nothing for a moment: not "settled".
+    private func waitUntilSettled(
+        _ acknowledged: Set<String>, _ system: SystemLauncher, http: LabHTTP, until deadline: ContinuousClock.Instant
+    ) async -> Bool {
+        while true {
+            if let pending = await pendingOrderIDs(system, http: http), pending.isDisjoint(with: acknowledged) { return true }
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// The ids of every pending order, or nil when the order service did not answer.
+    private func pendingOrderIDs(_ system: SystemLauncher, http: LabHTTP) async -> Set<String>? {
+        var ids: Set<String> = []
+        while true {
+            guard
+                let reply = try? await http.send(
+                    .GET, system.orderURL + "/orders?status=pending&limit=500&offset=\(ids.count)", timeout: .seconds(5)),
+                reply.status == 200, let page = try? reply.json(Contract.OrderList.self)
+            else { return nil }
+            ids.formUnion(page.orders.map(\.id))
+            if page.orders.count < 500 { return ids }
+        }
+    }
+
+    /// Inventory's fault ledger, or why it could not be read.
+    private func readLedger(_ system: SystemLauncher, token: String, http: LabHTTP) async -> (Contract.FaultLedger?, String?) {
+        do {
+            let reply = try await http.send(.GET, system.inventoryURL + "/admin/faults", headers: [("Authorization", "Bearer \(token)")])
+            guard reply.status == 200 else { return (nil, "GET /admin/faults answered \(reply.status)") }
+            return (try reply.json(Contract.FaultLedger.self), nil)
+        } catch {
+            return (nil, "GET /admin/faults failed: \(error)")
+        }
     }
 
     /// Turns every fault off at run time, retrying while a killed service is still coming back.
@@ -191,9 +324,9 @@ final class KillSchedule: Sendable {
     private let plan: [Int: String]
     private let state = Mutex<(log: [String], lastPid: [String: Int32])>(([], [:]))
 
-    init(inventoryAt: [Double], orderAt: [Double], total: Int) {
+    init(inventoryAt: [Double], orderAt: [Double], notificationAt: [Double] = [], total: Int) {
         var plan: [Int: String] = [:]
-        for (fractions, service) in [(inventoryAt, "inventory"), (orderAt, "order")] {
+        for (fractions, service) in [(inventoryAt, "inventory"), (orderAt, "order"), (notificationAt, "notification")] {
             for fraction in fractions { plan[min(total - 1, max(0, Int((Double(total) * fraction).rounded())))] = service }
         }
         self.plan = plan

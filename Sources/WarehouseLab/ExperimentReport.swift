@@ -6,6 +6,8 @@ package struct ExperimentReport: Sendable, Codable {
     package var orders: Int
     package var concurrency: Int
     package var faults: [String]
+    /// How many `kill -9`s each run planned.
+    package var plannedKills: Int
     package var runs: [ChaosExperiment.Run]
 
     package init(configuration: ChaosExperiment.Configuration, runs: [ChaosExperiment.Run]) {
@@ -13,51 +15,144 @@ package struct ExperimentReport: Sendable, Codable {
         orders = configuration.orders
         concurrency = configuration.concurrency
         faults = [
-            "\(Int(configuration.gremlinFraction * 100))% of deductions delayed \(Int(configuration.gremlinDelay.milliseconds)) ms (after commit)",
-            "\(Int(configuration.crashAfterCommitFraction * 100))% of deductions: inventory exits after commit",
-            "\(Int(configuration.errorAfterCommitFraction * 100))% of deductions: inventory answers 500 after commit",
-            "\(Int(configuration.orderErrorAfterStoreFraction * 100))% of new orders: order service answers 500 after storing",
-            "kill -9 of inventory at \(configuration.inventoryKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) "
-                + "and of order at \(configuration.orderKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) of the orders",
+            "\(Self.percent(configuration.gremlinFraction)) of deductions delayed \(Int(configuration.gremlinDelay.milliseconds)) ms (after commit)",
+            "\(Self.percent(configuration.crashAfterCommitFraction)) of deductions: inventory exits after commit",
+            "\(Self.percent(configuration.errorAfterCommitFraction)) of deductions: inventory answers 500 after commit",
+            "\(Self.percent(configuration.orderErrorAfterStoreFraction)) of new orders: order service answers 500 after storing",
+            "kill -9 of inventory at \(configuration.inventoryKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")), "
+                + "of order at \(configuration.orderKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) "
+                + "and of notification at \(configuration.notificationKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) of the orders",
         ]
+        plannedKills = configuration.inventoryKills.count + configuration.orderKills.count + configuration.notificationKills.count
         self.runs = runs
     }
 
+    /// Whether every run's faults landed and our design kept every invariant.
+    package var passed: Bool {
+        runs.allSatisfy { $0.faultProblems.isEmpty }
+            && runs.filter { $0.mode == .resilient }.allSatisfy { $0.violations.isEmpty }
+    }
+
     package var markdown: String {
-        let rows: [(String, (RunFigures) -> String)] = [
+        var text = "# Schrödinger's warehouse: naive design against ours\n\n"
+        text += "Seed \(seed), \(orders) orders, \(concurrency) concurrent clients. Faults, the same in every run; they stay on "
+        text += "until every order has reached its final state (or the drain limit), and only then are switched off:\n\n"
+        text += faults.map { "- \($0)\n" }.joined() + "\n"
+        text += "## Faults: configured and landed\n\n"
+        text += "Inventory's faults as its fault ledger counts them (`GET /admin/faults`: each is written in the transaction of "
+        text += "the deduction it strikes, so it survives the crash it causes), out of the deductions inventory committed; the "
+        text += "order service's as the shoppers saw them, out of the orders placed.\n\n"
+        text += table(
+            header: "fault | configured",
+            rows: (runs.first?.faults ?? []).indices.map { index in
+                let first = runs[0].faults[index]
+                return ([first.summary, Self.percent(first.rate)], { run in Self.landed(run.faults[index]) })
+            } + [(["kill -9 of a service", "\(plannedKills)"], { "\($0.kills.count)" })]
+        )
+        text += "\n## What shoppers got\n\n"
+        text += "First answers while the faults were on, by kind, each with its own latency (p50 / p99 / max); then the time "
+        text += "from placing an order to its final state, and how the system got there.\n\n"
+        text += table(header: "", rows: shopperRows.map { ([$0.0], $0.1) })
+        text += "\n## Invariants\n\n"
+        text += table(header: "", rows: invariantRows.map { name, value in ([name], { run in value(run.figures) }) })
+        text += "\n## Notifications: exactly one per order transition\n\n"
+        text += "The order feed's shipped, rejected and delayed events against the notifications the notification service "
+        text += "made (it was killed with SIGKILL too), read once it had caught up; its lag as its `/health` reported it "
+        text += "every half second.\n\n"
+        text += table(header: "", rows: notificationRows.map { name, value in ([name], { run in value(run.notifications) }) })
+        text += "\n"
+        for run in runs {
+            text += "**\(run.mode.rawValue)** (\(String(format: "%.0f", run.seconds)) s; \(run.kills.joined(separator: "; "))): "
+            let faults = run.faultProblems
+            text += faults.isEmpty ? "every fault landed; " : "THE FAULTS DID NOT LAND, the run proves nothing: \(faults.joined(separator: "; ")); "
+            let violations = run.violations
+            text += violations.isEmpty ? "every invariant holds.\n\n" : violations.joined(separator: "; ") + ".\n\n"
+        }
+        return text
+    }
+
+    private var shopperRows: [(String, (ChaosExperiment.Run) -> String)] {
+        var rows: [(String, (ChaosExperiment.Run) -> String)] = [
+            (
+                "definite first answers (shipped or rejected)",
+                { run in "\(run.shoppers.definite) of \(run.shoppers.orders) (\(Self.percent(run.shoppers.definiteShare, digits: 1)))" }
+            )
+        ]
+        for kind in AnswerKind.allCases {
+            rows.append(
+                (
+                    "first answer \(kind.rawValue)\(kind == .error ? " (5xx, transport)" : ""): count, p50 / p99 / max (ms)",
+                    { run in
+                        let answers = run.shoppers[kind]
+                        return answers.count == 0 ? "0" : "\(answers.count): \(Self.milliseconds(answers.latency))"
+                    }
+                ))
+        }
+        rows += [
+            ("placement to final state p50 / p99 / max (ms)", { Self.milliseconds($0.shoppers.placementToFinal) }),
+            (
+                "circuit open in all (times opened)",
+                { run in run.circuit.map { String(format: "%.1f s (%d)", $0.openSeconds, $0.openings) } ?? "no breaker" }
+            ),
+            (
+                "drain: last order final after the workload ended, faults on",
+                { run in run.drainSeconds.map { String(format: "%.2f s", $0) } ?? "not drained" }
+            ),
+            ("every answer p50 / p99 / max (ms)", { Self.milliseconds($0.latency) }),
+        ]
+        return rows
+    }
+
+    private var notificationRows: [(String, (NotificationFigures) -> String)] {
+        [
+            ("order transitions in the feed (shipped, rejected, delayed)", { "\($0.transitions)" }),
+            ("notifications missing / duplicated / unexpected", { "\($0.missing) / \($0.duplicated) / \($0.unexpected)" }),
+            ("final orders without their event", { "\($0.finalOrdersWithoutEvent)" }),
+            ("notification max lag (events / s)", { String(format: "%d / %.1f", $0.maxLagEvents, $0.maxLagSeconds) }),
+        ]
+    }
+
+    private var invariantRows: [(String, (RunFigures) -> String)] {
+        [
             ("orders planned", { "\($0.ordersPlanned)" }),
             ("orders acknowledged", { "\($0.acknowledged)" }),
             ("shipped / rejected (final)", { "\($0.shipped) / \($0.rejected)" }),
             ("lost (acknowledged, not found)", { "\($0.lost)" }),
-            ("stuck pending 30 s after faults stop", { "\($0.stuckPending)" }),
+            ("stuck pending at the end", { "\($0.stuckPending)" }),
             ("duplicate orders for one key", { "\($0.duplicateOrders)" }),
             ("units deducted twice", { "\($0.doubleDeductedUnits)" }),
             ("units oversold", { "\($0.oversoldUnits)" }),
             ("stock drift (units)", { "\($0.stockDrift)" }),
             ("user-visible errors (5xx, transport)", { "\($0.userVisibleErrors)" }),
             ("answers later than deadline + 100 ms", { "\($0.lateAnswers)" }),
-            (
-                "latency p50 / p99 / max (ms)",
-                {
-                    String(format: "%.1f / %.1f / %.1f", $0.p50Milliseconds, $0.p99Milliseconds, $0.maxMilliseconds)
-                }
-            ),
         ]
-        var text = "# Schrödinger's warehouse: naive design against ours\n\n"
-        text += "Seed \(seed), \(orders) orders, \(concurrency) concurrent clients. Faults, the same in every run:\n\n"
-        text += faults.map { "- \($0)\n" }.joined() + "\n"
-        text += "| | " + runs.map(\.mode.rawValue).joined(separator: " | ") + " |\n"
-        text += "|---|" + runs.map { _ in "---:|" }.joined() + "\n"
-        for (name, value) in rows {
-            text += "| \(name) | " + runs.map { value($0.figures) }.joined(separator: " | ") + " |\n"
-        }
-        text += "\n"
-        for run in runs {
-            let violations = run.figures.violations
-            text += "**\(run.mode.rawValue)** (\(String(format: "%.0f", run.seconds)) s; \(run.kills.joined(separator: "; "))): "
-            text += violations.isEmpty ? "every invariant holds.\n\n" : violations.joined(separator: "; ") + ".\n\n"
+    }
+
+    /// A Markdown table: the leading cells of each row, then one cell per run.
+    private func table(header: String, rows: [([String], (ChaosExperiment.Run) -> String)]) -> String {
+        let leading = header.isEmpty ? 1 : header.components(separatedBy: " | ").count
+        var text = "| \(header) | " + runs.map(\.mode.rawValue).joined(separator: " | ") + " |\n"
+        text += "|" + String(repeating: "---|", count: leading) + runs.map { _ in "---:|" }.joined() + "\n"
+        for (cells, value) in rows {
+            text += "| " + cells.joined(separator: " | ") + " | " + runs.map(value).joined(separator: " | ") + " |\n"
         }
         return text
+    }
+
+    private static func landed(_ tally: FaultTally) -> String {
+        let unit = tally.kind.hasPrefix("order") ? "orders" : "deductions"
+        let share = tally.population == 0 ? 0 : Double(tally.landed) / Double(tally.population)
+        var text = "\(tally.landed) of \(tally.population) \(unit) (\(percent(share, digits: 1)))"
+        if tally.injections != tally.landed { text += ", \(tally.injections) times" }
+        return text
+    }
+
+    private static func milliseconds(_ latency: LatencyPercentiles) -> String {
+        latency.count == 0 ? "–" : String(format: "%.0f / %.0f / %.0f", latency.p50, latency.p99, latency.max)
+    }
+
+    private static func percent(_ share: Double, digits: Int = 0) -> String {
+        String(format: "%.\(digits)f%%", share * 100)
     }
 
     package func write(to directory: URL) throws {

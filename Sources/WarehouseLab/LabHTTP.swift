@@ -22,6 +22,10 @@ package struct LabHTTP: Sendable {
         configuration.connectionPool = .init(
             idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
         configuration.timeout = .init(connect: .seconds(2), read: .seconds(30))
+        // A refused connection is the answer of a service being restarted: the caller (a shopper's
+        // client) sees it and retries on its own terms. The pool's own retries back off up to a minute
+        // and would count their waiting, unseen, into the time of the next answer.
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -29,6 +33,7 @@ package struct LabHTTP: Sendable {
         try? await client.shutdown()
     }
 
+    /// Sends `json` as the body, with `Content-Type: application/json`.
     package func send(
         _ method: HTTPMethod,
         _ url: String,
@@ -36,19 +41,29 @@ package struct LabHTTP: Sendable {
         headers: [(String, String)] = [],
         timeout: Duration = .seconds(30)
     ) async throws -> Reply {
+        let contentType = json == nil ? [] : [("Content-Type", "application/json")]
+        return try await send(method, url, body: json, headers: contentType + headers, timeout: timeout)
+    }
+
+    /// Sends `body` with exactly the `headers` given (a test of a wrong content type, say).
+    package func send(
+        _ method: HTTPMethod,
+        _ url: String,
+        body: Data?,
+        headers: [(String, String)] = [],
+        timeout: Duration = .seconds(30)
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: json))
-        }
-        let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await client.execute(request, timeout: TimeAmount(timeout))
         let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
     }
 
-    static let decoder: JSONDecoder = {
+    /// Reads the contract's JSON: dates in ISO 8601, with or without fractional seconds.
+    package static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
@@ -86,14 +101,22 @@ package enum Contract {
         package var status: String
         package var message: String
         package var reason: String?
+        package var createdAt: Date?
+        /// When the order reached its state (for a final order, when it became final).
+        package var updatedAt: Date?
 
-        package init(id: String, customerId: String, items: [Line], status: String, message: String, reason: String?) {
+        package init(
+            id: String, customerId: String, items: [Line], status: String, message: String, reason: String?,
+            createdAt: Date? = nil, updatedAt: Date? = nil
+        ) {
             self.id = id
             self.customerId = customerId
             self.items = items
             self.status = status
             self.message = message
             self.reason = reason
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
         }
     }
 
@@ -109,5 +132,28 @@ package enum Contract {
 
     package struct ProductList: Codable, Sendable {
         package var products: [Product]
+    }
+
+    /// Inventory's fault ledger (`GET /admin/faults`).
+    package struct FaultLedger: Codable, Sendable, Equatable {
+        package struct Count: Codable, Sendable, Equatable {
+            package var kind: String
+            package var deductions: Int
+            package var injections: Int
+
+            package init(kind: String, deductions: Int, injections: Int) {
+                self.kind = kind
+                self.deductions = deductions
+                self.injections = injections
+            }
+        }
+
+        package var deductions: Int
+        package var faults: [Count]
+
+        package init(deductions: Int, faults: [Count]) {
+            self.deductions = deductions
+            self.faults = faults
+        }
     }
 }

@@ -45,6 +45,12 @@ package struct LoadReport: Sendable, Codable {
         text += String(
             format: "| answers (%d) | %.1f | %.1f | %.1f | %.1f | %.1f |\n", latency.count, latency.p50, latency.p90, latency.p99,
             latency.p999, latency.max)
+        if let notifications = result.notifications {
+            text += String(
+                format: "\nNotification: %d order transitions, %d notifications; lag at most %d events, %.1f s.\n",
+                notifications.transitions, notifications.notifications, notifications.maxLagEvents,
+                notifications.maxLagSeconds)
+        }
         if !peakMemoryMiB.isEmpty {
             text += "\n| service | peak RSS (MiB) |\n|---|---:|\n"
             text += peakMemoryMiB.sorted { $0.key < $1.key }.map { String(format: "| %@ | %.1f |\n", $0.key, $0.value) }.joined()

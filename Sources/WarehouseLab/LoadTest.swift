@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WarehouseKit
 
 /// `warehouse load`: a bounded series of real orders against a running order service, every request
 /// recorded, pending orders followed to their end, then checked and reported.
@@ -8,6 +9,9 @@ package struct LoadTest: Sendable {
         package var orderURL: String
         package var inventoryURL: String
         package var adminToken: String
+        /// When set, the run also checks that every order transition got exactly one notification, and
+        /// watches the notification service's lag while it runs.
+        package var notificationURL: String?
         package var orders = 3000
         package var concurrency = 32
         /// Orders started per second (open loop); nil sends as fast as `concurrency` allows.
@@ -36,6 +40,8 @@ package struct LoadTest: Sendable {
         package var checks: [CheckResult]
         package var initialStock: [String: Int]
         package var finalStock: [String: Int]
+        /// The notification invariant and lag, when the run checked them.
+        package var notifications: NotificationFigures?
 
         package var passed: Bool { checks.allSatisfy(\.passed) }
     }
@@ -67,6 +73,10 @@ package struct LoadTest: Sendable {
         let workload = Self.workload(seed: configuration.seed, orders: configuration.orders, skus: skus)
 
         let bodies = workload.map(ShopperClient.body(of:))
+        let audit = configuration.notificationURL.map {
+            NotificationAudit(http: http, orderURL: configuration.orderURL, notificationURL: $0)
+        }
+        let lagWatch = audit.map { audit in Task { await LagWatch.watch(audit) } }
         let started = ContinuousClock.now
         let stopSending = started + configuration.timeLimit
         let rate = configuration.rate
@@ -104,7 +114,7 @@ package struct LoadTest: Sendable {
             for line in linesByNumber[record.number] ?? [] { shippedUnits[line.sku, default: 0] += line.quantity }
         }
         let latency = LatencyPercentiles(milliseconds: records.flatMap(\.attempts).map(\.milliseconds))
-        let checks = LoadCheck.evaluate(
+        var checks = LoadCheck.evaluate(
             records: records,
             initialStock: initialStock,
             finalStock: finalStock,
@@ -112,6 +122,18 @@ package struct LoadTest: Sendable {
             expected: configuration.expected,
             answerBound: configuration.deadline + configuration.slack
         )
+        var notifications: NotificationFigures?
+        if let audit, let lagWatch {
+            var figures = try await audit.settle(timeout: configuration.followUp)
+            lagWatch.cancel()
+            (figures.maxLagEvents, figures.maxLagSeconds) = await lagWatch.value
+            checks.append(
+                CheckResult(
+                    name: "exactly one notification per order transition",
+                    passed: figures.violations.isEmpty,
+                    detail: figures.violations.isEmpty ? "ok" : figures.violations.joined(separator: "; ")))
+            notifications = figures
+        }
         return Result(
             records: records,
             latency: latency,
@@ -119,7 +141,8 @@ package struct LoadTest: Sendable {
             ordersPerSecond: Double(placed.count) / max(elapsed.milliseconds / 1000, 0.001),
             checks: checks,
             initialStock: initialStock,
-            finalStock: finalStock
+            finalStock: finalStock,
+            notifications: notifications
         )
     }
 
@@ -176,7 +199,7 @@ package struct LoadTest: Sendable {
 
     /// One or two lines an order over the load's own SKUs, from the seed.
     static func workload(seed: UInt64, orders: Int, skus: [String]) -> [OrderWorkload.PlannedOrder] {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         return (1...max(1, orders)).map { number in
             let picked = skus.shuffled(using: &random).prefix(Int.random(in: 1...2, using: &random))
             return OrderWorkload.PlannedOrder(

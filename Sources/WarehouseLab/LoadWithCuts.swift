@@ -3,8 +3,9 @@ import Synchronization
 
 /// A load with moments cut into it: the workload's orders are placed by concurrent clients, and each
 /// time the number answered reaches a threshold, `cut` runs (a snapshot, say) while the clients go on.
-/// Every order's answer is kept with the instant it arrived, and every cut with the instant it began,
-/// so a check can tell which orders were acknowledged before which cut.
+/// Every order's answer is kept with the instant it arrived, and every cut with when it began and
+/// ended, so a check can tell which orders were acknowledged before which cut, and which were answered
+/// while one ran.
 package struct LoadWithCuts {
     package let system: SystemLauncher
     package let http: LabHTTP
@@ -19,7 +20,7 @@ package struct LoadWithCuts {
     /// Places every order; runs `cut(i)` once `thresholds[i]` orders have been answered.
     package func run(
         _ workload: OrderWorkload, cutAfter thresholds: [Int], cut: @escaping @Sendable (Int) async throws -> Void
-    ) async throws -> (orders: [AcknowledgedOrder], cuts: [Date]) {
+    ) async throws -> (orders: [AcknowledgedOrder], cuts: [DateInterval]) {
         let client = ShopperClient(http: http, orderURL: system.orderURL)
         let total = workload.orders.count
         let next = SharedCounter()
@@ -38,8 +39,9 @@ package struct LoadWithCuts {
                     while progress.answered.withLock({ $0.count }) < min(threshold, total) {
                         try await Task.sleep(for: .milliseconds(10))
                     }
-                    progress.cuts.withLock { $0.append(Date()) }
+                    let began = Date()
                     try await cut(index)
+                    progress.cuts.withLock { $0.append(DateInterval(start: began, end: Date())) }
                 }
             }
             try await group.waitForAll()
@@ -48,8 +50,16 @@ package struct LoadWithCuts {
     }
 }
 
+extension AcknowledgedOrder {
+    /// When its first try was sent and answered, if it was sent.
+    package var firstTry: DateInterval? {
+        guard let placedAt = record.placedAt, let first = record.attempts.first else { return nil }
+        return DateInterval(start: placedAt, duration: first.milliseconds / 1000)
+    }
+}
+
 /// What the clients and the cutter share while a load runs.
 private final class Progress: Sendable {
     let answered = Mutex<[AcknowledgedOrder]>([])
-    let cuts = Mutex<[Date]>([])
+    let cuts = Mutex<[DateInterval]>([])
 }

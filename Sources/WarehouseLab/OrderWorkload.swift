@@ -1,3 +1,5 @@
+import WarehouseKit
+
 /// A seeded set of orders over a small catalogue, some of whose SKUs run out: the same seed gives the
 /// same catalogue, orders, customers and idempotency keys on every run.
 package struct OrderWorkload: Sendable {
@@ -23,7 +25,7 @@ package struct OrderWorkload: Sendable {
     /// four scarce enough to run out about halfway.
     package init(seed: UInt64, orders count: Int) {
         self.seed = seed
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let expectedUnitsPerSKU = max(1, count * 2 * 2 / 8)
         catalogue = (1...8).map { index in
             Item(sku: "LAB-\(index)", stock: index <= 4 ? expectedUnitsPerSKU * 4 : expectedUnitsPerSKU / 2)

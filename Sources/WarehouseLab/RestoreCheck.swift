@@ -22,6 +22,9 @@ package struct RestoreCheckReport: Sendable, Codable {
     package var shipped = 0
     package var rejected = 0
     package var stillPending = 0
+    /// Every order transition of the restored order feed against the restored notification service's
+    /// inbox, once it has caught up: exactly one notification each.
+    package var notifications = NotificationFigures()
     package var violations: [String] = []
 
     package var holds: Bool { violations.isEmpty }
@@ -33,16 +36,20 @@ package struct RestoreCheckReport: Sendable, Codable {
 ///   pending one has since reached shipped or rejected, by the reconciler);
 /// - per SKU, the stock left plus the units of shipped orders is the stock there was before the load;
 /// - inventory's record of each order's deduction matches the order: applied with its lines when it
-///   shipped, refused when it was rejected.
+///   shipped, refused when it was rejected;
+/// - the notification service, restored from a copy a moment older than order's, catches up with the
+///   restored order feed: exactly one notification per transition in it, none for one it does not hold.
 package struct RestoreCheck {
     package let http: LabHTTP
     package let orderURL: String
     package let inventoryURL: String
+    package let notificationURL: String
 
-    package init(http: LabHTTP, orderURL: String, inventoryURL: String) {
+    package init(http: LabHTTP, orderURL: String, inventoryURL: String, notificationURL: String) {
         self.http = http
         self.orderURL = orderURL
         self.inventoryURL = inventoryURL
+        self.notificationURL = notificationURL
     }
 
     /// - Parameters:
@@ -60,7 +67,7 @@ package struct RestoreCheck {
         report.stillPending = restored.filter { $0.status == "pending" }.count
         if report.stillPending > 0 {
             report.violations.append(
-                "\(report.stillPending) orders still pending \(Int(settleTimeout.milliseconds / 1000)) s after the restored system started"
+                "\(report.stillPending) orders still pending \(Int(settleTimeout.seconds)) s after the restored system started"
             )
         }
 
@@ -113,6 +120,10 @@ package struct RestoreCheck {
                 )
             }
         }
+
+        report.notifications = try await NotificationAudit(http: http, orderURL: orderURL, notificationURL: notificationURL)
+            .settle(timeout: settleTimeout, orders: restored)
+        report.violations += report.notifications.violations.map { "notifications: \($0)" }
         return report
     }
 

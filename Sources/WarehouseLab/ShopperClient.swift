@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import Synchronization
+import WarehouseKit
 
 /// What one HTTP try of `POST /orders` got.
 package struct AttemptRecord: Sendable, Codable {
@@ -14,10 +15,29 @@ package struct AttemptRecord: Sendable, Codable {
     }
 }
 
+/// What a shopper's first try of an order came back with.
+package enum AnswerKind: String, Sendable, Codable, CaseIterable {
+    /// 201: the order shipped at once.
+    case shipped
+    /// 409 with the order: refused at once (out of stock, unknown SKU).
+    case rejected
+    /// 202: saved, to be confirmed later.
+    case pending
+    /// Anything else: a 5xx, a transport error, "still in flight".
+    case error
+
+    /// Shipped or rejected: the shopper knows where the order stands.
+    package var isDefinite: Bool { self == .shipped || self == .rejected }
+}
+
 /// Everything the client saw of one planned order.
 package struct OrderRecord: Sendable, Codable {
     package var number: Int
     package var idempotencyKey: String
+    /// When the first try was sent (wall clock, to compare with the order's `updatedAt`).
+    package var placedAt: Date?
+    /// What the first try came back with.
+    package var firstReply: AnswerKind?
     package var attempts: [AttemptRecord] = []
     /// The order id, once an answer carried one (the order is acknowledged).
     package var orderId: String?
@@ -70,6 +90,7 @@ package struct ShopperClient: Sendable {
         var record = OrderRecord(number: planned.number, idempotencyKey: planned.idempotencyKey)
         let body = body ?? Self.body(of: planned)
         for attempt in 0..<maxAttempts {
+            if attempt == 0 { record.placedAt = Date() }
             let started = ContinuousClock.now
             let reply = try? await http.send(
                 .POST, orderURL + "/orders", json: body, headers: [("Idempotency-Key", planned.idempotencyKey)],
@@ -77,11 +98,12 @@ package struct ShopperClient: Sendable {
             )
             let elapsed = ContinuousClock.now - started
             record.attempts.append(AttemptRecord(status: reply?.status ?? 0, milliseconds: elapsed.milliseconds))
+            let carriesOrder = reply?.headers["Content-Type"].first?.hasPrefix("application/json") == true
+            if attempt == 0 { record.firstReply = Self.kind(status: reply?.status ?? 0, carriesOrder: carriesOrder) }
             guard let reply else {
                 try? await Task.sleep(for: backoff(attempt))
                 continue
             }
-            let carriesOrder = reply.headers["Content-Type"].first?.hasPrefix("application/json") == true
             switch reply.status {
             case 201, 202:
                 return acknowledge(reply, in: record)
@@ -97,6 +119,15 @@ package struct ShopperClient: Sendable {
             }
         }
         return record
+    }
+
+    private static func kind(status: Int, carriesOrder: Bool) -> AnswerKind {
+        switch status {
+        case 201: .shipped
+        case 202: .pending
+        case 409 where carriesOrder: .rejected
+        default: .error
+        }
     }
 
     /// Records the order an answer carries: the client now holds its id.
@@ -133,11 +164,5 @@ package struct ShopperClient: Sendable {
     private func backoff(_ attempt: Int) -> Duration {
         let ceiling = min(Duration.milliseconds(50) * (1 << min(attempt, 10)), backoffCap)
         return ceiling * Double.random(in: 0.5..<1)
-    }
-}
-
-extension Duration {
-    package var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import WarehouseKit
 
 #if canImport(Glibc)
@@ -7,72 +6,89 @@ import WarehouseKit
 #endif
 
 /// Starts the whole system with `warehouse up` as a child process, on free loopback ports and a fresh
-/// data directory, and gives the lab what it needs to drive it and break it: URLs, the admin token,
-/// each service's pid (from `DIR/run/<service>.pid`), and a clean stop.
-package final class SystemLauncher: @unchecked Sendable {
-    // Unchecked: `process` is touched only by the lab run that owns this launcher.
+/// data directory, and gives the lab and the system tests what they need to drive it and break it:
+/// each service's URL, the admin token, each service's pid (from `DIR/run/<service>.pid`), and a clean
+/// stop. Which services there are and how they are probed comes from `SystemDeclaration`.
+package final class SystemLauncher: Sendable {
     package let dataDirectory: URL
-    package let orderURL: String
-    package let inventoryURL: String
-    private let process: Process
-    private let http: LabHTTP
+    package let addresses: SystemAddresses
+    /// The services this system runs: every one but the stand-ins it was not asked to run.
+    package let services: [ServiceName]
+    /// The client it probes with; whoever made it shuts it down.
+    package let http: LabHTTP
+    private let process: ChildProcess
 
-    private init(dataDirectory: URL, orderURL: String, inventoryURL: String, process: Process, http: LabHTTP) {
+    private init(dataDirectory: URL, addresses: SystemAddresses, services: [ServiceName], http: LabHTTP, process: ChildProcess) {
         self.dataDirectory = dataDirectory
-        self.orderURL = orderURL
-        self.inventoryURL = inventoryURL
-        self.process = process
+        self.addresses = addresses
+        self.services = services
         self.http = http
+        self.process = process
     }
 
-    /// Starts `executable up` with `arguments` and returns once both services are ready.
+    /// Starts `executable up` with `arguments` (and `environment` added to this process's) and returns
+    /// once every service it runs is ready (a stand-in such as the backup vendor runs when `arguments`
+    /// hold its flag, `--backup-vendor`).
     ///
     /// - Parameter dataDirectory: the data directory to run on (a restored one, say); a fresh one by default.
     package static func start(
-        executable: URL, arguments: [String], http: LabHTTP, logFile: URL? = nil, dataDirectory: URL? = nil
+        executable: URL,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        http: LabHTTP,
+        logFile: URL? = nil,
+        dataDirectory: URL? = nil,
+        readyTimeout: Duration = .seconds(60)
     ) async throws -> SystemLauncher {
         let directory =
             dataDirectory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-lab-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let ports = try freePorts(3)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments =
-            [
-                "up", "--data-dir", directory.path,
-                "--order-port", "\(ports[0])", "--inventory-port", "\(ports[1])", "--console-port", "\(ports[2])",
-            ] + arguments
-        let log = logFile ?? directory.appendingPathComponent("up.log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let launcher = SystemLauncher(
-            dataDirectory: directory,
-            orderURL: "http://127.0.0.1:\(ports[0])",
-            inventoryURL: "http://127.0.0.1:\(ports[1])",
-            process: process,
-            http: http
+        let ports = try FreePorts.take(SystemDeclaration.services.count)
+        let addresses = SystemAddresses(
+            host: "127.0.0.1",
+            ports: Dictionary(uniqueKeysWithValues: zip(SystemDeclaration.services.map(\.name), ports))
         )
+        let portArguments = SystemDeclaration.services.flatMap { [$0.name.portSetting.flag, "\(addresses.port(of: $0.name))"] }
+        let process = try ChildProcess(
+            executable: executable,
+            arguments: ["up", "--data-dir", directory.path] + portArguments + arguments,
+            environment: environment,
+            logFile: logFile ?? directory.appendingPathComponent("up.log")
+        )
+        let services = SystemDeclaration.services.filter { !$0.isStandIn || arguments.contains($0.name.runSetting.flag) }
+        let launcher = SystemLauncher(
+            dataDirectory: directory, addresses: addresses, services: services.map(\.name), http: http, process: process)
         do {
-            try await launcher.waitUntilReady(timeout: .seconds(60))
+            try await launcher.waitUntilReady(timeout: readyTimeout)
         } catch {
+            let log = launcher.log()
             await launcher.stop()
-            throw error
+            if case LabError.exited = error { throw error }
+            throw LabError.notReady("\(error)", log: log)
         }
         return launcher
     }
 
+    /// The base URL of `service`, `http://127.0.0.1:PORT`.
+    package func url(of service: ServiceName) -> String {
+        addresses.url(of: service).absoluteString
+    }
+
+    package var orderURL: String { url(of: .order) }
+    package var inventoryURL: String { url(of: .inventory) }
+    package var notificationURL: String { url(of: .notification) }
+    package var consoleURL: String { url(of: .console) }
+    package var backupVendorURL: String { url(of: .backupVendor) }
+
     package var adminToken: String {
         get throws {
-            try String(contentsOf: dataDirectory.appendingPathComponent("admin-token"), encoding: .utf8)
+            try String(contentsOf: AdminToken.fileURL(in: dataDirectory), encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
     }
 
-    /// The pid of a running service (`order`, `inventory`), or nil while it is being restarted.
+    /// The pid of a running service, or nil while it is being restarted.
     package func pid(of service: String) -> Int32? {
         let file = dataDirectory.appendingPathComponent("run/\(service).pid")
         return (try? String(contentsOf: file, encoding: .utf8)).flatMap {
@@ -80,81 +96,71 @@ package final class SystemLauncher: @unchecked Sendable {
         }
     }
 
+    /// Returns once every service answers its readiness probe, in the order they depend on each other.
     package func waitUntilReady(timeout: Duration) async throws {
-        let giveUp = ContinuousClock.now + timeout
-        for (service, url) in [("inventory", inventoryURL), ("order", orderURL)] {
-            while !(await ReadinessProbe.isReady(service, at: url, client: http.client)) {
-                guard process.isRunning else { throw LabError.systemExited }
-                guard ContinuousClock.now < giveUp else { throw LabError.notReady(url) }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+        let endpoints = SystemDeclaration.startOrder.filter { services.contains($0.name) }.map {
+            ServiceEndpoint(name: $0.name, url: addresses.url(of: $0.name))
+        }
+        try await ReadinessProbe.ready.waitUntilUp(endpoints, timeout: timeout, client: http.client) {
+            guard self.process.isRunning else { throw LabError.exited(self.log()) }
         }
     }
 
-    /// SIGTERM to `warehouse up`, then waits for it to exit; removes the data directory.
+    /// SIGTERM to `warehouse up`; returns its exit status once it has exited (SIGKILL after 20 s).
+    @discardableResult
+    package func terminate() async -> Int32 {
+        await process.terminate()
+    }
+
+    /// Terminates the system and removes its data directory, unless told to keep it.
     package func stop(keepData: Bool = false) async {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        let giveUp = ContinuousClock.now + .seconds(20)
-        while process.isRunning && ContinuousClock.now < giveUp {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        await terminate()
         if !keepData { try? FileManager.default.removeItem(at: dataDirectory) }
     }
 
-    /// Every port `freePorts` has handed out in this process so far.
-    private static let handedOut = Mutex(Set<Int>())
-
-    /// Ports the kernel hands out as free right now, never one this process handed out before: systems
-    /// started side by side (parallel tests) would otherwise be given the same just-freed port, and one
-    /// system's service would answer for the other's.
-    package static func freePorts(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        defer { sockets.forEach { close($0) } }
-        var ports: [Int] = []
-        // A port seen before stays bound until the end, so the kernel offers another one next.
-        while ports.count < count {
-            let port = try bindFreePort(keepingOpenIn: &sockets)
-            let fresh = handedOut.withLock { $0.insert(port).inserted }
-            if fresh { ports.append(port) }
-            guard sockets.count < count + 1000 else { throw LabError.noFreePort }
-        }
-        return ports
+    /// What `warehouse up` and its children have written.
+    package func log() -> String {
+        process.log()
     }
 
-    /// Binds a socket to port 0 on loopback and returns the port the kernel chose; the socket is kept in
-    /// `sockets` for the caller to close.
-    private static func bindFreePort(keepingOpenIn sockets: inout [Int32]) throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LabError.noFreePort }
-        sockets.append(fd)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else { throw LabError.noFreePort }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+    /// The file `warehouse up` and its children write their log lines to.
+    package var logFile: URL {
+        process.logFile
     }
-}
 
-package enum LabError: Error, CustomStringConvertible {
-    case noFreePort
-    case systemExited
-    case notReady(String)
-    case unexpected(String)
+    /// Stops a service with SIGSTOP and returns its pid once every thread of it has stopped: `kill`
+    /// returns before that, and a thread still running could answer one more request (a CI run saw
+    /// inventory pass a health check just after being sent SIGSTOP).
+    @discardableResult
+    package func suspend(_ service: String) async throws -> Int32 {
+        guard let pid = pid(of: service), kill(pid, SIGSTOP) == 0 else {
+            throw LabError.unexpected("could not stop \(service)")
+        }
+        try await eventually("\(service) stopped", timeout: .seconds(10)) { Self.isStopped(pid) }
+        return pid
+    }
 
-    package var description: String {
-        switch self {
-        case .noFreePort: "no free loopback port"
-        case .systemExited: "warehouse up exited before it was ready (see its log)"
-        case .notReady(let url): "\(url) was not ready in time"
-        case .unexpected(let what): what
+    /// Kills a service with SIGKILL and waits until the supervisor has restarted it and it is ready again.
+    package func killAndAwaitRestart(_ service: String) async throws {
+        guard let old = pid(of: service), kill(old, SIGKILL) == 0 else {
+            throw LabError.unexpected("could not kill \(service)")
+        }
+        try await eventually("\(service) restarted with a new pid", timeout: .seconds(30)) {
+            self.pid(of: service).map { $0 != old } ?? false
+        }
+        try await waitUntilReady(timeout: .seconds(60))
+    }
+
+    /// Whether every thread of `pid` is in state T (stopped), from `/proc/PID/task/*/stat`.
+    private static func isStopped(_ pid: Int32) -> Bool {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"), !tasks.isEmpty else {
+            return false
+        }
+        return tasks.allSatisfy { task in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+                let afterName = stat.range(of: ") ", options: .backwards)
+            else { return false }
+            return stat[afterName.upperBound...].first == "T"
         }
     }
 }

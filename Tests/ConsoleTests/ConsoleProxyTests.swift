@@ -15,7 +15,7 @@ struct ConsoleProxyTests {
             ("http://127.0.0.1:8080", "/products", "", "http://127.0.0.1:8080/products"),
         ])
     func upstreamURL(base: String, path: String, query: String?, expected: String) {
-        #expect(Upstream(name: "order", baseURL: URL(string: base)!).url(path: path, query: query) == expected)
+        #expect(ServiceEndpoint(name: .order, url: URL(string: base)!).url(path: path, query: query) == expected)
     }
 
     @Test("only the headers a service needs are passed on, plus the console's request id")

@@ -134,6 +134,18 @@ struct ConsoleRoutesTests {
         }
     }
 
+    @Test("GET /api/notifications: the notification service's inbox, query passed on as it came")
+    func notifications() async throws {
+        try await withConsole { client in
+            let response = try await client.execute(uri: "/api/notifications?customerId=c%2042&after=7", method: .get)
+            #expect(response.status == .ok)
+            let seen = try response.decode(Seen.self)
+            #expect(seen.method == "GET" && seen.path == "/notifications")
+            #expect(seen.query == "customerId=c%2042&after=7")
+            #expect(try await client.execute(uri: "/api/notifications", method: .post).status == .methodNotAllowed)
+        }
+    }
+
     @Test("a service nobody answers for is 502 problem naming it")
     func unreachable() async throws {
         try await withConsole(orderURL: URL(string: "http://127.0.0.1:9")!) { client in
@@ -160,7 +172,7 @@ struct ConsoleRoutesTests {
             let response = try await client.execute(uri: "/api/health", method: .get)
             #expect(response.status == .ok)
             let overview = try response.decode(HealthOverview.self)
-            #expect(overview.services.map(\.name) == ["order", "inventory", "console"])
+            #expect(overview.services.map(\.name) == ["order", "inventory", "notification", "console"])
             let order = overview.services[0]
             #expect(order.status == .fail)
             #expect(order.httpStatus == nil)
@@ -169,7 +181,8 @@ struct ConsoleRoutesTests {
             #expect(inventory.status == .warn)
             #expect(inventory.reasons.count == 1)
             #expect(inventory.reasons.first?.hasPrefix("inventory unreachable: ") == true)
-            let console = overview.services[2]
+            #expect(overview.services[2].status == .warn)
+            let console = overview.services[3]
             #expect(console.status == .warn)
             #expect(console.reasons.count == 1)
             #expect(console.reasons.first?.hasPrefix("order unreachable: ") == true)

@@ -23,7 +23,7 @@ struct Seen: Codable, Equatable {
     var body: String
 }
 
-/// One stub standing in for both order and inventory: it answers the paths the console passes on to,
+/// One stub standing in for order, inventory and notification: it answers the paths the console passes on to,
 /// echoing what it was sent, so a test sees exactly what crossed the wire.
 func makeStubRouter() -> Router<BasicRequestContext> {
     let router = Router()
@@ -67,6 +67,7 @@ func makeStubRouter() -> Router<BasicRequestContext> {
         return try json(.ok, try await seen(request))
     }
     router.get("/stats/latency") { request, _ in try json(.ok, try await seen(request)) }
+    router.get("/notifications") { request, _ in try json(.ok, try await seen(request)) }
     router.put("/admin/chaos") { request, _ in
         guard request.headers[.authorization] == "Bearer right" else {
             return try json(
@@ -115,7 +116,10 @@ func withConsole(
     try await stub.test(.live) { stubClient in
         let port = try #require(stubClient.port)
         let stubURL = URL(string: "http://127.0.0.1:\(port)")!
-        var configuration = ConsoleConfiguration(orderURL: orderURL ?? stubURL, inventoryURL: stubURL)
+        var configuration = ConsoleConfiguration(upstreams: [
+            ServiceEndpoint(name: .order, url: orderURL ?? stubURL), ServiceEndpoint(name: .inventory, url: stubURL),
+            ServiceEndpoint(name: .notification, url: stubURL),
+        ])
         configuration.upstreamTimeout = upstreamTimeout
         configuration.bodyLimit = 1024
         // Generous, so a loaded machine cannot turn a check that answers into a timeout.

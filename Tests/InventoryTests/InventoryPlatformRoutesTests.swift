@@ -128,7 +128,7 @@ struct InventoryPlatformRoutesTests {
     func healthFailsWithoutDatabase() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("inventory.sqlite").path
-            var configuration = InventoryConfiguration(databasePath: path, adminToken: AdminToken(adminToken))
+            var configuration = InventoryConfiguration(databaseURL: .sqlite(path: path), adminToken: AdminToken(adminToken))
             configuration.healthTimeout = healthTimeout
             let service = try await InventoryService.live(configuration: configuration, logger: quietLogger)
             let app = try service.makeApplication()
@@ -153,7 +153,7 @@ struct InventoryPlatformRoutesTests {
     func liveSeeds() async throws {
         try await withTemporaryDirectory { directory in
             var configuration = InventoryConfiguration(
-                databasePath: directory.appendingPathComponent("inventory.sqlite").path,
+                databaseURL: .sqlite(path: directory.appendingPathComponent("inventory.sqlite").path),
                 adminToken: AdminToken(adminToken)
             )
             configuration.seedDemoCatalogue = true
@@ -172,9 +172,10 @@ struct InventoryPlatformRoutesTests {
     @Test("the readiness probe takes inventory's /health/ready for inventory only")
     func readinessProbe() async throws {
         try await withInventoryService(.live) { client, _ in
-            let url = "http://localhost:\(try #require(client.port))"
-            #expect(await ReadinessProbe.isReady("inventory", at: url, timeout: .seconds(30)))
-            #expect(await !ReadinessProbe.isReady("order", at: url, timeout: .seconds(30)))
+            let port = try #require(client.port)
+            let url = try #require(URL(string: "http://localhost:\(port)"))
+            #expect(await ReadinessProbe.ready.succeeds(for: ServiceEndpoint(name: .inventory, url: url), timeout: .seconds(30)))
+            #expect(await !ReadinessProbe.ready.succeeds(for: ServiceEndpoint(name: .order, url: url), timeout: .seconds(30)))
         }
     }
 }

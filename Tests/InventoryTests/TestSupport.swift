@@ -12,11 +12,10 @@ import WarehouseTestSupport
 /// A fresh inventory database in its own temporary directory.
 func withInventoryDatabase<T>(
     isolation: isolated (any Actor)? = #isolation,
-    _ body: (InventoryDatabase) async throws -> T
+    _ body: (any InventoryRepository) async throws -> T
 ) async throws -> T {
     try await withTemporaryDirectory { directory in
-        let pool = try SQLiteStore.open(path: directory.appendingPathComponent("inventory.sqlite").path)
-        return try await body(try InventoryDatabase(pool))
+        try await body(try InventoryStorage.open(.sqlite(path: directory.appendingPathComponent("inventory.sqlite").path)).repository)
     }
 }
 
@@ -33,23 +32,18 @@ let healthTimeout = Duration.seconds(30)
 func withInventoryService(
     isolation: isolated (any Actor)? = #isolation,
     _ setup: TestingSetup = .router,
-    _ body: @Sendable @escaping (any TestClientProtocol, InventoryDatabase) async throws -> Void
+    _ body: @Sendable @escaping (any TestClientProtocol, any InventoryRepository) async throws -> Void
 ) async throws {
     try await withTemporaryDirectory { directory in
-        let path = directory.appendingPathComponent("inventory.sqlite").path
-        let configuration = InventoryConfiguration(databasePath: path, adminToken: AdminToken(adminToken))
-        let pool = try SQLiteStore.open(path: path)
-        let database = try InventoryDatabase(pool)
-        let health = HealthMonitor(
-            serviceId: "inventory",
-            indicators: [
-                try DatabaseHealthIndicator(service: "inventory", path: path, probe: "SELECT 1 FROM products LIMIT 1")
-            ],
-            timeout: healthTimeout
-        )
-        let service = InventoryService(configuration: configuration, repository: database, health: health, logger: quietLogger)
+        let url = DatabaseURL.sqlite(path: directory.appendingPathComponent("inventory.sqlite").path)
+        let configuration = InventoryConfiguration(databaseURL: url, adminToken: AdminToken(adminToken))
+        let storage = try InventoryStorage.open(url)
+        let health = HealthMonitor(serviceId: "inventory", indicators: [storage.health], timeout: healthTimeout)
+        let service = InventoryService(
+            configuration: configuration, repository: storage.repository, health: health, feed: storage.feed,
+            logger: quietLogger)
         let app = try service.makeApplication()
-        try await app.test(setup) { client in try await body(client, database) }
+        try await app.test(setup) { client in try await body(client, storage.repository) }
     }
 }
 

@@ -35,7 +35,7 @@ struct LatencyStatsAPITests {
         _ body: @Sendable @escaping (any TestClientProtocol, LatencyWindow) async throws -> Void
     ) async throws {
         try await withOrderFixture { fixture in
-            var configuration = OrderConfiguration(databasePath: "/unused", inventoryURL: URL(string: "http://127.0.0.1:9")!)
+            var configuration = OrderConfiguration(databaseURL: .sqlite(path: "/unused"), inventoryURL: URL(string: "http://127.0.0.1:9")!)
             configuration.latencyAlertThreshold = threshold
             let window = LatencyWindow()
             let service = OrderService(

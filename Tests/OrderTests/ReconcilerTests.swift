@@ -4,7 +4,7 @@ import Testing
 import WarehouseKit
 
 /// Stores a pending order that the reconciler may pick up at once.
-private func insertDuePending(_ database: OrderDatabase, customer: String = "c-42") async throws -> Order {
+private func insertDuePending(_ database: any OrderRepository, customer: String = "c-42") async throws -> Order {
     let order = Order.pending(NewOrder(customerId: customer, items: draft.items), at: Date())
     _ = try await database.insert(order, idempotencyKey: nil, fingerprint: nil, retryAt: Date().addingTimeInterval(-60))
     return order
@@ -20,6 +20,7 @@ struct ReconcilerTests {
         try await withOrderFixture(.hang, policy: policy) { fixture in
             let order = try await fixture.processor.place(draft, idempotencyKey: nil).order
             #expect(order.status == .pending)
+            await fixture.processor.pendingBell.wait(atMost: .seconds(3600))  // rung once the try is recorded
             // Make it due now instead of waiting out its backoff.
             try await fixture.database.postpone(id: order.id, message: order.message, retryAt: .distantPast)
 
@@ -119,6 +120,88 @@ struct ReconcilerTests {
             #expect(try await fixture.database.pendingCount() == 0)
             #expect(Set(fixture.inventory.calls.map(\.key)) == Set(ids))
             #expect(try await Reconciler(processor: fixture.processor).runOnce() == false)
+        }
+    }
+}
+
+/// Once inventory is back, the backlog is worked off at the speed inventory answers, oldest first:
+/// the backoff of each order was waiting for a dependency that no longer fails.
+@Suite("Reconciler drain", .timeLimit(.minutes(1)))
+struct ReconcilerDrainTests {
+    /// Stores `count` pending orders created a second apart (inserted newest first) whose last try
+    /// failed a minute ago and whose next try is an hour away, as an outage leaves them.
+    func backlog(_ count: Int, in database: any OrderRepository) async throws -> [String] {
+        let created = Date().addingTimeInterval(-3600)
+        let orders = (0..<count).map { Order.pending(draft, at: created.addingTimeInterval(Double($0))) }
+        for order in orders.reversed() {
+            _ = try await database.insert(order, idempotencyKey: nil, fingerprint: nil, retryAt: created)
+            try await database.postpone(
+                id: order.id, message: "later", triedAt: Date().addingTimeInterval(-60), retryAt: Date().addingTimeInterval(3600))
+        }
+        return orders.map(\.id)
+    }
+
+    /// Returns once no order is pending.
+    func waitUntilSettled(_ database: any OrderRepository) async throws {
+        while try await database.pendingCount() > 0 { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    @Test("after a recovery every order tried before it is due at once, oldest first")
+    func recoveryMakesTheBacklogDue() async throws {
+        try await withOrderFixture(.applied) { fixture in
+            let ids = try await backlog(5, in: fixture.database)
+            let reconciler = Reconciler(processor: fixture.processor)
+            #expect(try await reconciler.dueOrders(limit: 10).isEmpty, "nothing is due by its backoff")
+
+            fixture.processor.availability.noteAnswer()
+            #expect(try await reconciler.dueOrders(limit: 10).map(\.order.id) == ids)
+            #expect(try await reconciler.dueOrders(limit: 2).map(\.order.id) == Array(ids.prefix(2)))
+        }
+    }
+
+    @Test("an order whose try failed after the recovery keeps its backoff")
+    func failuresAfterTheRecoveryWait() async throws {
+        try await withOrderFixture(.applied) { fixture in
+            let ids = try await backlog(2, in: fixture.database)
+            fixture.processor.availability.noteAnswer()
+            try await fixture.database.postpone(
+                id: ids[0], message: "later", triedAt: Date().addingTimeInterval(1), retryAt: Date().addingTimeInterval(3600))
+            #expect(try await Reconciler(processor: fixture.processor).dueOrders(limit: 10).map(\.order.id) == [ids[1]])
+        }
+    }
+
+    @Test("a try that fails records when it began, so a recovery after it makes the order due")
+    func triesRecordWhenTheyBegan() async throws {
+        try await withOrderFixture(.fail(.unreachable("connection refused"))) { fixture in
+            let before = Date()
+            let order = try await fixture.processor.place(draft, idempotencyKey: nil).order
+            #expect(order.status == .pending)
+            await fixture.processor.pendingBell.wait(atMost: .seconds(3600))  // rung once the try is recorded
+            // Due by a recovery after the try, whatever its backoff; not by one before it.
+            let afterTry = try await fixture.database.duePending(asOf: .distantPast, triedBefore: Date().addingTimeInterval(0.01), limit: 10)
+            #expect(afterTry.map(\.order.id) == [order.id])
+            let beforeTry = try await fixture.database.duePending(
+                asOf: .distantPast, triedBefore: before.addingTimeInterval(-1), limit: 10)
+            #expect(beforeTry.isEmpty)
+        }
+    }
+
+    @Test("the running reconciler settles a backlog of 200 postponed orders once inventory is back, oldest first")
+    func theRunningReconcilerDrainsTheBacklog() async throws {
+        try await withOrderFixture(.applied) { fixture in
+            let ids = try await backlog(200, in: fixture.database)
+            var reconciler = Reconciler(processor: fixture.processor)
+            // One at a time, so the order of the calls is the order of the work; and no idle poll that a
+            // test could mistake for the drain.
+            reconciler.concurrency = 1
+            reconciler.idlePoll = .seconds(3600)
+            let running = Task { try await reconciler.run() }
+            defer { running.cancel() }
+
+            fixture.processor.availability.noteAnswer()
+            try await waitUntilSettled(fixture.database)
+            #expect(fixture.inventory.calls.map(\.key) == ids)
+            #expect(try await fixture.database.orders(status: .shipped, limit: 500).count == 200)
         }
     }
 }

@@ -5,6 +5,7 @@ import Prometheus
 import Synchronization
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 /// Retries, timeouts, the breaker and the bulkhead around a scripted inventory.
 struct ResilientInventoryGatewayTests {
@@ -122,6 +123,67 @@ struct ResilientInventoryGatewayTests {
             }
         }
         #expect(base.calls == callsBefore)
+    }
+
+    final class Tally: Sendable {
+        private let count = Mutex(0)
+        var value: Int { count.withLock { $0 } }
+        func add() { count.withLock { $0 += 1 } }
+    }
+
+    /// An inventory that crashes once with `inFlight` calls in it: they all fail at the same moment, as
+    /// a closed connection does, and every later call is answered.
+    final class CrashingInventory: InventoryGateway {
+        private let inFlight: Int
+        private let arrived = Mutex(0)
+        private let crash = Gate()
+
+        init(crashingWith inFlight: Int) {
+            self.inFlight = inFlight
+        }
+
+        func deduct(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer {
+            let number = arrived.withLock { count in
+                count += 1
+                return count
+            }
+            guard number <= inFlight else { return .applied }
+            if number == inFlight { crash.open() }
+            await crash.wait()
+            throw InventoryCallError.unreachable("connection closed before an answer")
+        }
+
+        func recordedOutcome(key: String, until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer? {
+            nil
+        }
+    }
+
+    @Test func aCrashThatFailsEveryCallInFlightAtOnceLeavesTheCircuitClosed() async throws {
+        let base = CrashingInventory(crashingWith: 32)
+        let recoveries = Tally()
+        let availability = InventoryAvailability(onRecovery: { recoveries.add() })
+        var policy = InventoryCallPolicy()
+        policy.attemptTimeout = .seconds(30)
+        policy.retryBackoff = Backoff(base: .milliseconds(1), cap: .milliseconds(5))
+        // The default breaker (10 calls, 50%), with a burst span no starved test run can outlast.
+        policy.breaker.burstSpan = .seconds(3600)
+        let gateway = ResilientInventoryGateway(
+            base: base, policy: policy, availability: availability, registry: PrometheusCollectorRegistry(),
+            logger: Logger(label: "test"))
+        availability.noteAnswer()
+        #expect(recoveries.value == 1, "the first answer after a start counts as a recovery")
+
+        let answers = try await withThrowingTaskGroup(of: InventoryAnswer.self) { group in
+            for number in 0..<32 {
+                group.addTask { try await gateway.deduct(key: "k\(number)", lines: [], until: .now + .seconds(60)) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        // Each call failed once, all at the same instant, then its retry was answered: one failure in the
+        // breaker's window, not 32, so the circuit stayed closed and no retry was turned away.
+        #expect(answers == Array(repeating: .applied, count: 32))
+        #expect(gateway.breaker.state == .closed)
+        #expect(recoveries.value == 2, "the crash was an outage, the next answer its end")
     }
 
     @Test func aFullBulkheadRefusesAtOnce() async throws {

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Order
+import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
@@ -30,7 +31,9 @@ extension OrderPolicy {
 
 /// An order processor on a temporary SQLite file, with a scripted inventory.
 struct OrderFixture: Sendable {
-    let database: OrderDatabase
+    let database: any OrderRepository
+    /// The events the database's writes publish.
+    let feed: EventFeed
     let inventory: ScriptedInventory
     let processor: OrderProcessor
 }
@@ -42,11 +45,12 @@ func withOrderFixture<T>(
     _ body: (OrderFixture) async throws -> T
 ) async throws -> T {
     try await withTemporaryDirectory { directory in
-        let pool = try SQLiteStore.open(path: directory.appendingPathComponent("orders.sqlite").path)
-        let database = try OrderDatabase(pool)
+        let storage = try OrderStorage.open(.sqlite(path: directory.appendingPathComponent("orders.sqlite").path))
         let inventory = ScriptedInventory(script)
-        let processor = OrderProcessor(repository: database, inventory: inventory, policy: policy, logger: quietLogger)
-        return try await body(OrderFixture(database: database, inventory: inventory, processor: processor))
+        let processor = OrderProcessor(repository: storage.repository, inventory: inventory, policy: policy, logger: quietLogger)
+        return try await body(
+            OrderFixture(
+                database: storage.repository, feed: try #require(storage.feed), inventory: inventory, processor: processor))
     }
 }
 
@@ -59,7 +63,7 @@ func withOrderService(
 ) async throws {
     try await withOrderFixture(script, policy: policy) { fixture in
         var configuration = OrderConfiguration(
-            databasePath: "/unused/orders.sqlite",
+            databaseURL: .sqlite(path: "/unused/orders.sqlite"),
             inventoryURL: URL(string: "http://127.0.0.1:9")!
         )
         configuration.policy = policy
@@ -68,6 +72,7 @@ func withOrderService(
             processor: fixture.processor,
             health: HealthMonitor(serviceId: "order", indicators: []),
             services: [],
+            feed: fixture.feed,
             logger: quietLogger
         )
         let app = try service.makeApplication()

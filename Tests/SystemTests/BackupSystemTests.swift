@@ -17,17 +17,11 @@ struct BackupSystemTests {
     func killedDuringShip(step: String) async throws {
         try await withScratch { directory in
             let data = directory.appendingPathComponent("data")
-            let vendorStore = directory.appendingPathComponent("vendor")
-            try FileManager.default.createDirectory(at: vendorStore, withIntermediateDirectories: true)
-            try Self.makeDatabase(data.appendingPathComponent("alpha.sqlite"), rows: 2000)
-            let vendor = try await ServiceProcess.start(
-                "backup-vendor", port: try SystemLauncher.freePorts(1)[0], dataDirectory: vendorStore,
-                arguments: ["--settable-clock"])
+            let database = data.appendingPathComponent(Self.database)
+            try Self.makeDatabase(database, rows: 2000)
+            let vendor = try await Self.startVendor(in: directory.appendingPathComponent("vendor"))
             defer { Task { await vendor.stop() } }
-            let reach = [
-                "--data-dir", data.path, "--vendor-url", vendor.url, "--vendor-token-file",
-                vendorStore.appendingPathComponent("admin-token").path,
-            ]
+            let reach = ["--data-dir", data.path, "--vendor-url", vendor.url, "--vendor-token-file", vendor.tokenFile.path]
             try await Self.setClock(vendor, "2026-12-03T12:00:00Z")
             try await Self.warehouse(["backup", "snapshot", "--data-dir", data.path, "--now", "2026-12-03T10:00:00Z"])
                 .expectSuccess()
@@ -44,7 +38,7 @@ struct BackupSystemTests {
             // Killed before the intent was written, no call was made: the rerun makes the day's call.
             #expect(try rerun.json()["outcome"] as? String == (step == "after-pack" ? "stored" : "not-due"), "\(rerun)")
 
-            try Self.addRows(data.appendingPathComponent("alpha.sqlite"), 500)
+            try Self.addRows(database, 500)
             try await Self.warehouse(["backup", "snapshot", "--data-dir", data.path, "--now", "2026-12-04T10:00:00Z"])
                 .expectSuccess()
             try await Self.setClock(vendor, "2026-12-04T12:00:00Z")
@@ -60,7 +54,7 @@ struct BackupSystemTests {
             let perDay = Dictionary(grouping: packs, by: { $0 }).mapValues(\.count)
             #expect(perDay.values.allSatisfy { $0 == 1 }, "uploads per vendor day: \(perDay)")
             #expect(perDay["2026-12-04"] == 1)
-            let metrics = String(decoding: try await WarehouseSystem.send(.GET, vendor.url + "/metrics").body, as: UTF8.self)
+            let metrics = String(decoding: try await SystemLauncher.send(.GET, vendor.url + "/metrics").body, as: UTF8.self)
             #expect(metrics.contains(#"backup_vendor_uploads_total{outcome="refused"} 0"#), "a second call was made in a day")
 
             // The machine is gone; the vendor's copy and the key's copy are all there is.
@@ -74,7 +68,7 @@ struct BackupSystemTests {
             try await Self.warehouse(
                 ["backup", "restore", "--from", "vendor", "--to", restored.path, "--key-file", key.path] + reach
             ).expectSuccess()
-            #expect(try Self.rows(restored.appendingPathComponent("alpha.sqlite")) == 2500)
+            #expect(try Self.rows(restored.appendingPathComponent(Self.database)) == 2500)
         }
     }
 
@@ -82,7 +76,7 @@ struct BackupSystemTests {
     func corruptedChunk() async throws {
         try await withScratch { directory in
             let data = directory.appendingPathComponent("data")
-            try Self.makeDatabase(data.appendingPathComponent("alpha.sqlite"), rows: 3000)
+            try Self.makeDatabase(data.appendingPathComponent(Self.database), rows: 3000)
             try await Self.warehouse(["backup", "snapshot", "--data-dir", data.path]).expectSuccess()
             try await Self.warehouse(["backup", "verify", "--data-dir", data.path]).expectSuccess()
 
@@ -104,7 +98,7 @@ struct BackupSystemTests {
             let restore = try await Self.warehouse(["backup", "restore", "--data-dir", data.path, "--to", target.path])
             #expect(restore.status != 0)
             #expect(restore.stderr.contains("chunk \(name) is corrupt"), "\(restore)")
-            #expect(!FileManager.default.fileExists(atPath: target.appendingPathComponent("alpha.sqlite").path))
+            #expect(!FileManager.default.fileExists(atPath: target.appendingPathComponent(Self.database).path))
         }
     }
 
@@ -132,32 +126,30 @@ struct BackupSystemTests {
         }
     }
 
-    @Test("warehouse up takes restore points on the clock and makes the day's one call to the vendor it runs")
+    @Test("warehouse up takes restore points of every service's database on the clock and makes the day's one call to the vendor it runs")
     func upSchedulesBackups() async throws {
-        let vendorPort = try SystemLauncher.freePorts(1)[0]
-        try await WarehouseSystem.with(["--backup-every", "0.05", "--backup-vendor", "--backup-vendor-port", "\(vendorPort)"]) {
-            system in
+        try await SystemLauncher.with(["--backup-every", "0.05", "--backup-vendor"]) { system in
             let snapshots = system.dataDirectory.appendingPathComponent("backup/snapshots")
             try await eventually("three restore points taken", timeout: .seconds(120)) {
                 ((try? FileManager.default.contentsOfDirectory(atPath: snapshots.path)) ?? []).filter { $0.hasSuffix(".json") }
                     .count >= 3
             }
-            let vendorURL = "http://127.0.0.1:\(vendorPort)"
             let token = try String(
                 contentsOf: system.dataDirectory.appendingPathComponent("backup-vendor/admin-token"), encoding: .utf8
             ).trimmingCharacters(in: .whitespacesAndNewlines)
-            let reply = try await WarehouseSystem.send(
-                .GET, vendorURL + "/accounts/warehouse/packs", headers: [("Authorization", "Bearer \(token)")])
+            let reply = try await SystemLauncher.send(
+                .GET, system.backupVendorURL + "/accounts/warehouse/packs", headers: [("Authorization", "Bearer \(token)")])
             let packs = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [String: Any])["packs"] as? [Any]
             #expect(packs?.count == 1, "the vendor's packs: \(String(decoding: reply.body, as: UTF8.self))")
-            let metrics = String(decoding: try await WarehouseSystem.send(.GET, vendorURL + "/metrics").body, as: UTF8.self)
+            let metrics = String(decoding: try await SystemLauncher.send(.GET, system.backupVendorURL + "/metrics").body, as: UTF8.self)
             #expect(metrics.contains(#"backup_vendor_uploads_total{outcome="refused"} 0"#))
 
             let restored = system.dataDirectory.appendingPathComponent("restored")
             try await Self.warehouse(["backup", "restore", "--data-dir", system.dataDirectory.path, "--to", restored.path])
                 .expectSuccess()
-            #expect(FileManager.default.fileExists(atPath: restored.appendingPathComponent("orders.sqlite").path))
-            #expect(FileManager.default.fileExists(atPath: restored.appendingPathComponent("inventory.sqlite").path))
+            for database in ["notifications.sqlite", "orders.sqlite", "inventory.sqlite"] {
+                #expect(FileManager.default.fileExists(atPath: restored.appendingPathComponent(database).path), "\(database)")
+            }
         }
     }
 
@@ -184,10 +176,34 @@ struct BackupSystemTests {
         }
     }
 
+    /// A database of the system's (the snapshot copies those), with a table of its own.
+    static let database = "orders.sqlite"
+
+    /// `warehouse serve backup-vendor` with a settable clock, and where its token is.
+    struct Vendor {
+        let service: ServiceLauncher
+        let tokenFile: URL
+        var url: String { service.url }
+        func stop() async { await service.stop() }
+        var token: String {
+            get throws { try String(contentsOf: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+    }
+
+    static func startVendor(in directory: URL) async throws -> Vendor {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let port = try FreePorts.take(1)[0]
+        let service = try await ServiceLauncher.start(
+            .backupVendor, port: port, executable: try SystemLauncher.binary(),
+            arguments: ["--port", "\(port)", "--data-dir", directory.path, "--settable-clock"],
+            logFile: directory.appendingPathComponent("vendor.log"), http: SystemLauncher.testHTTP)
+        return Vendor(service: service, tokenFile: directory.appendingPathComponent("backup-vendor/admin-token"))
+    }
+
     /// Runs the warehouse binary to its end.
     static func warehouse(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
         let process = Process()
-        process.executableURL = try WarehouseSystem.binary()
+        process.executableURL = try SystemLauncher.binary()
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-run-\(UUID().uuidString)")
@@ -210,25 +226,19 @@ struct BackupSystemTests {
             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 
-    static func setClock(_ vendor: ServiceProcess, _ now: String) async throws {
-        let reply = try await WarehouseSystem.send(
+    static func setClock(_ vendor: Vendor, _ now: String) async throws {
+        let reply = try await SystemLauncher.send(
             .PUT, vendor.url + "/admin/clock", body: Data(#"{"now": "\#(now)"}"#.utf8),
-            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(try vendorToken(vendor))")])
+            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(try vendor.token)")])
         try #require(reply.status == 200, "setting the vendor's clock: \(reply.status)")
     }
 
     /// The vendor days of the account's packs, oldest first.
-    static func packDays(_ vendor: ServiceProcess) async throws -> [String] {
-        let reply = try await WarehouseSystem.send(
-            .GET, vendor.url + "/accounts/warehouse/packs", headers: [("Authorization", "Bearer \(try vendorToken(vendor))")])
+    static func packDays(_ vendor: Vendor) async throws -> [String] {
+        let reply = try await SystemLauncher.send(
+            .GET, vendor.url + "/accounts/warehouse/packs", headers: [("Authorization", "Bearer \(try vendor.token)")])
         let object = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [String: Any])
         return (object["packs"] as? [[String: Any]] ?? []).compactMap { $0["day"] as? String }
-    }
-
-    /// The simulated vendor's token: the admin token of its data directory.
-    static func vendorToken(_ vendor: ServiceProcess) throws -> String {
-        try String(contentsOf: vendor.dataDirectory.appendingPathComponent("admin-token"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func makeDatabase(_ url: URL, rows: Int) throws {

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import WarehouseLab
 
 /// The console as `warehouse up` runs it: its page, the routes it passes on, one request id across
 /// console, order and inventory, and the latency alert it shows.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct ConsoleSystemTests {
     @Test func theConsoleServesThePageAndPassesAnOrderThroughWithOneRequestIDAcrossEveryProcess() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let page = try await system.request(.GET, system.consoleURL + "/")
             #expect(page.status == 200)
             #expect(String(decoding: page.body, as: UTF8.self).contains(#"id="latency-alert""#))
@@ -50,7 +51,7 @@ struct ConsoleSystemTests {
     }
 
     @Test func everyBadInputToTheConsoleGetsProblemJSON() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let json = [("Content-Type", "application/json")]
             let cases: [(String, String, Data?, [(String, String)], Int)] = [
                 ("GET", "/nowhere", nil, [], 404),
@@ -77,7 +78,7 @@ struct ConsoleSystemTests {
     }
 
     @Test func theChaosSwitchesOfTheConsoleReachInventoryWithTheTokenTyped() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let settings = Data(#"{"gremlin": {"select": {"every": 1}, "delayMs": 2500}}"#.utf8)
             let reply = try await system.request(
                 .PUT, system.consoleURL + "/api/admin/chaos", body: settings,
@@ -94,7 +95,7 @@ struct ConsoleSystemTests {
     /// the average is then at least (0 + 900 + 900) / 3 = 600 ms.
     @Test func theLatencyAlertIsRaisedByOrderPlacementsSlowerThanTheThresholdAndShownThroughTheConsole() async throws {
         let roomy = ["--order-deadline-ms", "5000", "--attempt-timeout-ms", "4500"]
-        try await WarehouseSystem.with(["--latency-alert-threshold-ms", "500"] + roomy) { system in
+        try await SystemLauncher.with(["--latency-alert-threshold-ms", "500"] + roomy) { system in
             let atRest = try await system.request(.GET, system.consoleURL + "/api/stats/latency").json(LatencyDTO.self)
             #expect(atRest.state == "ok")
             #expect(atRest.count == 0)
@@ -140,7 +141,7 @@ struct LatencyDTO: Codable, Sendable {
     var state: String
 }
 
-extension WarehouseSystem {
+extension SystemLauncher {
     /// The JSON log lines of every process that carry `request_id` = `requestID`.
     func logLines(requestID: String) -> [[String: Any]] {
         log().split(separator: "\n").compactMap { line in

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WarehouseLab
 
 #if canImport(Glibc)
     import Glibc
@@ -9,7 +10,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct CrashSystemTests {
     @Test func inventoryKilledWithSIGKILLIsRestartedAndOrdersShipAgain() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             #expect(try await system.placeOrder([("PAD-DUALSENSE", 1)]).status == 201)
 
             try await system.killAndAwaitRestart("inventory")
@@ -22,7 +23,7 @@ struct CrashSystemTests {
     }
 
     @Test func acknowledgedOrdersSurviveSIGKILLOfTheOrderProcess() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             var acknowledged: [String: String] = [:]
             for index in 0..<20 {
                 let reply = try await system.placeOrder(customer: "c-\(index)", [("CABLE-HDMI21", 1)])
@@ -39,10 +40,10 @@ struct CrashSystemTests {
     }
 
     @Test func upStopsEveryChildAndExitsZeroOnSIGTERM() async throws {
-        try await WarehouseSystem.with { system in
-            let children = [try system.pid(of: "order"), try system.pid(of: "inventory")]
+        try await SystemLauncher.with { system in
+            let children = [try system.requirePID(of: "order"), try system.requirePID(of: "inventory")]
 
-            let status = try await system.stop()
+            let status = await system.terminate()
 
             #expect(status == 0)
             #expect(!system.log().contains("Error:"), "a child did not stop cleanly")

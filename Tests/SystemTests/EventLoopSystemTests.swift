@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+import WarehouseLab
 
 /// `warehouse up` runs the services on the same cores, so each gets half of them as event loops
 /// unless told otherwise; `--event-loops` sets the count for every service.
@@ -9,9 +10,9 @@ struct EventLoopSystemTests {
     @Test("up gives each service half the cores as event loops, and --event-loops overrides it", arguments: [nil, 3])
     func eventLoopsPerService(_ requested: Int?) async throws {
         let expected = requested ?? max(1, System.coreCount / 2)
-        try await WarehouseSystem.with(requested.map { ["--event-loops", "\($0)"] } ?? []) { system in
+        try await SystemLauncher.with(requested.map { ["--event-loops", "\($0)"] } ?? []) { system in
             for child in ["order", "inventory", "console"] {
-                let loops = try Self.eventLoopThreads(of: system.pid(of: child))
+                let loops = try Self.eventLoopThreads(of: system.requirePID(of: child))
                 #expect(loops == expected, "\(child) runs \(loops) event loops")
             }
         }

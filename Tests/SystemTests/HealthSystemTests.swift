@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import WarehouseKit
 import WarehouseLab
 
 #if canImport(Glibc)
@@ -22,7 +23,7 @@ struct HealthSystemTests {
     static let bound: Duration = .seconds(3)
 
     @Test func aLockedInventoryDatabaseFailsInventoryHealthPromptlyAndOrderWarnsNamingIt() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
             var configuration = Configuration()
             configuration.allowsUnsafeTransactions = true
@@ -69,7 +70,7 @@ struct HealthSystemTests {
     }
 
     @Test func anInventoryDatabaseFileMovedAwayFailsPromptlyAndPassesWhenPutBack() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
             try FileManager.default.moveItem(atPath: path, toPath: path + ".away")
 
@@ -92,7 +93,7 @@ struct HealthSystemTests {
     }
 
     @Test func aDeletedInventoryDatabaseFailsUntilInventoryIsRestartedOnAFreshOne() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
 
@@ -114,7 +115,7 @@ struct HealthSystemTests {
     }
 
     @Test func aStoppedInventoryIsAWarnOfTheOrderServiceNamingItAndLivenessStaysUntouched() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let inventory = try await system.suspend("inventory")
 
             let timedOut = "inventory unreachable: no answer within 700 ms"
@@ -151,18 +152,18 @@ struct HealthSystemTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let ports = try SystemLauncher.freePorts(2)
-        let order = try await ServiceProcess.start(
-            "order", port: ports[0], dataDirectory: directory, arguments: ["--inventory-url", "http://127.0.0.1:\(ports[1])"])
-        var inventory: ServiceProcess?
+        let ports = try FreePorts.take(2)
+        let order = try await Self.serve(
+            .order, port: ports[0], in: directory, ["--inventory-url", "http://127.0.0.1:\(ports[1])"])
+        var inventory: ServiceLauncher?
         do {
-            let health = try await WarehouseSystem.send(.GET, order.url + "/health").json(HealthDTO.self)
+            let health = try await SystemLauncher.send(.GET, order.url + "/health").json(HealthDTO.self)
             #expect(health.status == "warn")
             #expect(health.check("inventory:responseTime")?.output == "inventory unreachable: connection refused")
 
-            inventory = try await ServiceProcess.start("inventory", port: ports[1], dataDirectory: directory)
+            inventory = try await Self.serve(.inventory, port: ports[1], in: directory)
             try await eventually("order passes once inventory listens", timeout: .seconds(10)) {
-                try await WarehouseSystem.send(.GET, order.url + "/health").json(HealthDTO.self).status == "pass"
+                try await SystemLauncher.send(.GET, order.url + "/health").json(HealthDTO.self).status == "pass"
             }
         } catch {
             Issue.record("order log:\n\(order.log().suffix(3000))")
@@ -174,9 +175,19 @@ struct HealthSystemTests {
         await inventory?.stop()
     }
 
+    /// `warehouse serve <service> --port P --data-dir D <arguments>` on its own, as a container runs it.
+    static func serve(_ service: ServiceName, port: Int, in directory: URL, _ arguments: [String] = []) async throws
+        -> ServiceLauncher
+    {
+        try await ServiceLauncher.start(
+            service, port: port, executable: try SystemLauncher.binary(),
+            arguments: ["--port", "\(port)", "--data-dir", directory.path] + arguments,
+            logFile: directory.appendingPathComponent("\(service).log"), http: SystemLauncher.testHTTP)
+    }
+
     @Test(.enabled(if: getuid() != 0, "root reads any file whatever its mode"))
     func anUnreadableInventoryDatabaseFailsPromptlyAndPassesOnceReadableAgain() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let path = system.dataDirectory.appendingPathComponent("inventory.sqlite").path
             try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: path)
             let inventory = try await system.health(system.inventoryURL + "/health")
@@ -205,7 +216,7 @@ struct TilesDTO: Codable, Sendable {
     func tile(_ name: String) -> Tile? { services.first { $0.name == name } }
 }
 
-extension WarehouseSystem {
+extension SystemLauncher {
     /// Asks `url` for its health until `holds` is true of the answer, and returns that answer. On a
     /// crowded machine one probe can run out of its own time (a dependency check then says "no answer
     /// within 700 ms", or the monitor "did not answer within 800 ms") before the state the test is about
@@ -218,7 +229,7 @@ extension WarehouseSystem {
         while true {
             let answer = try await health(url)
             if holds(answer) { return answer }
-            guard ContinuousClock.now < giveUp else { throw SystemError.timedOut(what) }
+            guard ContinuousClock.now < giveUp else { throw LabError.timedOut(what) }
             try await Task.sleep(for: .milliseconds(50))
         }
     }

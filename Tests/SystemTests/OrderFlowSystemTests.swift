@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import WarehouseLab
 
 /// The order flow on real processes: `warehouse up`, loopback HTTP, each service its own database.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct OrderFlowSystemTests {
     @Test func anOrderShipsAndStockDropsByExactlyItsQuantity() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let before = try await system.stock("CONSOLE-PS5")
             let reply = try await system.placeOrder([("CONSOLE-PS5", 2)])
 
@@ -20,7 +21,7 @@ struct OrderFlowSystemTests {
     }
 
     @Test func anOrderBeyondStockIsRejectedNamingTheSKUAndStockIsUnchanged() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let ps5 = try await system.stock("CONSOLE-PS5")
             let cables = try await system.stock("CABLE-HDMI21")
             // All or nothing: the cable line fits, the console line does not, so neither is deducted.
@@ -40,7 +41,7 @@ struct OrderFlowSystemTests {
     }
 
     @Test func aRepeatedDeductionKeyDeductsOnce() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let before = try await system.stock("GAME-ZELDA")
             let body = Data(#"{"items":[{"sku":"GAME-ZELDA","quantity":3}]}"#.utf8)
             let url = system.inventoryURL + "/deductions/key-\(UUID().uuidString)"
@@ -61,7 +62,7 @@ struct OrderFlowSystemTests {
     }
 
     @Test func concurrentOrdersForOneSKUNeverOversell() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             #expect(try await system.putProduct("LIMITED-1", name: "Limited edition", stock: 50).status == 201)
 
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -85,7 +86,7 @@ struct OrderFlowSystemTests {
     }
 
     @Test func everyBadInputGetsItsStatusAndStoresNothing() async throws {
-        try await WarehouseSystem.with { system in
+        try await SystemLauncher.with { system in
             let stockBefore = try await system.stock("CONSOLE-PS5")
             let url = system.orderURL + "/orders"
             let json = [("Content-Type", "application/json")]

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WarehouseLab
 import WarehouseKit
 
 #if canImport(Glibc)
@@ -15,10 +16,10 @@ struct ResilienceSystemTests {
 
     @Test(arguments: ["after-commit", "before-commit"])
     func withEveryDeductionDelayedEveryOrderIsAnsweredPendingInTimeAndShipsOnce(placement: String) async throws {
-        try await WarehouseSystem.with(["--gremlin-every", "1", "--gremlin-delay-ms", "3000", "--gremlin-placement", placement]) {
+        try await SystemLauncher.with(["--gremlin-every", "1", "--gremlin-delay-ms", "3000", "--gremlin-placement", placement]) {
             system in
             let before = try await system.stock("GAME-ZELDA")
-            let answers = try await withThrowingTaskGroup(of: (WarehouseSystem.Reply, Duration).self) { group in
+            let answers = try await withThrowingTaskGroup(of: (LabHTTP.Reply, Duration).self) { group in
                 for index in 0..<6 {
                     group.addTask {
                         let started = ContinuousClock.now
@@ -49,7 +50,7 @@ struct ResilienceSystemTests {
     }
 
     @Test func withEveryFifthDeductionDelayedExactlyThePredictedOrdersAreAffected() async throws {
-        try await WarehouseSystem.with(["--gremlin-every", "5", "--gremlin-delay-ms", "3000"]) { system in
+        try await SystemLauncher.with(["--gremlin-every", "5", "--gremlin-delay-ms", "3000"]) { system in
             var affected: [Int] = []
             var ids: [String] = []
             for number in 1...11 {
@@ -75,7 +76,7 @@ struct ResilienceSystemTests {
             "--gremlin-fraction", "0.3", "--chaos-seed", "\(seed)", "--gremlin-delay-ms", "3000", "--breaker-minimum-calls",
             "1000",
         ]
-        try await WarehouseSystem.with(arguments) { system in
+        try await SystemLauncher.with(arguments) { system in
             var predicted: Set<String> = []
             var affected: Set<String> = []
             for number in 1...12 {
@@ -89,8 +90,38 @@ struct ResilienceSystemTests {
         }
     }
 
+    @Test func aKillOfInventoryWithManyCallsInFlightDoesNotOpenTheCircuit() async throws {
+        // Every deduction is held 15 s after its commit (long enough for a busy machine to start all
+        // sixteen before the first is answered), so they pile up inside inventory; the deadline leaves
+        // room for a retry after the kill.
+        try await SystemLauncher.with([
+            "--gremlin-every", "1", "--gremlin-delay-ms", "15000", "--order-deadline-ms", "50000", "--attempt-timeout-ms", "40000",
+        ]) { system in
+            let held = "gremlin delays deduction"
+            @Sendable func heldCalls() -> Int { system.log().components(separatedBy: held).count - 1 }
+            let placing = Task {
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for number in 1...16 {
+                        group.addTask { try await system.placeOrder(customer: "c-\(number)", [("CABLE-HDMI21", 1)]).status }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            try await eventually("sixteen deductions held in inventory", timeout: .seconds(60)) { heldCalls() >= 16 }
+
+            // All sixteen calls fail at the same instant: one event, not sixteen failures. Each call retries
+            // with its key, and the restarted inventory gets every retry, which an open circuit would
+            // have turned away (each order then answered pending at once).
+            try await system.killAndAwaitRestart("inventory")
+            try await eventually("the sixteen retries reached the restarted inventory", timeout: .seconds(60)) { heldCalls() >= 32 }
+            let statuses = try await placing.value
+            #expect(statuses == Array(repeating: 201, count: 16))
+            #expect(!system.log().contains("inventory circuit changed"))
+        }
+    }
+
     @Test func withInventoryStoppedTheCircuitOpensAnswersComeFastAndAllCompleteWhenItReturns() async throws {
-        try await WarehouseSystem.with([
+        try await SystemLauncher.with([
             "--breaker-minimum-calls", "4", "--breaker-open-ms", "1000", "--attempt-timeout-ms", "300", "--order-deadline-ms",
             "1000",
         ]) { system in

@@ -1,12 +1,12 @@
 import Foundation
-import Testing
+import WarehouseLab
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// One service run on its own with `warehouse serve <service>`, as a container runs it, for tests
-/// that need a service missing altogether (nobody listening on its port) rather than stopped.
+/// One service run with `warehouse serve <service>` as a container runs it, for tests that signal it
+/// themselves and watch how it stops (the lab's `ServiceLauncher` only ever stops it for them).
 final class ServiceProcess: @unchecked Sendable {
     // Unchecked: `process` is only touched from the test that owns it.
     let url: String
@@ -21,13 +21,16 @@ final class ServiceProcess: @unchecked Sendable {
         self.logFile = logFile
     }
 
-    /// Starts `warehouse serve <service> --port <port> <arguments>` and returns once `/health/live`
-    /// answers 200 (the process serves; what it depends on may still be missing).
-    static func start(_ service: String, port: Int, dataDirectory: URL, arguments: [String] = []) async throws -> ServiceProcess {
+    /// Starts `warehouse serve <service> --port <port> --data-dir <dir> <arguments>` and returns once
+    /// `isLive` says it serves.
+    static func start(
+        _ service: String, port: Int, dataDirectory: URL, arguments: [String] = [],
+        isLive: @escaping @Sendable (String) async -> Bool
+    ) async throws -> ServiceProcess {
         let process = Process()
-        process.executableURL = try WarehouseSystem.binary()
+        process.executableURL = try SystemLauncher.binary()
         process.arguments = ["serve", service, "--port", "\(port)", "--data-dir", dataDirectory.path] + arguments
-        let logFile = dataDirectory.appendingPathComponent("\(service).log")
+        let logFile = dataDirectory.appendingPathComponent("\(service)-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
         process.standardOutput = log
@@ -37,8 +40,8 @@ final class ServiceProcess: @unchecked Sendable {
             url: "http://127.0.0.1:\(port)", dataDirectory: dataDirectory, process: process, logFile: logFile)
         do {
             try await eventually("\(service) serves /health/live", timeout: .seconds(60)) {
-                guard process.isRunning else { throw SystemError.exited(started.log()) }
-                return (try? await WarehouseSystem.send(.GET, started.url + "/health/live"))?.status == 200
+                guard process.isRunning else { throw LabError.exited(started.log()) }
+                return await isLive(started.url)
             }
         } catch {
             await started.stop()
@@ -47,10 +50,23 @@ final class ServiceProcess: @unchecked Sendable {
         return started
     }
 
+    var isRunning: Bool { process.isRunning }
+
+    /// Sends `signal` to the process, as an orchestrator does (SIGTERM to stop a container).
+    func signal(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits for the process to exit on its own and returns its exit status.
+    func waitForExit(timeout: Duration) async throws -> Int32 {
+        try await eventually("\(url) exits", timeout: timeout) { !self.process.isRunning }
+        return process.terminationStatus
+    }
+
     /// SIGTERM, then waits for the exit.
     func stop() async {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        try? await eventually("\(url) exits after SIGTERM", timeout: .seconds(20)) { !self.process.isRunning }
+        try? await eventually("\(url) exits after SIGTERM", timeout: .seconds(30)) { !self.process.isRunning }
     }
 
     func log() -> String {

@@ -53,7 +53,7 @@ struct AdminTokenTests {
     func loadCreatesTokenFile() async throws {
         try await withTemporaryDirectory { directory in
             let dataDirectory = directory.appendingPathComponent("data/nested")
-            let first = try AdminToken.load(dataDirectory: dataDirectory, environment: [:])
+            let first = try AdminToken.load(dataDirectory: dataDirectory, given: nil)
             let file = AdminToken.fileURL(in: dataDirectory)
             #expect(file.path == dataDirectory.appendingPathComponent("admin-token").path)
 
@@ -66,7 +66,7 @@ struct AdminTokenTests {
             #expect(stored.allSatisfy { $0.isHexDigit })
             try first.authorize("Bearer \(stored)")
 
-            let second = try AdminToken.load(dataDirectory: dataDirectory, environment: [:])
+            let second = try AdminToken.load(dataDirectory: dataDirectory, given: nil)
             try second.authorize("Bearer \(stored)")
             let storedAgain = try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(storedAgain == stored)
@@ -78,8 +78,8 @@ struct AdminTokenTests {
         try await withTemporaryDirectory { directory in
             let one = directory.appendingPathComponent("one")
             let two = directory.appendingPathComponent("two")
-            _ = try AdminToken.load(dataDirectory: one, environment: [:])
-            _ = try AdminToken.load(dataDirectory: two, environment: [:])
+            _ = try AdminToken.load(dataDirectory: one, given: nil)
+            _ = try AdminToken.load(dataDirectory: two, given: nil)
             let first = try String(contentsOf: AdminToken.fileURL(in: one), encoding: .utf8)
             let second = try String(contentsOf: AdminToken.fileURL(in: two), encoding: .utf8)
             #expect(first != second)
@@ -90,7 +90,7 @@ struct AdminTokenTests {
     func loadReadsExistingFile() async throws {
         try await withTemporaryDirectory { directory in
             try "  hand-made-token \n".write(to: AdminToken.fileURL(in: directory), atomically: true, encoding: .utf8)
-            let loaded = try AdminToken.load(dataDirectory: directory, environment: [:])
+            let loaded = try AdminToken.load(dataDirectory: directory, given: nil)
             try loaded.authorize("Bearer hand-made-token")
         }
     }
@@ -98,21 +98,53 @@ struct AdminTokenTests {
     @Test("WAREHOUSE_ADMIN_TOKEN overrides the file and writes nothing")
     func environmentOverrides() async throws {
         try await withTemporaryDirectory { directory in
-            let loaded = try AdminToken.load(dataDirectory: directory, environment: ["WAREHOUSE_ADMIN_TOKEN": "from-env"])
+            let loaded = try AdminToken.load(dataDirectory: directory, given: "from-env")
             try loaded.authorize("Bearer from-env")
             #expect(!FileManager.default.fileExists(atPath: AdminToken.fileURL(in: directory).path))
 
             // Also when a token file exists.
-            _ = try AdminToken.load(dataDirectory: directory, environment: [:])
-            let overridden = try AdminToken.load(dataDirectory: directory, environment: ["WAREHOUSE_ADMIN_TOKEN": "from-env"])
+            _ = try AdminToken.load(dataDirectory: directory, given: nil)
+            let overridden = try AdminToken.load(dataDirectory: directory, given: "from-env")
             try overridden.authorize("Bearer from-env")
+        }
+    }
+
+    @Test("--admin-token-file: the token in a mounted secret, and nothing written")
+    func secretFile() async throws {
+        try await withTemporaryDirectory { directory in
+            let secret = directory.appendingPathComponent("secret")
+            try Data("from-secret\n".utf8).write(to: secret)
+            let data = directory.appendingPathComponent("data")
+            let loaded = try AdminToken.load(dataDirectory: data, given: nil, file: secret.path)
+            try loaded.authorize("Bearer from-secret")
+            #expect(!FileManager.default.fileExists(atPath: data.path))
+
+            // The token itself still comes first.
+            let overridden = try AdminToken.load(dataDirectory: data, given: "from-env", file: secret.path)
+            try overridden.authorize("Bearer from-env")
+        }
+    }
+
+    @Test("--admin-token-file naming a missing or empty file fails instead of making a token")
+    func missingSecretFile() async throws {
+        try await withTemporaryDirectory { directory in
+            let missing = directory.appendingPathComponent("missing").path
+            #expect(throws: AdminTokenError.self) {
+                try AdminToken.load(dataDirectory: directory, given: nil, file: missing)
+            }
+            let empty = directory.appendingPathComponent("empty")
+            try Data(" \n".utf8).write(to: empty)
+            #expect(throws: AdminTokenError.self) {
+                try AdminToken.load(dataDirectory: directory, given: nil, file: empty.path)
+            }
+            #expect(!FileManager.default.fileExists(atPath: AdminToken.fileURL(in: directory).path))
         }
     }
 
     @Test("an empty WAREHOUSE_ADMIN_TOKEN falls back to the file")
     func emptyEnvironmentIgnored() async throws {
         try await withTemporaryDirectory { directory in
-            _ = try AdminToken.load(dataDirectory: directory, environment: ["WAREHOUSE_ADMIN_TOKEN": ""])
+            _ = try AdminToken.load(dataDirectory: directory, given: "")
             #expect(FileManager.default.fileExists(atPath: AdminToken.fileURL(in: directory).path))
         }
     }
@@ -123,7 +155,7 @@ struct AdminTokenTests {
         try await withTemporaryDirectory { directory in
             let file = AdminToken.fileURL(in: directory)
             #expect(FileManager.default.createFile(atPath: file.path, contents: Data()))
-            let token = try AdminToken.load(dataDirectory: directory, environment: [:])
+            let token = try AdminToken.load(dataDirectory: directory, given: nil)
             let stored = try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(!stored.isEmpty)
             try token.authorize("Bearer \(stored)")
@@ -137,7 +169,7 @@ struct AdminTokenTests {
             try await withTemporaryDirectory { directory in
                 let failures = await withTaskGroup(of: Bool.self) { group in
                     for _ in 0..<8 {
-                        group.addTask { (try? AdminToken.load(dataDirectory: directory, environment: [:])) == nil }
+                        group.addTask { (try? AdminToken.load(dataDirectory: directory, given: nil)) == nil }
                     }
                     return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
                 }

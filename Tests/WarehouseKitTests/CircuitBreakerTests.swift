@@ -81,6 +81,106 @@ struct CircuitBreakerTests {
         #expect(breaker.acquire(now: later + .seconds(5)) == .granted)
     }
 
+    func isOpen(_ breaker: CircuitBreaker) -> Bool {
+        if case .open = breaker.state { return true }
+        return false
+    }
+
+    // MARK: One restart is one failure
+
+    @Test func aBurstOfConnectionFailuresCountsAsOneFailure() {
+        // A crash of the dependency: every call in flight fails at once, a few more find the port closed.
+        let breaker = CircuitBreaker(policy: policy)
+        for index in 0..<32 { breaker.record(.connectionFailure, now: start + .milliseconds(index * 10)) }
+        #expect(breaker.state == .closed)
+        // The burst counted once: with three successes the window holds 4 calls, 1 failed (25%).
+        for _ in 0..<3 { breaker.record(.success, now: start + .milliseconds(400)) }
+        #expect(breaker.state == .closed)
+        #expect(breaker.acquire(now: start + .milliseconds(400)) == .granted)
+    }
+
+    @Test func theSameFailuresAsSlowOrErrorAnswersEachCount() {
+        let breaker = CircuitBreaker(policy: policy)
+        for index in 0..<4 { breaker.record(.failure, now: start + .milliseconds(index * 10)) }
+        #expect(isOpen(breaker), "expected open, got \(breaker.state)")
+    }
+
+    @Test func connectionFailuresThatOutlastTheBurstSpanAreAnOutageAndEachCounts() {
+        var policy = self.policy
+        policy.burstSpan = .seconds(1)
+        let breaker = CircuitBreaker(policy: policy)
+        breaker.record(.connectionFailure, now: start)
+        breaker.record(.connectionFailure, now: start + .milliseconds(900))
+        #expect(breaker.state == .closed)
+        // Still refused a second later: down, not restarting. From now on every failure counts.
+        breaker.record(.connectionFailure, now: start + .milliseconds(1000))
+        breaker.record(.connectionFailure, now: start + .milliseconds(1100))
+        #expect(breaker.state == .closed, "three failures so far, below the minimum of four calls")
+        breaker.record(.connectionFailure, now: start + .milliseconds(1200))
+        #expect(isOpen(breaker), "expected open, got \(breaker.state)")
+    }
+
+    @Test func aSuccessEndsTheBurst() {
+        // Two crashes with inventory answering in between are two events.
+        let breaker = CircuitBreaker(policy: policy)
+        breaker.record(.connectionFailure, now: start)
+        breaker.record(.success, now: start + .milliseconds(100))
+        breaker.record(.connectionFailure, now: start + .milliseconds(200))
+        #expect(breaker.state == .closed)
+        breaker.record(.success, now: start + .milliseconds(300))
+        // Four calls, two failures: the threshold (50%).
+        #expect(isOpen(breaker), "expected open, got \(breaker.state)")
+    }
+
+    @Test func aProbeThatCannotConnectOpensTheCircuitAgain() {
+        let breaker = CircuitBreaker(policy: policy)
+        for _ in 0..<4 { breaker.record(.failure, now: start) }
+        let later = start + .seconds(5)
+        #expect(breaker.acquire(now: later) == .granted)
+        breaker.record(.connectionFailure, now: later)
+        #expect(isOpen(breaker), "expected open, got \(breaker.state)")
+    }
+
+    // MARK: Short first, longer while it keeps failing
+
+    var growingPolicy: CircuitBreaker.Policy {
+        var policy = self.policy
+        policy.openDuration = .milliseconds(500)
+        policy.maximumOpenDuration = .seconds(2)
+        policy.probes = 1
+        return policy
+    }
+
+    @Test func theOpenIntervalStartsShortAndDoublesWithEachFailedProbeUpToTheMaximum() {
+        let breaker = CircuitBreaker(policy: growingPolicy)
+        for _ in 0..<4 { breaker.record(.failure, now: start) }
+        var opened = start
+        for interval in [500, 1000, 2000, 2000] {
+            let until = opened + .milliseconds(interval)
+            #expect(breaker.acquire(now: until - .milliseconds(1)) != .granted, "still open \(interval) ms after opening")
+            #expect(breaker.acquire(now: until) == .granted, "a probe \(interval) ms after opening")
+            breaker.record(.failure, now: until)
+            opened = until
+        }
+    }
+
+    @Test func closingStartsTheNextOpenIntervalShortAgain() {
+        let breaker = CircuitBreaker(policy: growingPolicy)
+        for _ in 0..<4 { breaker.record(.failure, now: start) }
+        // Two failed probes: the next open interval would be 2 s.
+        var now = start + .milliseconds(500)
+        #expect(breaker.acquire(now: now) == .granted)
+        breaker.record(.failure, now: now)
+        now = now + .seconds(1)
+        #expect(breaker.acquire(now: now) == .granted)
+        breaker.record(.success, now: now)
+        #expect(breaker.state == .closed)
+
+        for _ in 0..<4 { breaker.record(.failure, now: now) }
+        #expect(breaker.acquire(now: now + .milliseconds(499)) != .granted)
+        #expect(breaker.acquire(now: now + .milliseconds(500)) == .granted)
+    }
+
     @Test func reportsEveryTransition() {
         let seen = Transitions()
         let breaker = CircuitBreaker(policy: policy) { seen.append($0) }

@@ -108,13 +108,32 @@ struct KeepAliveTransportTests {
         }
     }
 
-    @Test("a server that is not there fails the request")
+    @Test("a server that is not there fails the request, as a connection failure")
     func refused() async throws {
         var port = 0
         try await withLoopbackServer { baseURL, _ in port = baseURL.port ?? 0 }
         let transport = KeepAliveTransport()
-        await #expect(throws: (any Error).self) {
+        let error = await #expect(throws: (any Error).self) {
             try await post(transport, URL(string: "http://127.0.0.1:\(port)")!, "/echo")
+        }
+        #expect(error.map(ConnectionFailure.isConnectionFailure) == true, "\(String(describing: error))")
+    }
+
+    @Test("a connection the server closes without answering is a connection failure; a timeout is not")
+    func connectionFailures() async throws {
+        try await withLoopbackServer { baseURL, _ in
+            // The default 30 s timeout: however starved a test run, the server's close comes first.
+            let transport = KeepAliveTransport()
+            let dropped = await #expect(throws: (any Error).self) { try await post(transport, baseURL, "/drop") }
+            #expect(dropped.map(ConnectionFailure.isConnectionFailure) == true, "\(String(describing: dropped))")
+            transport.shutdown()
+
+            var configuration = KeepAliveTransport.Configuration()
+            configuration.requestTimeout = .milliseconds(200)
+            let impatient = KeepAliveTransport(configuration: configuration)
+            let slow = await #expect(throws: KeepAliveConnection.Timeout.self) { try await post(impatient, baseURL, "/never") }
+            #expect(slow.map(ConnectionFailure.isConnectionFailure) == false)
+            impatient.shutdown()
         }
     }
 }

@@ -6,7 +6,8 @@ import Synchronization
 
 /// A loopback HTTP/1.1 server for client tests, counting the connections it accepts:
 /// `/echo` answers 201 with the request's body and its path and `Idempotency-Key` in headers;
-/// `/close` answers 200 with `Connection: close` and closes; `/never` never answers.
+/// `/close` answers 200 with `Connection: close` and closes; `/never` never answers; `/drop` closes the
+/// connection without answering, as a server that crashed would.
 func withLoopbackServer(_ body: (_ baseURL: URL, _ accepted: AcceptCounter) async throws -> Void) async throws {
     let accepted = AcceptCounter()
     let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -53,6 +54,10 @@ private final class LoopbackResponder: ChannelInboundHandler, RemovableChannelHa
         case .end:
             guard let head else { return }
             if head.uri.hasSuffix("/never") { return }
+            if head.uri.hasSuffix("/drop") {
+                context.close(promise: nil)
+                return
+            }
             if head.uri.hasSuffix("/close") {
                 respond(context, .ok, ["Connection": "close"], ByteBuffer())
                 context.close(promise: nil)

@@ -1,9 +1,11 @@
 """The console in a real browser (headless Chromium via Selenium) against the real `warehouse up`.
 
-It places an order and sees it ship, sees the latency alert tile green at rest, drives the order
+It places an order and sees it ship and the customer's notification appear beside the form, sees the
+latency alert tile green at rest, drives the order
 service's 30-second average over 1 s with gremlin latency on every deduction (switched on in the
 page itself, with the admin token), sees the tile turn red within 5 s, switches the gremlin off and
-sees the tile green again once the 30-second window has passed. Screenshots go to reports/.
+sees the slow orders' "delayed" and then "shipped" notifications arrive by themselves, and sees the
+tile green again once the 30-second window has passed. Screenshots go to reports/.
 
 Run from the package root after `swift build`: `python3 -m pytest -q Tests/browser`.
 """
@@ -71,17 +73,19 @@ class System:
         if not os.access(binary, os.X_OK):
             pytest.fail(f"no warehouse binary at {binary}: run `swift build` first or set WAREHOUSE_BIN")
         self.data = Path(tempfile.mkdtemp(prefix="warehouse-browser-"))
-        order, inventory, console = free_ports(3)
+        order, inventory, console, notification = free_ports(4)
         self.order_url = f"http://127.0.0.1:{order}"
         self.inventory_url = f"http://127.0.0.1:{inventory}"
         self.console_url = f"http://127.0.0.1:{console}"
+        self.notification_url = f"http://127.0.0.1:{notification}"
         self.log = open(self.data / "up.log", "wb")
         self.process = subprocess.Popen(
             [binary, "up", "--data-dir", str(self.data), "--order-port", str(order),
-             "--inventory-port", str(inventory), "--console-port", str(console)] + UP_FLAGS,
+             "--inventory-port", str(inventory), "--console-port", str(console),
+             "--notification-port", str(notification)] + UP_FLAGS,
             stdout=self.log, stderr=subprocess.STDOUT)
         try:
-            for url in (self.inventory_url, self.order_url, self.console_url):
+            for url in (self.inventory_url, self.order_url, self.notification_url, self.console_url):
                 wait_for(f"{url}/health/ready answers 200",
                          lambda: self.process.poll() is None and answers_200(url + "/health/ready"), 60)
         except AssertionError:
@@ -146,7 +150,7 @@ def test_console_shows_orders_shipping_and_the_latency_alert(system, browser):
 
     # At rest: the catalogue with stock, every service passing, the alert tile green.
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '#catalogue tr[data-sku="CONSOLE-PS5"]')))
-    for service in ("order", "inventory", "console"):
+    for service in ("order", "inventory", "notification", "console"):
         wait.until(EC.presence_of_element_located(
             (By.CSS_SELECTOR, f'.tile[data-service="{service}"][data-status="pass"]')))
     alert = browser.find_element(By.ID, "latency-alert")
@@ -162,6 +166,9 @@ def test_console_shows_orders_shipping_and_the_latency_alert(system, browser):
     wait.until(lambda driver: int(driver.find_element(By.CSS_SELECTOR, stock_cell).text) == stock_before - 1)
     first_order = browser.find_element(By.ID, "current-order-id").text
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, f'#recent-orders tr[data-order="{first_order}"]')))
+    # Beside the form, the customer's notifications: the notification service made one from order's feed.
+    wait.until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, f'#notification-list li[data-order="{first_order}"][data-kind="shipped"]')))
     assert alert.get_attribute("data-state") == "ok"
 
     # The gremlin, switched on in the page with the admin token: every deduction answers 3 s late.
@@ -198,6 +205,11 @@ def test_console_shows_orders_shipping_and_the_latency_alert(system, browser):
         lambda _: browser.find_element(By.ID, "current-order-history").get_attribute("data-history") == "pending shipped")
     waiting(browser, 30).until(EC.presence_of_element_located(
         (By.CSS_SELECTOR, f'#recent-orders tr[data-order="{slow_orders[0]}"] .status.shipped')))
+    # Each slow order told the customer twice, live: delayed, then shipped.
+    for order in slow_orders:
+        for kind in ("delayed", "shipped"):
+            waiting(browser, 30).until(EC.presence_of_element_located(
+                (By.CSS_SELECTOR, f'#notification-list li[data-order="{order}"][data-kind="{kind}"]')))
 
     # Gremlin off; no new placements: the tile turns green once the slow ones have left the 30 s window.
     browser.find_element(By.ID, "chaos-off").click()

@@ -94,6 +94,6 @@ package struct ChunkerParameters: Codable, Sendable, Equatable {
 /// byte value.
 enum Gear {
     static let table: [UInt64] = (0..<256).map { index in
-        StableHash.mix(0x5741_5245_484F_5553 &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)  // seed: "WAREHOUS"
+        SplitMix64.mix(0x5741_5245_484F_5553 &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)  // seed: "WAREHOUS"
     }
 }

@@ -210,7 +210,7 @@ package struct Shipper {
                 return (.failed, nil, "the vendor answered \(status): \(detail)")
             }
         } catch VendorCallError.notDelivered(let detail) {
-            return (.notDelivered, now().addingTimeInterval(notDeliveredRetry.milliseconds / 1000), "not delivered: \(detail)")
+            return (.notDelivered, now().addingTimeInterval(notDeliveredRetry.seconds), "not delivered: \(detail)")
         } catch {
             return (.unknown, nil, "\(error)")
         }

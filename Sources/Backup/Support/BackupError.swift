@@ -1,4 +1,5 @@
 import Foundation
+import WarehouseKit
 
 #if canImport(Glibc)
     import Glibc
@@ -17,6 +18,7 @@ package enum BackupError: Error, Equatable, CustomStringConvertible {
     case noRestorePoint(String)
     case restoredFileMismatch(String)
     case targetNotEmpty(String)
+    /// None of the system's databases is in the directory.
     case noDatabases(String)
     case databaseCopyFailed(String, String)
     case integrityCheckFailed(String, String)
@@ -40,7 +42,8 @@ package enum BackupError: Error, Equatable, CustomStringConvertible {
         case .noRestorePoint(let detail): "no restore point \(detail)"
         case .restoredFileMismatch(let detail): "restored file does not match its restore point: \(detail)"
         case .targetNotEmpty(let path): "\(path) already exists; restore into a directory without databases, or remove it first"
-        case .noDatabases(let path): "no SQLite databases (*.sqlite) in \(path)"
+        case .noDatabases(let path):
+            "none of the services' databases (\(SystemDeclaration.databasesInCopyOrder.compactMap(\.databaseFile).joined(separator: ", "))) is in \(path)"
         case .databaseCopyFailed(let name, let detail): "cannot copy \(name): \(detail)"
         case .integrityCheckFailed(let name, let detail): "restored \(name) fails SQLite's integrity check: \(detail)"
         case .badKey(let detail): "backup key: \(detail)"

@@ -9,6 +9,8 @@ const $ = (selector) => document.querySelector(selector);
 let currentOrderId = null;
 let statusHistory = []; // [{status, at}] of the current order
 let orderKey = null; // the Idempotency-Key of the order being placed; kept for a retry after a network error
+const inbox = { customer: null, after: 0, items: [] }; // the notifications of the customer in the order form
+const INBOX_SHOWN = 20;
 
 // ---- plumbing
 
@@ -209,6 +211,49 @@ async function placeOrder(event) {
   }
 }
 
+// ---- the customer's notifications, beside the order form
+
+/// Reads the inbox of the customer typed in the order form on from where it was read up to, and draws
+/// the newest ones first. Another customer starts the list afresh.
+async function refreshInbox() {
+  const customer = $("#order-customer").value.trim();
+  if (customer !== inbox.customer) {
+    Object.assign(inbox, { customer, after: 0, items: [] });
+    $("#notifications-customer").textContent = customer;
+    $("#notification-list").replaceChildren();
+  }
+  if (!customer) return;
+  const status = $("#notifications-status");
+  for (;;) {
+    const query = `customerId=${encodeURIComponent(customer)}&after=${inbox.after}&limit=100`;
+    const reply = await api(`/api/notifications?${query}`);
+    if (customer !== inbox.customer) return; // the form changed meanwhile
+    if (!reply.ok) {
+      status.dataset.state = "unavailable";
+      status.textContent = `Notifications unavailable: ${problemText(reply)}`;
+      return;
+    }
+    const fresh = reply.body.notifications;
+    if (fresh.length > 0) {
+      inbox.after = fresh[fresh.length - 1].sequence;
+      inbox.items = fresh.reverse().concat(inbox.items).slice(0, INBOX_SHOWN);
+    }
+    if (fresh.length < 100) break;
+  }
+  status.dataset.state = "ok";
+  status.textContent = inbox.items.length === 0 ? "none yet" : `${inbox.items.length} shown, newest first`;
+  drawInbox();
+}
+
+function drawInbox() {
+  const items = inbox.items.map((note) =>
+    el("li", { "data-order": note.orderId, "data-kind": note.kind },
+      el("span", { class: `status ${note.kind === "delayed" ? "pending" : note.kind}` }, note.kind), " ",
+      el("span", { class: "muted" }, time(note.occurredAt)), " ",
+      note.message));
+  $("#notification-list").replaceChildren(...items);
+}
+
 // ---- chaos switches
 
 function ordinal(n) {
@@ -295,6 +340,7 @@ function startPolling() {
     const reply = await api("/api/orders?limit=10");
     if (reply.ok) drawOrders(reply.body.orders);
   });
+  poll("notifications", refreshInbox);
   poll("your order", async () => {
     if (!currentOrderId) return;
     const reply = await api(`/api/orders/${encodeURIComponent(currentOrderId)}`);

@@ -5,6 +5,10 @@ import Synchronization
 /// The chaos settings in force in this process: set by flags at start and by the admin endpoint at run
 /// time. A run-time change lasts until the process restarts; the start flags apply again after that.
 package final class ChaosControl: Sendable {
+    /// The exit status of the crash after commit. A process that exits with it had just committed a
+    /// deduction, so it was serving, however soon after its start that was.
+    package static let crashExitStatus: Int32 = 86
+
     private let current: Mutex<ChaosSettings>
     private let delayed: Counter
     private let crashes: Counter

@@ -43,6 +43,15 @@ package struct ChaosDecision: Sendable, Equatable {
         self.crashAfterCommit = crashAfterCommit
         self.errorAfterCommit = errorAfterCommit
     }
+
+    /// The faults this decision injects, for the ledger. A key chosen for both the crash and the 500
+    /// gets the crash: the process is gone before it could answer anything.
+    package var faults: FaultPlan {
+        FaultPlan(
+            everyCall: delay == nil ? [] : [.gremlinDelay],
+            firstCommit: crashAfterCommit ? [.crashAfterCommit] : errorAfterCommit ? [.errorAfterCommit] : []
+        )
+    }
 }
 
 extension ChaosSettings {

@@ -24,7 +24,7 @@ package struct InventoryAPIHandler: APIProtocol {
         chaos: ChaosControl,
         naive: Bool = false,
         logger: Logger,
-        crash: @escaping @Sendable () -> Void = { _exit(86) }
+        crash: @escaping @Sendable () -> Void = { _exit(ChaosControl.crashExitStatus) }
     ) {
         self.repository = repository
         self.chaos = chaos
@@ -69,27 +69,35 @@ package struct InventoryAPIHandler: APIProtocol {
         let decision = settings.decide(key: key, ordinal: ordinal)
 
         if decision.placement == .beforeCommit { await holdBack(key, decision) }
+        // The faults about to strike go to the ledger in the deduction's own transaction.
+        let plan = decision.faults
         let result =
             if naive {
                 DeductionResult(
                     record: DeductionRecord(
-                        key: key, outcome: try await repository.deductNaively(lines: lines), lines: lines, recordedAt: Date()),
+                        key: key,
+                        outcome: try await NaiveDeduction(repository: repository).deduct(
+                            key: key, lines: lines, faults: plan.kinds(replayed: false)),
+                        lines: lines,
+                        recordedAt: Date()
+                    ),
                     replayed: false
                 )
             } else {
-                try await repository.deduct(key: key, lines: lines)
+                try await repository.deduct(key: key, lines: lines, faults: plan)
             }
         logger.info(
             "deduction \(result.replayed ? "replayed" : "recorded")",
             metadata: ["deduction_key": "\(key)", "outcome": "\(result.record.outcome.name)"]
         )
         if decision.placement == .afterCommit { await holdBack(key, decision) }
-        if !result.replayed, decision.crashAfterCommit {
+        let strikes = plan.kinds(replayed: result.replayed)
+        if strikes.contains(.crashAfterCommit) {
             logger.critical("chaos: exiting after commit, before answering", metadata: ["deduction_key": "\(key)"])
             chaos.countCrash()
             crash()
         }
-        if !result.replayed, decision.errorAfterCommit {
+        if strikes.contains(.errorAfterCommit) {
             logger.warning("chaos: answering 500 after commit", metadata: ["deduction_key": "\(key)"])
             chaos.countError()
             throw InventoryError.injectedErrorAfterCommit
@@ -128,6 +136,10 @@ package struct InventoryAPIHandler: APIProtocol {
         return .ok(.init(body: .json(.init(record))))
     }
 
+    package func getFaults(_ input: Operations.GetFaults.Input) async throws -> Operations.GetFaults.Output {
+        .ok(.init(body: .json(.init(try await repository.faultLedger()))))
+    }
+
     package func getChaos(_ input: Operations.GetChaos.Input) async throws -> Operations.GetChaos.Output {
         .ok(.init(body: .json(.init(chaos.settings))))
     }
@@ -147,6 +159,19 @@ extension DeductionOutcome {
         case .applied: "applied"
         case .rejected: "rejected"
         }
+    }
+}
+
+extension Components.Schemas.FaultLedger {
+    init(_ ledger: FaultLedger) {
+        self.init(
+            deductions: Int64(ledger.deductions),
+            faults: FaultKind.allCases.map { kind in
+                let count = ledger.faults[kind] ?? FaultLedger.Count(deductions: 0, injections: 0)
+                return .init(
+                    kind: .init(rawValue: kind.rawValue)!, deductions: Int64(count.deductions), injections: Int64(count.injections))
+            }
+        )
     }
 }
 

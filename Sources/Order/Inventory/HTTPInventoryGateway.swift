@@ -1,6 +1,5 @@
 import Foundation
 import InventoryAPI
-import NIOCore
 import OpenAPIRuntime
 import WarehouseKit
 
@@ -25,13 +24,12 @@ package struct HTTPInventoryGateway: InventoryGateway {
         do {
             output = try await client.deductStock(
                 path: .init(key: key),
-                headers: .init(xRequestID: RequestID.current),
                 body: .json(.init(items: lines.map { .init(sku: $0.sku, quantity: $0.quantity) }))
             )
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as ClientError {
-            throw InventoryCallError.unavailable(Self.describe(error.underlyingError))
+            throw Self.failure(error.underlyingError)
         }
         switch output {
         case .created(let applied):
@@ -62,7 +60,7 @@ package struct HTTPInventoryGateway: InventoryGateway {
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as ClientError {
-            throw InventoryCallError.unavailable(Self.describe(error.underlyingError))
+            throw Self.failure(error.underlyingError)
         }
         switch output {
         case .ok(let found):
@@ -78,10 +76,10 @@ package struct HTTPInventoryGateway: InventoryGateway {
         }
     }
 
-    private static func describe(_ error: any Error) -> String {
-        if let error = error as? ChannelError, case .connectTimeout = error { return "connect timeout" }
-        let text = String(describing: error)
-        if text.localizedCaseInsensitiveContains("connection refused") { return "connection refused" }
-        return text
+    /// A call that got no answer: `unreachable` when the connection failed (inventory restarting,
+    /// say), which the breaker counts once per burst, `unavailable` otherwise.
+    private static func failure(_ error: any Error) -> InventoryCallError {
+        let why = ConnectionFailure.describe(error)
+        return ConnectionFailure.isConnectionFailure(error) ? .unreachable(why) : .unavailable(why)
     }
 }

@@ -12,7 +12,9 @@ package enum InventoryAnswer: Sendable, Equatable {
 package enum InventoryCallError: Error, Equatable, CustomStringConvertible {
     /// No answer before the deadline.
     case timeout
-    /// Unreachable, or answered something other than a definite outcome (a 5xx, say).
+    /// No connection: refused, reset, or closed before an answer came (inventory restarting, say).
+    case unreachable(String)
+    /// Answered something other than a definite outcome (a 5xx, say), or failed in another way.
     case unavailable(String)
     /// Not called: the circuit breaker is open after too many failures.
     case circuitOpen(since: Date)
@@ -22,6 +24,7 @@ package enum InventoryCallError: Error, Equatable, CustomStringConvertible {
     package var description: String {
         switch self {
         case .timeout: "inventory did not answer in time"
+        case .unreachable(let why): "inventory unreachable: \(why)"
         case .unavailable(let why): "inventory unavailable: \(why)"
         case .circuitOpen(let since): "circuit open since \(since.formatted(.iso8601))"
         case .bulkheadFull: "too many inventory calls in flight"
@@ -31,7 +34,7 @@ package enum InventoryCallError: Error, Equatable, CustomStringConvertible {
     package var unavailability: InventoryUnavailability {
         switch self {
         case .timeout, .bulkheadFull: .slow
-        case .unavailable, .circuitOpen: .unavailable
+        case .unreachable, .unavailable, .circuitOpen: .unavailable
         }
     }
 }

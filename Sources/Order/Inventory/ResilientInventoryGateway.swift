@@ -27,17 +27,28 @@ package struct ResilientInventoryGateway: InventoryGateway {
     package private(set) var policy: InventoryCallPolicy
     package let breaker: CircuitBreaker
     package let bulkhead: Bulkhead
+    /// Outages and recoveries, as these calls see them.
+    package let availability: InventoryAvailability
     private let metrics: InventoryCallMetrics
 
-    package init(base: any InventoryGateway, policy: InventoryCallPolicy, registry: PrometheusCollectorRegistry, logger: Logger) {
+    package init(
+        base: any InventoryGateway,
+        policy: InventoryCallPolicy,
+        availability: InventoryAvailability = InventoryAvailability(),
+        registry: PrometheusCollectorRegistry,
+        logger: Logger
+    ) {
         self.base = base
         self.policy = policy
         self.bulkhead = Bulkhead(limit: policy.concurrencyLimit)
+        self.availability = availability
         let metrics = InventoryCallMetrics(registry: registry)
         self.metrics = metrics
         self.breaker = CircuitBreaker(policy: policy.breaker) { state in
             metrics.circuitChanged(to: state)
-            logger.warning("inventory circuit changed", metadata: ["circuit": "\(state)"])
+            if case .open = state { availability.noteOutage() }
+            logger.warning(
+                "\(LogMessage.circuitChanged(dependency: "inventory"))", metadata: ["circuit": "\(state)"])
         }
     }
 
@@ -73,7 +84,7 @@ package struct ResilientInventoryGateway: InventoryGateway {
                 return try await tryOnce(until: deadline, operation)
             } catch let error as InventoryCallError {
                 switch error {
-                case .timeout, .unavailable:
+                case .timeout, .unreachable, .unavailable:
                     // After a fast failure any useful time left is worth a try; after a timeout only a
                     // whole try is, or a slow inventory would get two half-tries per call and count twice.
                     let wait = policy.retryBackoff.delay(attempt: attempt)
@@ -102,13 +113,20 @@ package struct ResilientInventoryGateway: InventoryGateway {
                 let attemptDeadline = min(deadline, ContinuousClock.now + policy.attemptTimeout)
                 do {
                     let value = try await withDeadline(attemptDeadline) { try await operation(attemptDeadline) }
-                    breaker.record(success: true)
+                    breaker.record(.success)
+                    availability.noteAnswer()
                     metrics.count(.ok)
                     return value
                 } catch {
                     // Whatever went wrong (a timeout, a 5xx, even our own cancellation at the deadline),
-                    // the try gave no definite answer: a failure in the breaker's eyes.
-                    breaker.record(success: false)
+                    // the try gave no definite answer: a failure in the breaker's eyes. A failed
+                    // connection is one too, but those of one restart count once (see `CircuitBreaker`).
+                    if case InventoryCallError.unreachable = error {
+                        breaker.record(.connectionFailure)
+                        availability.noteOutage()
+                    } else {
+                        breaker.record(.failure)
+                    }
                     switch error {
                     case is DeadlineExceeded:
                         metrics.count(.timeout)

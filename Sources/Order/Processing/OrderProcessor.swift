@@ -14,11 +14,16 @@ package struct OrderProcessor: Sendable {
     package let patientInventory: any InventoryGateway
     package let policy: OrderPolicy
     package let logger: Logger
-    /// Rung when an order is left pending, so the reconciler looks at once instead of at its next poll.
+    /// Rung when an order is left pending or inventory comes back after an outage, so the reconciler
+    /// looks at once instead of at its next poll.
     package let pendingBell: Doorbell
+    /// When inventory last came back after an outage, as the calls above saw it.
+    package let availability: InventoryAvailability
     package let metrics: OrderMetrics
     private let keysInFlight = KeysInFlight()
 
+    /// - Parameter availability: what the gateways report outages and recoveries to; by default one
+    ///   that rings `pendingBell` at each recovery.
     package init(
         repository: any OrderRepository,
         inventory: any InventoryGateway,
@@ -26,7 +31,8 @@ package struct OrderProcessor: Sendable {
         policy: OrderPolicy,
         logger: Logger,
         metrics: OrderMetrics = OrderMetrics(registry: PrometheusCollectorRegistry()),
-        pendingBell: Doorbell = Doorbell()
+        pendingBell: Doorbell = Doorbell(),
+        availability: InventoryAvailability? = nil
     ) {
         self.repository = repository
         self.inventory = inventory
@@ -35,6 +41,7 @@ package struct OrderProcessor: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.pendingBell = pendingBell
+        self.availability = availability ?? InventoryAvailability(onRecovery: { [pendingBell] in pendingBell.ring() })
     }
 
     /// The answer to `POST /orders`.
@@ -145,7 +152,11 @@ package struct OrderProcessor: Sendable {
     ///
     /// With `lookUpFirst` (the reconciler's way), inventory's record of the key is read before the
     /// deduction is replayed: an earlier try that committed but whose answer was lost settles the order
-    /// without another deduction call. The reconciler's tries are also the patient ones.
+    /// without another deduction call. The reconciler's tries are also the patient ones, and return once
+    /// a try without an answer is recorded (the order must not look due again before). A shopper's
+    /// request returns without waiting for that record: the order is stored pending already, and a write
+    /// queued behind a busy group commit must not push the answer past the deadline. The pending bell
+    /// rings once the record is written.
     ///
     /// - Returns: the order as it now stands.
     package func settle(
@@ -155,6 +166,7 @@ package struct OrderProcessor: Sendable {
         lookUpFirst: Bool = false
     ) async -> Order {
         let inventory = lookUpFirst ? patientInventory : self.inventory
+        let triedAt = Date()
         let cause: InventoryUnavailability
         do {
             let answer = try await withDeadline(deadline) {
@@ -191,12 +203,19 @@ package struct OrderProcessor: Sendable {
         var pending = order
         pending.message = OrderMessage.delayed(orderId: order.id, because: cause)
         let retryAt = Date().addingTimeInterval(policy.retryBackoff.delay(attempt: attempt).seconds)
-        do {
-            try await repository.postpone(id: order.id, message: pending.message, retryAt: retryAt)
-        } catch {
-            logger.error("could not postpone order", metadata: ["order_id": "\(order.id)", "error": "\(error)"])
+        let record = { @Sendable [repository, logger, pendingBell, message = pending.message] in
+            do {
+                try await repository.postpone(id: order.id, message: message, triedAt: triedAt, retryAt: retryAt)
+            } catch {
+                logger.error("could not postpone order", metadata: ["order_id": "\(order.id)", "error": "\(error)"])
+            }
+            pendingBell.ring()
         }
-        pendingBell.ring()
+        if lookUpFirst {
+            await record()
+        } else {
+            Task { await record() }
+        }
         return pending
     }
 }
@@ -211,12 +230,5 @@ private final class KeysInFlight: Sendable {
 
     func release(_ key: String) {
         _ = keys.withLock { $0.remove(key) }
-    }
-}
-
-extension Duration {
-    package var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

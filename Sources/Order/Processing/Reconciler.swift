@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import WarehouseKit
 
 /// Drives every pending order to `shipped` or `rejected` by replaying its idempotent deduction until
@@ -8,11 +9,16 @@ import WarehouseKit
 /// up the same way on the next start, since pending orders live in the database, not in memory.
 ///
 /// A timeout is never taken for a failure: the order stays pending and is tried again after a
-/// backoff with jitter.
+/// backoff with jitter. The backoff is for a dependency that is still failing: once inventory is
+/// back after an outage (`InventoryAvailability`), every order whose last try began before that is
+/// due at once, and the backlog is worked off oldest first as fast as inventory answers, `concurrency`
+/// orders at a time.
 package struct Reconciler: Service {
     package let processor: OrderProcessor
-    /// Orders tried at once; the rest wait for the next round.
-    package var batchSize = 32
+    /// Orders tried at once. A slot is refilled as soon as its order is done, so a slow order holds
+    /// one slot rather than a whole round. Half of the gateway's bulkhead (64), leaving the rest to
+    /// shoppers.
+    package var concurrency = 32
     /// The longest the reconciler sleeps when nothing is due and nobody rings.
     package var idlePoll: Duration = .seconds(1)
     /// How often idempotency keys past their retention are forgotten.
@@ -24,46 +30,78 @@ package struct Reconciler: Service {
 
     package func run() async throws {
         await cancelWhenGracefulShutdown {
-            var nextPrune = ContinuousClock.now
-            while !Task.isCancelled {
-                if ContinuousClock.now >= nextPrune {
-                    await pruneIdempotencyKeys()
-                    nextPrune = ContinuousClock.now + pruneInterval
-                }
-                do {
-                    let worked = try await runOnce()
-                    if !worked { await processor.pendingBell.wait(atMost: try await timeUntilNextDue()) }
-                } catch is CancellationError {
-                    return
-                } catch {
-                    processor.logger.error("reconciler round failed", metadata: ["error": "\(error)"])
-                    await processor.pendingBell.wait(atMost: idlePoll)
+            await withDiscardingTaskGroup { group in
+                let working = OrdersInProgress()
+                var nextPrune = ContinuousClock.now
+                var nextGauge = ContinuousClock.now
+                while !Task.isCancelled {
+                    if ContinuousClock.now >= nextPrune {
+                        await pruneIdempotencyKeys()
+                        nextPrune = ContinuousClock.now + pruneInterval
+                    }
+                    do {
+                        if ContinuousClock.now >= nextGauge {
+                            processor.metrics.pendingOrders(try await processor.repository.pendingCount())
+                            nextGauge = ContinuousClock.now + .seconds(1)
+                        }
+                        if working.count < concurrency {
+                            // The oldest due orders, some perhaps in progress already: enough to fill every slot.
+                            for pending in try await dueOrders(limit: concurrency + working.count) {
+                                guard working.count < concurrency else { break }
+                                guard working.claim(pending.order.id) else { continue }
+                                group.addTask {
+                                    await work(on: pending)
+                                    working.release(pending.order.id)
+                                    processor.pendingBell.ring()
+                                }
+                            }
+                        }
+                        // Woken by an order that is done (a free slot), a new pending order, inventory
+                        // coming back, or the next order falling due.
+                        let full = working.count >= concurrency
+                        await processor.pendingBell.wait(atMost: full ? idlePoll : try await timeUntilNextDue())
+                    } catch is CancellationError {
+                        return
+                    } catch {
+                        processor.logger.error("reconciler round failed", metadata: ["error": "\(error)"])
+                        await processor.pendingBell.wait(atMost: idlePoll)
+                    }
                 }
             }
         }
     }
 
-    /// Tries every order that is due now, concurrently. Returns whether there was any.
+    /// Tries every order that is due now (up to `concurrency`) at once, and returns when all are done.
+    /// Returns whether there was any.
     @discardableResult
     package func runOnce() async throws -> Bool {
-        let due = try await processor.repository.duePending(asOf: Date(), limit: batchSize)
+        let due = try await dueOrders(limit: concurrency)
         processor.metrics.pendingOrders(try await processor.repository.pendingCount())
         guard !due.isEmpty else { return false }
-        await withTaskGroup(of: Void.self) { group in
+        await withDiscardingTaskGroup { group in
             for pending in due {
-                group.addTask {
-                    // Each try gets a request id of its own, in its log lines and in its calls to
-                    // inventory, as a request from a shopper would.
-                    await RequestID.$current.withValue(RequestID.make()) {
-                        let deadline = ContinuousClock.now + processor.policy.retryTimeout
-                        let settled = await processor.settle(
-                            pending.order, attempt: pending.attempts + 1, until: deadline, lookUpFirst: true)
-                        processor.metrics.countReconcilerAttempt(settled: settled.status.isTerminal)
-                    }
-                }
+                group.addTask { await work(on: pending) }
             }
         }
         return true
+    }
+
+    /// The orders to try now, oldest first: those due by their backoff, and those whose last try began
+    /// before inventory's latest recovery.
+    package func dueOrders(limit: Int) async throws -> [PendingOrder] {
+        try await processor.repository.duePending(
+            asOf: Date(), triedBefore: processor.availability.recoveredAt, limit: limit)
+    }
+
+    /// One try of one pending order.
+    private func work(on pending: PendingOrder) async {
+        // Each try gets a request id of its own, in its log lines and in its calls to inventory, as a
+        // request from a shopper would.
+        await RequestID.$current.withValue(RequestID.make()) {
+            let deadline = ContinuousClock.now + processor.policy.retryTimeout
+            let settled = await processor.settle(pending.order, attempt: pending.attempts + 1, until: deadline, lookUpFirst: true)
+            processor.metrics.countReconcilerAttempt(settled: settled.status.isTerminal)
+        }
     }
 
     /// Forgets idempotency keys older than the retention (24 h by default); their orders stay.
@@ -77,10 +115,28 @@ package struct Reconciler: Service {
         }
     }
 
+    /// Until the next order falls due by its backoff (those due already are being worked on), at most
+    /// `idlePoll`.
     private func timeUntilNextDue() async throws -> Duration {
-        guard let next = try await processor.repository.nextRetry() else { return idlePoll }
-        let wait = next.timeIntervalSinceNow
-        guard wait > 0 else { return .zero }
-        return min(.milliseconds(Int(wait * 1000) + 1), idlePoll)
+        let now = Date()
+        guard let next = try await processor.repository.nextRetry(after: now) else { return idlePoll }
+        return min(.milliseconds(Int(next.timeIntervalSince(now) * 1000) + 1), idlePoll)
+    }
+}
+
+/// The ids of the orders the reconciler is trying right now, so a slot is never given to an order
+/// that already has one.
+private final class OrdersInProgress: Sendable {
+    private let ids = Mutex(Set<String>())
+
+    var count: Int { ids.withLock { $0.count } }
+
+    /// Takes `id` on, unless it is being worked on already.
+    func claim(_ id: String) -> Bool {
+        ids.withLock { $0.insert(id).inserted }
+    }
+
+    func release(_ id: String) {
+        _ = ids.withLock { $0.remove(id) }
     }
 }

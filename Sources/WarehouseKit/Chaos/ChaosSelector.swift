@@ -63,3 +63,17 @@ extension ChaosSelector {
         }
     }
 }
+
+extension Settings {
+    /// The rule an every-n-th setting and a fraction setting give (the fraction with `--chaos-seed`).
+    ///
+    /// - Throws: `SettingsError.conflict` when both are given.
+    package func chaosSelector(every: Setting<Int?>, fraction: Setting<Double?>) throws(SettingsError) -> ChaosSelector {
+        switch (self[every], self[fraction]) {
+        case (nil, nil): return .none
+        case (let n?, nil): return .everyNth(n)
+        case (nil, let p?): return .fraction(p, seed: self[CommonSettings.chaosSeed])
+        case (_?, _?): throw .conflict("give \(every.flag) or \(fraction.flag), not both")
+        }
+    }
+}

@@ -45,12 +45,16 @@ package struct AdminToken: Sendable {
         AdminToken((0..<4).map { _ in UUID().uuidString }.joined())
     }
 
-    /// Reads `WAREHOUSE_ADMIN_TOKEN` when set (containers), else the token file, making it if missing.
-    package static func load(dataDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> AdminToken
-    {
-        if let fromEnvironment = environment["WAREHOUSE_ADMIN_TOKEN"], !fromEnvironment.isEmpty {
-            return AdminToken(fromEnvironment)
+    /// The token, from the first of: `given` (`WAREHOUSE_ADMIN_TOKEN`); the file `file` names
+    /// (`WAREHOUSE_ADMIN_TOKEN_FILE`, a container's mounted secret: it must hold a token, or loading
+    /// fails rather than making one nobody knows); the data directory's token file, made if missing.
+    package static func load(dataDirectory: URL, given: String?, file secretFile: String? = nil) throws -> AdminToken {
+        if let given, !given.isEmpty {
+            return AdminToken(given)
+        }
+        if let secretFile, !secretFile.isEmpty {
+            guard let secret = read(URL(fileURLWithPath: secretFile)) else { throw AdminTokenError.noSecret(secretFile) }
+            return secret
         }
         let file = fileURL(in: dataDirectory)
         if let existing = read(file) { return existing }
@@ -101,10 +105,13 @@ package struct AdminToken: Sendable {
 
 package enum AdminTokenError: Error, CustomStringConvertible {
     case cannotWrite(String)
+    /// `--admin-token-file` names a file that is missing, unreadable or empty.
+    case noSecret(String)
 
     package var description: String {
         switch self {
         case .cannotWrite(let path): "cannot write the admin token to \(path)"
+        case .noSecret(let path): "--admin-token-file: no admin token can be read from \(path)"
         }
     }
 }

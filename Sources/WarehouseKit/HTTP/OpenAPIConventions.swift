@@ -3,8 +3,9 @@ import HTTPTypes
 import OpenAPIRuntime
 
 extension OpenAPIRuntime.Configuration {
-    /// How every service and client here encodes its JSON: dates with milliseconds (so orders created
-    /// in the same second still sort), compact output with stable key order.
+    /// How every service and client here encodes its JSON through the generated code: dates with
+    /// milliseconds (so orders created in the same second still sort), compact output with stable key
+    /// order, as `JSONEncoder.warehouse()` writes the JSON the services make themselves.
     package static let warehouse = OpenAPIRuntime.Configuration(
         dateTranscoder: ISO8601FormatStyleTranscoder(),
         jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]

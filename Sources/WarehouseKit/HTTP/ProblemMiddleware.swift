@@ -66,9 +66,7 @@ package struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     package static func response(_ problem: Problem, headers: HTTPFields = [:]) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = (try? encoder.encode(problem)) ?? Data(#"{"title":"Internal server error","status":500}"#.utf8)
+        let body = (try? JSONEncoder.warehouse().encode(problem)) ?? Data(#"{"title":"Internal server error","status":500}"#.utf8)
         var fields = headers
         fields[.contentType] = "application/problem+json"
         return Response(

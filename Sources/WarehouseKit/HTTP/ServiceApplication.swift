@@ -108,12 +108,10 @@ struct LatencyReportResponse: ResponseGenerator {
     let report: LatencyReport
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(
+        Response(
             status: .ok,
             headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(report)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder.warehouse().encode(report)))
         )
     }
 }
@@ -123,10 +121,7 @@ struct HealthResponse: ResponseGenerator {
     let report: HealthReport
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = try encoder.encode(report)
+        let body = try JSONEncoder.warehouse().encode(report)
         return Response(
             status: report.status == .fail ? .serviceUnavailable : .ok,
             headers: [.contentType: "application/health+json", .cacheControl: "no-store"],

@@ -16,18 +16,34 @@ package struct HealthMonitor: Sendable {
     package let serviceId: String
     package let indicators: [any HealthIndicator]
     package let timeout: Duration
+    /// Posted when the process begins to shut down: every report then fails with that reason alone.
+    package let shutdownNotice: ShutdownNotice
 
     /// How long a check may take before it counts as failed, unless a service says otherwise: short
     /// enough for a load balancer's probe, long enough for a database under load to answer.
     package static let defaultTimeout = Duration.milliseconds(800)
 
-    package init(serviceId: String, indicators: [any HealthIndicator], timeout: Duration = defaultTimeout) {
+    package init(
+        serviceId: String,
+        indicators: [any HealthIndicator],
+        timeout: Duration = defaultTimeout,
+        shutdownNotice: ShutdownNotice = ShutdownNotice.current ?? ShutdownNotice()
+    ) {
         self.serviceId = serviceId
         self.indicators = indicators
         self.timeout = timeout
+        self.shutdownNotice = shutdownNotice
     }
 
     package func report() async -> HealthReport {
+        if shutdownNotice.isPosted {
+            let shuttingDown = HealthCheckResult(
+                componentType: "system",
+                status: .fail,
+                output: "\(serviceId) is shutting down: it finishes the requests in flight and takes no new ones"
+            )
+            return HealthReport(status: .fail, serviceId: serviceId, checks: ["shutdown:draining": [shuttingDown]])
+        }
         let results = await withTaskGroup(of: (String, HealthCheckResult).self) { group in
             for indicator in indicators {
                 group.addTask {
@@ -93,19 +109,5 @@ extension HealthIndicator {
                 output: String(describing: error)
             )
         }
-    }
-}
-
-extension Duration {
-    package var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return (Double(seconds) * 1_000 + Double(attoseconds) / 1e15).rounded(toPlaces: 3)
-    }
-}
-
-extension Double {
-    func rounded(toPlaces places: Int) -> Double {
-        let scale = Foundation.pow(10, Double(places))
-        return (self * scale).rounded() / scale
     }
 }

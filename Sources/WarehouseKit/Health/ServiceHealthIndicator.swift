@@ -45,7 +45,7 @@ package struct ServiceHealthIndicator: HealthIndicator {
             do {
                 response = try await httpClient.execute(request, timeout: .init(timeout))
             } catch {
-                throw HealthProbeError("\(service) unreachable: \(Self.describe(error, timeout: timeout))")
+                throw HealthProbeError("\(service) unreachable: \(ConnectionFailure.describe(error, timeout: timeout))")
             }
             guard response.status == .ok else {
                 let body = try? await response.body.collect(upTo: 256 * 1024)
@@ -56,22 +56,5 @@ package struct ServiceHealthIndicator: HealthIndicator {
         }
         if result.status == .fail { result.status = severity }
         return result
-    }
-
-    /// Connection errors in words a person can act on.
-    package static func describe(_ error: any Error, timeout: Duration) -> String {
-        let text = String(describing: error)
-        if text.localizedCaseInsensitiveContains("connection refused") || text.contains("ECONNREFUSED") {
-            return "connection refused"
-        }
-        if let error = error as? HTTPClientError,
-            error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
-        {
-            return "no answer within \(Int(timeout.milliseconds)) ms"
-        }
-        if let error = error as? HTTPClientError, error == .remoteConnectionClosed {
-            return "connection closed before an answer"
-        }
-        return text
     }
 }

@@ -6,9 +6,17 @@ import Synchronization
 /// - closed: calls flow; outcomes are counted in a sliding window of `window` (one bucket a second).
 ///   Once the window holds at least `minimumCalls` and the failure rate reaches `failureRateThreshold`,
 ///   the circuit opens.
-/// - open: calls are refused at once, for `openDuration`; then the circuit is half-open.
+/// - open: calls are refused at once; then the circuit is half-open. The first time it opens it stays
+///   open for `openDuration`; each failed probe doubles that, up to `maximumOpenDuration`, so a
+///   dependency that is back after a blip is probed soon and one that stays down is left alone longer.
 /// - halfOpen: up to `probes` calls are let through; if they all succeed the circuit closes (with a
-///   fresh window), the first failure opens it again.
+///   fresh window and the first open interval again), the first failure opens it again.
+///
+/// Connection failures (refused, reset, closed before an answer) are what a restart of the dependency
+/// looks like: every call in flight fails at the same instant, and a few more find the port closed
+/// until the new process listens. So those within `burstSpan` of the first one count as one failure,
+/// and a success ends the burst. Failures that go on past `burstSpan` are an outage, not a blip, and
+/// each one counts again. Slow calls and error answers always count one each.
 ///
 /// Time is passed in by the caller, so the state machine is tested without waiting.
 package final class CircuitBreaker: Sendable {
@@ -16,8 +24,13 @@ package final class CircuitBreaker: Sendable {
         package var window: Duration = .seconds(10)
         package var minimumCalls = 10
         package var failureRateThreshold = 0.5
-        package var openDuration: Duration = .seconds(5)
+        /// How long the circuit stays open the first time it opens.
+        package var openDuration: Duration = .milliseconds(500)
+        /// The longest it stays open, however often its probes fail (never less than `openDuration`).
+        package var maximumOpenDuration: Duration = .seconds(5)
         package var probes = 2
+        /// Connection failures within this span of the first one count as one failure.
+        package var burstSpan: Duration = .seconds(1)
 
         package init() {}
     }
@@ -26,6 +39,16 @@ package final class CircuitBreaker: Sendable {
         case closed
         case open(since: Date)
         case halfOpen
+    }
+
+    /// What a call that was granted came to.
+    package enum Outcome: Sendable, Equatable {
+        /// A definite answer.
+        case success
+        /// No definite answer: too slow, or an error answer.
+        case failure
+        /// No connection: refused, reset, or closed before an answer came.
+        case connectionFailure
     }
 
     /// Whether a call may go ahead; `rejected` carries when the circuit will let a probe through.
@@ -44,18 +67,23 @@ package final class CircuitBreaker: Sendable {
         var state: State = .closed
         /// When the open circuit turns half-open, on the monotonic clock.
         var openUntil: ContinuousClock.Instant?
+        /// How long the circuit stays open the next time it opens from half-open.
+        var nextOpenDuration: Duration
         var buckets: [Bucket] = []
         var probesInFlight = 0
         var probeSuccesses = 0
+        /// The first connection failure of the burst going on, if one is.
+        var burstStarted: ContinuousClock.Instant?
     }
 
     package let policy: Policy
-    private let machine = Mutex(Machine())
+    private let machine: Mutex<Machine>
     /// Told of every state change (for metrics and logs).
     private let onTransition: @Sendable (State) -> Void
 
     package init(policy: Policy = Policy(), onTransition: @escaping @Sendable (State) -> Void = { _ in }) {
         self.policy = policy
+        self.machine = Mutex(Machine(nextOpenDuration: policy.openDuration))
         self.onTransition = onTransition
     }
 
@@ -86,21 +114,35 @@ package final class CircuitBreaker: Sendable {
         return permission
     }
 
-    /// Records the outcome of a call that was granted.
+    /// Records whether a call that was granted got a definite answer.
     package func record(success: Bool, now: ContinuousClock.Instant = .now, wallClock: Date = Date()) {
+        record(success ? .success : .failure, now: now, wallClock: wallClock)
+    }
+
+    /// Records the outcome of a call that was granted.
+    package func record(_ outcome: Outcome, now: ContinuousClock.Instant = .now, wallClock: Date = Date()) {
         let transition: State? = machine.withLock { machine in
             switch machine.state {
             case .closed:
-                count(success: success, now: now, in: &machine)
-                guard shouldOpen(machine, now: now) else { return nil }
+                guard counts(outcome, now: now, in: &machine) else { return nil }
+                count(success: outcome == .success, now: now, in: &machine)
+                guard shouldOpen(machine) else { return nil }
+                machine.nextOpenDuration = policy.openDuration
                 return open(&machine, now: now, wallClock: wallClock)
             case .halfOpen:
                 machine.probesInFlight = max(0, machine.probesInFlight - 1)
-                guard success else { return open(&machine, now: now, wallClock: wallClock) }
+                guard outcome == .success else {
+                    // Still failing: leave it alone longer this time.
+                    let longest = max(policy.openDuration, policy.maximumOpenDuration)
+                    machine.nextOpenDuration = min(machine.nextOpenDuration * 2, longest)
+                    return open(&machine, now: now, wallClock: wallClock)
+                }
                 machine.probeSuccesses += 1
                 guard machine.probeSuccesses >= policy.probes else { return nil }
                 machine.state = .closed
                 machine.buckets.removeAll()
+                machine.burstStarted = nil
+                machine.nextOpenDuration = policy.openDuration
                 return .closed
             case .open:
                 // A call granted before the circuit opened: its outcome no longer matters.
@@ -110,9 +152,27 @@ package final class CircuitBreaker: Sendable {
         if let transition { onTransition(transition) }
     }
 
+    /// Whether `outcome` enters the window: a connection failure inside a burst that began less than
+    /// `burstSpan` ago is part of an event already counted.
+    private func counts(_ outcome: Outcome, now: ContinuousClock.Instant, in machine: inout Machine) -> Bool {
+        switch outcome {
+        case .success:
+            machine.burstStarted = nil
+            return true
+        case .failure:
+            return true
+        case .connectionFailure:
+            guard let started = machine.burstStarted else {
+                machine.burstStarted = now
+                return true
+            }
+            return now - started >= policy.burstSpan
+        }
+    }
+
     private func open(_ machine: inout Machine, now: ContinuousClock.Instant, wallClock: Date) -> State {
         machine.state = .open(since: wallClock)
-        machine.openUntil = now + policy.openDuration
+        machine.openUntil = now + machine.nextOpenDuration
         machine.probesInFlight = 0
         machine.probeSuccesses = 0
         return machine.state
@@ -130,7 +190,7 @@ package final class CircuitBreaker: Sendable {
         }
     }
 
-    private func shouldOpen(_ machine: Machine, now: ContinuousClock.Instant) -> Bool {
+    private func shouldOpen(_ machine: Machine) -> Bool {
         let failures = machine.buckets.reduce(0) { $0 + $1.failures }
         let calls = machine.buckets.reduce(0) { $0 + $1.successes + $1.failures }
         return calls >= policy.minimumCalls && Double(failures) / Double(calls) >= policy.failureRateThreshold

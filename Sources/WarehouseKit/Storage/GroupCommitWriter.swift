@@ -21,6 +21,9 @@ import Synchronization
 package final class GroupCommitWriter: Sendable {
     package let writer: any DatabaseWriter
     private let maxBatch: Int
+    /// Called on the writer's queue after each commit, before the callers of the batch resume: the
+    /// place to wake whoever waits for what was committed (a feed's long polls).
+    private let onCommit: @Sendable () -> Void
     private let queue = Mutex(Queue())
 
     private struct Queue {
@@ -28,10 +31,11 @@ package final class GroupCommitWriter: Sendable {
         var draining = false
     }
 
-    package init(_ writer: any DatabaseWriter, maxBatch: Int = 256) {
+    package init(_ writer: any DatabaseWriter, maxBatch: Int = 256, onCommit: @escaping @Sendable () -> Void = {}) {
         precondition(maxBatch > 0, "a batch holds at least one job")
         self.writer = writer
         self.maxBatch = maxBatch
+        self.onCommit = onCommit
     }
 
     /// How many callers wait for a batch to start.
@@ -65,6 +69,7 @@ package final class GroupCommitWriter: Sendable {
                     }
                     return .commit
                 }
+                onCommit()
                 for job in batch { job.finish(commitError: nil) }
             } catch {
                 for job in batch { job.finish(commitError: error) }

@@ -1,0 +1,16 @@
+import WarehouseKit
+
+/// Opens the order service's database, whichever backend its URL names, with its schema up to date.
+package enum OrderStorage {
+    package static func open(_ url: DatabaseURL, durability: Durability = .full) throws -> Storage<any OrderRepository> {
+        switch url {
+        case .sqlite(let path):
+            // The repository's group commits signal the feed's long polls.
+            let signal = CommitSignal()
+            return try SQLiteStore.storage(
+                path: path, durability: durability, service: "order", probe: "SELECT 1 FROM orders LIMIT 1",
+                repository: { try SQLiteOrderRepository($0, commitSignal: signal) },
+                feed: { EventFeed(source: OrderEvents.source, store: SQLiteEventStore($0), signal: signal) })
+        }
+    }
+}

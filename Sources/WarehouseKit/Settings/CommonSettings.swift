@@ -1,0 +1,108 @@
+import Foundation
+
+/// The settings every service reads (`warehouse serve <any>`), and `warehouse up` passes on to each.
+package enum CommonSettings {
+    package static let group = "Every service"
+    /// The heading of what only `warehouse up` reads: each service's port, how long it waits.
+    package static let systemGroup = "The system"
+
+    package static let host = Setting<String>(
+        "host", group: group, default: "127.0.0.1", help: "Address the services listen on.")
+
+    package static let port = Setting<Int?>(
+        "port", group: group, default: nil, defaultDescription: "the service's own (order 8080, inventory 8081, notification 8082, console 8090, backup-vendor 8083)",
+        rule: .within(1...65_535), perProcess: true,
+        help: "Port the service listens on (`warehouse up` takes one per service: --order-port, ...).")
+
+    package static let dataDirectory = Setting<String>(
+        "data-dir", group: group, default: "./data",
+        help: "Directory of the databases (unless --database-url says otherwise), the admin token and the pid files.")
+
+    package static let durability = Setting<Durability>(
+        "durability", group: group, default: .full,
+        help: "full: a commit survives a power cut; normal: survives a process crash only.")
+
+    package static let eventLoops = Setting<Int?>(
+        "event-loops", group: group, default: nil, defaultDescription: "serve: one per core; up: half the cores each",
+        rule: .within(1...256),
+        help: "Event-loop threads of each service. The services under `up` share the cores; more loops than cores only add thread switches.")
+
+    package static let naive = Setting<Bool>(
+        "naive", group: group, default: false,
+        help: "Run the naive design this one replaces (no retries, reconciler or idempotency), for experiments.")
+
+    package static let adminToken = Setting<String?>(
+        "admin-token", group: group, default: nil, defaultDescription: "random, kept in DATA-DIR/admin-token",
+        secret: true,
+        help: "The token admin endpoints (restock, chaos) require as `Authorization: Bearer <token>`.")
+
+    package static let adminTokenFile = Setting<String?>(
+        "admin-token-file", group: group, default: nil,
+        help: "A file holding the admin token, such as a mounted secret (WAREHOUSE_ADMIN_TOKEN_FILE); loading fails if it holds none.")
+
+    package static let shutdownDelayMs = Setting<Int>(
+        "shutdown-delay-ms", group: group, default: 0, rule: .within(0...120_000),
+        help: "After SIGTERM, how long to keep serving while reporting not ready, in ms: time for a load balancer or a Kubernetes Service to stop sending requests. Then the server stops accepting connections and finishes the requests in flight.")
+
+    package static let chaosSeed = Setting<UInt64>(
+        "chaos-seed", group: "Chaos (all off by default)", default: 1,
+        help: "The seed of every fraction rule: the same seed and keys hit the same requests.")
+
+    /// Where a service keeps its data; a service that keeps any lists it among its own settings.
+    package static let databaseURL = Setting<DatabaseURL?>(
+        "database-url", group: group, default: nil, defaultDescription: "sqlite:// and DATA-DIR/<its file> (orders.sqlite, inventory.sqlite, notifications.sqlite)",
+        perProcess: true,
+        help: "Where the service keeps its data: sqlite:///absolute/path/file.sqlite.")
+
+    /// Add the demo data to a new database: a service that keeps demo data lists it among its own
+    /// settings, and `warehouse up` gives it to every service that does.
+    package static let seedDemo = Setting<Bool>(
+        "seed-demo", group: group, default: false, perProcess: true,
+        help: "Add the demo catalogue to a new inventory database (`warehouse up` always does).")
+
+    package static let all: [any SettingDeclaration] = [
+        host, port, dataDirectory, durability, eventLoops, naive, adminToken, adminTokenFile, shutdownDelayMs, chaosSeed,
+    ]
+}
+
+extension Settings {
+    /// `--database-url`, else the service's own file in `--data-dir`.
+    package func databaseURL(of service: ServiceName) -> DatabaseURL {
+        if let given = self[CommonSettings.databaseURL] { return given }
+        guard let file = service.descriptor.databaseFile else {
+            preconditionFailure("\(service) keeps no database")
+        }
+        return DatabaseURL(file: file, in: dataDirectory)
+    }
+
+    /// `--data-dir` as an absolute directory URL.
+    package var dataDirectory: URL {
+        URL(fileURLWithPath: self[CommonSettings.dataDirectory], isDirectory: true).standardizedFileURL
+    }
+}
+
+extension ServiceName {
+    /// `--<name>-url`: where a service that depends on this one reaches it (`warehouse up` sets it).
+    package var urlSetting: Setting<ServiceURL> {
+        Setting(
+            "\(rawValue)-url", group: CommonSettings.group,
+            default: ServiceURL(SystemAddresses().url(of: self)),
+            perProcess: true,
+            help: "Base URL of the \(rawValue) service (for the services that call it).")
+    }
+
+    /// `--<name>`: whether `warehouse up` runs this stand-in for a service outside the system
+    /// (`ServiceDescriptor.isStandIn`).
+    package var runSetting: Setting<Bool> {
+        Setting(
+            rawValue, group: CommonSettings.systemGroup, default: false,
+            help: "Also run \(rawValue), a stand-in for a service outside the system: \(descriptor.purpose).")
+    }
+
+    /// `--<name>-port`: the port `warehouse up` gives this service.
+    package var portSetting: Setting<Int> {
+        Setting(
+            "\(rawValue)-port", group: CommonSettings.systemGroup, default: descriptor.defaultPort,
+            rule: .within(1...65_535), help: "Port of the \(rawValue) service.")
+    }
+}
