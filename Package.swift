@@ -289,7 +289,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WarehouseCLITests",
-            dependencies: ["WarehouseCLI", "WarehouseKit", "Order", "Backup", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "WarehouseCLI", "WarehouseKit", "WarehouseTestSupport", "Order", "Inventory", "Notification", "Backup",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The hand-written request body schemas against the OpenAPI documents.
         .testTarget(

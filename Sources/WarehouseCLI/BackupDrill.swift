@@ -116,8 +116,14 @@ struct BackupDrill {
         let workload = OrderWorkload(seed: configuration.seed, orders: configuration.orders)
         let system = try await start(on: scratch.data, log: "drill-up.log", http: http)
         let load: (orders: [AcknowledgedOrder], cuts: [DateInterval], snapshots: [SnapshotFigures])
+        let subscription: WebhookSubscription
         do {
             try await system.restock(for: workload, http: http)
+            // State only notification's database holds: a customer's webhook and its signing secret. Nobody
+            // in the workload is that customer, so nothing is ever sent to it.
+            subscription = try await RestoreCheck.subscribe(
+                "restore-drill", url: "http://127.0.0.1:9/hooks", notificationURL: system.notificationURL,
+                adminToken: try system.adminToken, http: http)
             load = try await loadWithSnapshots(workload, system: system, scratch: scratch, http: http)
         } catch {
             await system.stop(keepData: true)
@@ -156,8 +162,8 @@ struct BackupDrill {
                 let run = try await restore(from: source, scratch: scratch, vendor: vendor, http: http) { restored in
                     try await RestoreCheck(
                         http: http, orderURL: restored.orderURL, inventoryURL: restored.inventoryURL,
-                        notificationURL: restored.notificationURL
-                    ).run(orders: load.orders, cut: cut, initialStock: initialStock)
+                        notificationURL: restored.notificationURL, adminToken: try restored.adminToken
+                    ).run(orders: load.orders, cut: cut, initialStock: initialStock, subscription: subscription)
                 }
                 result.restores.append(run)
                 result.violations += run.check.violations.map { "restore from \(source.rawValue): \($0)" }

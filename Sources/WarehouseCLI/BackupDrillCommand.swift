@@ -19,8 +19,8 @@ struct BackupDrillCommand: AsyncParsableCommand {
             restored from the vendor's copy with the key's off-machine copy. Each time `warehouse up` starts on \
             the restored directory and every order acknowledged before the restore point must be there with its \
             state, stock plus shipped units must be conserved per SKU, and inventory's deduction records must \
-            match the orders, and the notification service must catch up with exactly one notification per order \
-            transition. Exits non-zero when any of it fails. Writes drill-report.json to --report-dir.
+            match the orders, the notification service must catch up with exactly one notification per order \
+            transition, and a webhook subscription made before the load must be there with its secret. Exits non-zero when any of it fails. Writes drill-report.json to --report-dir.
             """
     )
 
@@ -121,6 +121,7 @@ struct BackupDrillCommand: AsyncParsableCommand {
                     + "\(check.rejected) rejected), all \(check.acknowledgedBefore) acknowledged before the restore point "
                     + (check.holds ? "present" : "CHECKED: FAIL")
                     + ", \(check.notifications.notifications) notifications for \(check.notifications.transitions) transitions"
+                    + (check.subscriptionKept == true ? ", the webhook subscription and its secret kept" : "")
                     + "; \(check.missingAfter) of \(check.acknowledgedAfter) acknowledged after it lost")
         }
         lines.append(

@@ -25,6 +25,9 @@ package struct RestoreCheckReport: Sendable, Codable {
     /// Every order transition of the restored order feed against the restored notification service's
     /// inbox, once it has caught up: exactly one notification each.
     package var notifications = NotificationFigures()
+    /// Whether a webhook subscription made before the load came back with its URL and signing secret:
+    /// state only the notification service's database holds (no feed can make it again).
+    package var subscriptionKept: Bool?
     package var violations: [String] = []
 
     package var holds: Bool { violations.isEmpty }
@@ -38,26 +41,48 @@ package struct RestoreCheckReport: Sendable, Codable {
 /// - inventory's record of each order's deduction matches the order: applied with its lines when it
 ///   shipped, refused when it was rejected;
 /// - the notification service, restored from a copy a moment older than order's, catches up with the
-///   restored order feed: exactly one notification per transition in it, none for one it does not hold.
+///   restored order feed: exactly one notification per transition in it, none for one it does not hold;
+/// - a webhook subscription made before the load is there with its URL and its signing secret (its
+///   receiver checks signatures with that secret).
 package struct RestoreCheck {
     package let http: LabHTTP
     package let orderURL: String
     package let inventoryURL: String
     package let notificationURL: String
 
-    package init(http: LabHTTP, orderURL: String, inventoryURL: String, notificationURL: String) {
+    /// The restored system's admin token (for the subscription).
+    package let adminToken: String
+
+    package init(http: LabHTTP, orderURL: String, inventoryURL: String, notificationURL: String, adminToken: String) {
         self.http = http
         self.orderURL = orderURL
         self.inventoryURL = inventoryURL
         self.notificationURL = notificationURL
+        self.adminToken = adminToken
+    }
+
+    /// Subscribes `customerId` to webhooks at `url` in a running system; returns the subscription, with the
+    /// secret its receiver was given.
+    package static func subscribe(
+        _ customerId: String, url: String, notificationURL: String, adminToken: String, http: LabHTTP
+    ) async throws -> WebhookSubscription {
+        let reply = try await http.send(
+            .PUT, notificationURL + "/subscriptions/\(customerId)", json: try JSONEncoder().encode(["url": url]),
+            headers: [("Authorization", "Bearer \(adminToken)")])
+        guard reply.status == 201 || reply.status == 200 else {
+            throw LabError.unexpected("PUT /subscriptions/\(customerId) answered \(reply.status)")
+        }
+        return try reply.json(WebhookSubscription.self)
     }
 
     /// - Parameters:
     ///   - cut: when the restore point began; orders answered before it must be there.
     ///   - initialStock: the stock of each SKU before the load.
-    package func run(orders: [AcknowledgedOrder], cut: Date, initialStock: [String: Int], settleTimeout: Duration = .seconds(60))
-        async throws -> RestoreCheckReport
-    {
+    ///   - subscription: a webhook subscription made before the restore point, to be found as it was.
+    package func run(
+        orders: [AcknowledgedOrder], cut: Date, initialStock: [String: Int], subscription: WebhookSubscription? = nil,
+        settleTimeout: Duration = .seconds(60)
+    ) async throws -> RestoreCheckReport {
         var report = RestoreCheckReport()
         let restored = try await settledOrders(timeout: settleTimeout)
         let byID = Dictionary(restored.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -124,6 +149,19 @@ package struct RestoreCheck {
         report.notifications = try await NotificationAudit(http: http, orderURL: orderURL, notificationURL: notificationURL)
             .settle(timeout: settleTimeout, orders: restored)
         report.violations += report.notifications.violations.map { "notifications: \($0)" }
+
+        if let subscription {
+            let reply = try await http.send(
+                .GET, notificationURL + "/subscriptions/\(subscription.customerId)", json: nil,
+                headers: [("Authorization", "Bearer \(adminToken)")], timeout: .seconds(10))
+            let found = reply.status == 200 ? try? reply.json(WebhookSubscription.self) : nil
+            report.subscriptionKept = found == subscription
+            if found != subscription {
+                report.violations.append(
+                    "the webhook subscription of \(subscription.customerId) did not come back as it was (\(reply.status)"
+                        + (found == nil ? ")" : ", another URL or secret)"))
+            }
+        }
         return report
     }
 
@@ -156,4 +194,11 @@ package struct RestoreCheck {
         var outcome: String
         var items: [Contract.Line]
     }
+}
+
+/// A webhook subscription as the notification service shows it to an admin.
+package struct WebhookSubscription: Codable, Sendable, Equatable {
+    package var customerId: String
+    package var url: String
+    package var secret: String
 }
