@@ -298,7 +298,7 @@ let package = Package(
         .testTarget(
             name: "ContractTests",
             dependencies: [
-                "Order", "Inventory", "Notification", "WarehouseKit",
+                "Order", "Inventory", "Notification", "WarehouseKit", "WarehouseTestSupport",
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "Yams", package: "Yams"),
             ]

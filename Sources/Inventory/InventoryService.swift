@@ -92,7 +92,10 @@ package struct InventoryService: Sendable {
         )
         return try builder.makeRouter { routes in
             if let feed { EventFeedRoute.register(feed, on: routes) }
-            let handler = InventoryAPIHandler(repository: repository, chaos: chaos, naive: configuration.naive, logger: logger)
+            // The naive design only for the comparison (`--naive`); the handler does not know which it has.
+            let deduction: any StockDeduction =
+                configuration.naive ? NaiveDeduction(repository: repository) : RecordedDeduction(repository: repository)
+            let handler = InventoryAPIHandler(repository: repository, deduction: deduction, chaos: chaos, logger: logger)
             try handler.registerHandlers(
                 on: routes,
                 configuration: .warehouse,

@@ -20,6 +20,9 @@ package struct OrderConfiguration: Sendable {
     package var inventoryURL: URL
     package var policy = OrderPolicy()
     package var callPolicy = InventoryCallPolicy()
+    /// Run the design this one replaces (`NaiveOrderPlacement`, no reconciler), for the chaos
+    /// experiment's comparison only.
+    package var naive = false
     /// Guards the admin endpoints; without one they refuse every call.
     package var adminToken: AdminToken?
     /// Chaos at start: answer 500 to these new orders after storing them (off by default).
@@ -41,7 +44,9 @@ package struct OrderConfiguration: Sendable {
 /// The order service: takes orders, stores them, and has inventory deduct their stock.
 package struct OrderService: Sendable {
     package let configuration: OrderConfiguration
-    package let processor: OrderProcessor
+    /// What `POST /orders` does: `OrderPlacement`, or `NaiveOrderPlacement` for the comparison.
+    package let placement: any OrderPlacing
+    package let repository: any OrderRepository
     package let health: HealthMonitor
     /// Lifecycle services that run beside the HTTP server (the reconciler, client shutdown).
     package let services: [any Service]
@@ -55,7 +60,8 @@ package struct OrderService: Sendable {
 
     package init(
         configuration: OrderConfiguration,
-        processor: OrderProcessor,
+        placement: any OrderPlacing,
+        repository: any OrderRepository,
         health: HealthMonitor,
         services: [any Service],
         feed: EventFeed? = nil,
@@ -64,7 +70,8 @@ package struct OrderService: Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
-        self.processor = processor
+        self.placement = placement
+        self.repository = repository
         self.health = health
         self.services = services
         self.feed = feed
@@ -90,18 +97,22 @@ package struct OrderService: Sendable {
         let availability = InventoryAvailability(onRecovery: { pendingBell.ring() })
         let inventory = ResilientInventoryGateway(
             base: http, policy: configuration.callPolicy, availability: availability, registry: registry, logger: logger)
-        let naive = configuration.policy.naive
-        let processor = OrderProcessor(
+        let metrics = OrderMetrics(registry: registry)
+        let flow = OrderFlow(
             repository: storage.repository,
-            // Naive mode calls inventory bare: one try, no breaker, no bulkhead.
-            inventory: naive ? http : inventory,
+            inventory: inventory,
             patientInventory: inventory.patient(attemptTimeout: configuration.policy.retryTimeout),
             policy: configuration.policy,
             logger: logger,
-            metrics: OrderMetrics(registry: registry),
+            metrics: metrics,
             pendingBell: pendingBell,
             availability: availability
         )
+        // The naive design calls inventory bare (one try, no breaker, no bulkhead) and has no reconciler.
+        let placement: any OrderPlacing =
+            configuration.naive
+            ? NaiveOrderPlacement(repository: storage.repository, inventory: http, policy: configuration.policy, metrics: metrics)
+            : flow.placement
         let health = HealthMonitor(
             serviceId: "order",
             indicators: [
@@ -120,10 +131,11 @@ package struct OrderService: Sendable {
         }
         return OrderService(
             configuration: configuration,
-            processor: processor,
+            placement: placement,
+            repository: storage.repository,
             health: health,
             services: storage.services + [HTTPClientService(client: httpClient), transport] + (pruner.map { [$0] } ?? [])
-                + (naive ? [] : [Reconciler(processor: processor)]),
+                + (configuration.naive ? [] : [flow.reconciler]),
             feed: storage.feed,
             registry: registry,
             logger: logger
@@ -143,7 +155,7 @@ package struct OrderService: Sendable {
         )
         return try builder.makeRouter { routes in
             if let feed { EventFeedRoute.register(feed, on: routes) }
-            try OrderAPIHandler(processor: processor, chaos: chaos).registerHandlers(
+            try OrderAPIHandler(placement: placement, repository: repository, chaos: chaos, logger: logger).registerHandlers(
                 on: routes,
                 configuration: .warehouse,
                 middlewares: [

@@ -73,7 +73,7 @@ extension OrderConfiguration {
         policy.deadline = .milliseconds(settings[OrderSettings.deadline])
         policy.retryTimeout = .milliseconds(settings[OrderSettings.retryTimeout])
         policy.idempotencyRetention = .seconds(settings[OrderSettings.idempotencyRetention] * 3600)
-        policy.naive = settings[CommonSettings.naive]
+        naive = settings[CommonSettings.naive]
         callPolicy.attemptTimeout = .milliseconds(settings[OrderSettings.attemptTimeout])
         callPolicy.concurrencyLimit = settings[OrderSettings.inventoryConcurrency]
         callPolicy.breaker.minimumCalls = settings[OrderSettings.breakerMinimumCalls]

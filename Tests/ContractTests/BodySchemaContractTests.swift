@@ -4,15 +4,14 @@ import Notification
 import Order
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
 /// The request body schemas the services validate with (`BodySchema`, for 422s that list every bad
 /// field) are written by hand beside the OpenAPI documents; these tests keep them saying the same.
 @Suite("Request body schemas against the OpenAPI documents")
 struct BodySchemaContractTests {
     static func document(_ service: String) throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return try String(contentsOf: root.appendingPathComponent("Sources/\(service)/openapi.yaml"), encoding: .utf8)
+        try String(contentsOf: packageFile("Sources/\(service)/openapi.yaml"), encoding: .utf8)
     }
 
     /// Every operation's differences, empty when code and document agree.

@@ -77,9 +77,9 @@ struct FaultLedgerTests {
         try await withDatabase(backend) { database in
             _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 1))
             let naive = NaiveDeduction(repository: database)
-            #expect(try await naive.deduct(key: "n1", lines: line, faults: [.errorAfterCommit]) == .applied)
+            #expect(try await naive.deductOutcome(key: "n1", lines: line, faults: [.errorAfterCommit]) == .applied)
             // Refused (out of stock), yet counted: the fault strikes after the commit either way.
-            let refused = try await naive.deduct(key: "n2", lines: line, faults: [.crashAfterCommit])
+            let refused = try await naive.deductOutcome(key: "n2", lines: line, faults: [.crashAfterCommit])
             #expect(refused != .applied)
             #expect(try await database.deduction(key: "n1") == nil)
             let ledger = try await database.faultLedger()

@@ -11,8 +11,8 @@ struct NaiveDeductionTests {
         try await withInventoryDatabase { repository in
             _ = try await repository.upsert(Product(sku: "A", name: "Apple", stock: 10))
             let naive = NaiveDeduction(repository: repository)
-            #expect(try await naive.deduct(key: "k1", lines: [StockLine(sku: "A", quantity: 3)]) == .applied)
-            #expect(try await naive.deduct(key: "k1", lines: [StockLine(sku: "A", quantity: 3)]) == .applied)
+            #expect(try await naive.deductOutcome(key: "k1", lines: [StockLine(sku: "A", quantity: 3)]) == .applied)
+            #expect(try await naive.deductOutcome(key: "k1", lines: [StockLine(sku: "A", quantity: 3)]) == .applied)
             #expect(try await repository.product(sku: "A")?.stock == 4)
             #expect(try await repository.deduction(key: "anything") == nil)
         }
@@ -22,7 +22,7 @@ struct NaiveDeductionTests {
     func refuses() async throws {
         try await withInventoryDatabase { repository in
             _ = try await repository.upsert(Product(sku: "A", name: "Apple", stock: 2))
-            let outcome = try await NaiveDeduction(repository: repository).deduct(
+            let outcome = try await NaiveDeduction(repository: repository).deductOutcome(
                 key: "k1", lines: [StockLine(sku: "A", quantity: 1), StockLine(sku: "GHOST", quantity: 1)])
             #expect(outcome == .rejected(sku: "GHOST", reason: "Unknown SKU GHOST."))
             #expect(try await repository.product(sku: "A")?.stock == 2)

@@ -4,16 +4,16 @@ import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-@Suite("OrderProcessor: Idempotency-Key", .timeLimit(.minutes(1)))
+@Suite("OrderPlacement: Idempotency-Key", .timeLimit(.minutes(1)))
 struct IdempotencyKeyTests {
     @Test("the same key and draft return the same order, replayed, and create nothing new")
     func replay() async throws {
         try await withOrderFixture(.applied) { fixture in
-            let first = try await fixture.processor.place(draft, idempotencyKey: "key-1")
+            let first = try await fixture.flow.placement.place(draft, idempotencyKey: "key-1")
             #expect(first.replayed == false)
             #expect(first.order.status == .shipped)
 
-            let second = try await fixture.processor.place(draft, idempotencyKey: "key-1")
+            let second = try await fixture.flow.placement.place(draft, idempotencyKey: "key-1")
             #expect(second.replayed == true)
             #expect(second.order.id == first.order.id)
             #expect(second.order.status == .shipped)
@@ -27,16 +27,16 @@ struct IdempotencyKeyTests {
     @Test("the same key with a different draft is refused")
     func reusedKey() async throws {
         try await withOrderFixture(.applied) { fixture in
-            _ = try await fixture.processor.place(draft, idempotencyKey: "key-1")
+            _ = try await fixture.flow.placement.place(draft, idempotencyKey: "key-1")
             var other = draft
             other.items[0].quantity = 5
             await #expect(throws: OrderError.idempotencyKeyReused) {
-                _ = try await fixture.processor.place(other, idempotencyKey: "key-1")
+                _ = try await fixture.flow.placement.place(other, idempotencyKey: "key-1")
             }
             var otherCustomer = draft
             otherCustomer.customerId = "c-43"
             await #expect(throws: OrderError.idempotencyKeyReused) {
-                _ = try await fixture.processor.place(otherCustomer, idempotencyKey: "key-1")
+                _ = try await fixture.flow.placement.place(otherCustomer, idempotencyKey: "key-1")
             }
             #expect(try await fixture.database.orders(status: nil, limit: 10).count == 1)
             #expect(fixture.inventory.calls.count == 1)
@@ -46,8 +46,8 @@ struct IdempotencyKeyTests {
     @Test("different keys make different orders")
     func differentKeys() async throws {
         try await withOrderFixture(.applied) { fixture in
-            let first = try await fixture.processor.place(draft, idempotencyKey: "key-1")
-            let second = try await fixture.processor.place(draft, idempotencyKey: "key-2")
+            let first = try await fixture.flow.placement.place(draft, idempotencyKey: "key-1")
+            let second = try await fixture.flow.placement.place(draft, idempotencyKey: "key-2")
             #expect(first.order.id != second.order.id)
             #expect(second.replayed == false)
         }
@@ -56,11 +56,11 @@ struct IdempotencyKeyTests {
     @Test("replaying a pending order asks inventory again and can settle it")
     func replayPending() async throws {
         try await withOrderFixture(.fail(.unavailable("connection refused"))) { fixture in
-            let first = try await fixture.processor.place(draft, idempotencyKey: "key-1")
+            let first = try await fixture.flow.placement.place(draft, idempotencyKey: "key-1")
             #expect(first.order.status == .pending)
 
             fixture.inventory.script(.applied)
-            let second = try await fixture.processor.place(draft, idempotencyKey: "key-1")
+            let second = try await fixture.flow.placement.place(draft, idempotencyKey: "key-1")
             #expect(second.replayed)
             #expect(second.order.id == first.order.id)
             #expect(second.order.status == .shipped)
@@ -75,17 +75,17 @@ struct IdempotencyKeyTests {
         // The gate, not the (generous) deadline, ends the first request.
         try await withOrderFixture(.after(gate, .applied)) { fixture in
             defer { gate.open() }
-            let processor = fixture.processor
-            let first = Task { try await processor.place(draft, idempotencyKey: "key-1") }
+            let placement = fixture.flow.placement
+            let first = Task { try await placement.place(draft, idempotencyKey: "key-1") }
             await fixture.inventory.waitForCalls(1)
             await #expect(throws: OrderError.idempotencyKeyInFlight) {
-                _ = try await processor.place(draft, idempotencyKey: "key-1")
+                _ = try await placement.place(draft, idempotencyKey: "key-1")
             }
             gate.open()
-            let placement = try await first.value
-            #expect(placement.order.status == .shipped)
+            let answered = try await first.value
+            #expect(answered.order.status == .shipped)
             // Once the first is answered, the key replays.
-            #expect(try await processor.place(draft, idempotencyKey: "key-1").replayed)
+            #expect(try await placement.place(draft, idempotencyKey: "key-1").replayed)
         }
     }
 }

@@ -39,7 +39,7 @@ struct LatencyStatsAPITests {
             configuration.latencyAlertThreshold = threshold
             let window = LatencyWindow()
             let service = OrderService(
-                configuration: configuration, processor: fixture.processor,
+                configuration: configuration, placement: fixture.flow.placement, repository: fixture.database,
                 health: HealthMonitor(serviceId: "order", indicators: []), services: [], latencyWindow: window,
                 logger: quietLogger)
             try await service.makeApplication().test(.router) { client in try await body(client, window) }
@@ -48,7 +48,9 @@ struct LatencyStatsAPITests {
 
     @Test("order placements are measured; reads, health, metrics and the stats themselves are not")
     func measuresPlacementsOnly() async throws {
-        try await withService { client, _ in
+        // A threshold no placement reaches even on a starved machine: this test is about what is measured,
+        // so the state must not depend on how fast the two placements happened to be.
+        try await withService(threshold: .seconds(60)) { client, _ in
             #expect(try await client.postOrder().status == .created)
             #expect(try await client.postOrder(#"{"customerId": ""}"#).status == .unprocessableContent)
             for path in ["/orders", "/health", "/health/live", "/metrics", "/stats/latency", "/openapi.yaml", "/nowhere"] {
@@ -62,7 +64,7 @@ struct LatencyStatsAPITests {
             #expect(report.measured == "POST /orders")
             #expect(report.count == 2, "the shipped order and the refused one: both are placements a shopper waited on")
             #expect(report.windowSeconds == 30)
-            #expect(report.thresholdMs == 1000)
+            #expect(report.thresholdMs == 60_000)
             #expect(report.state == "ok")
             #expect(report.seriesSeconds == 120)
             #expect(report.series.count == 120)

@@ -47,12 +47,17 @@ struct OrderEventsTests {
     @Test("an order left pending: delayed once, however often it is tried again, then shipped")
     func delayedOnce() async throws {
         try await withOrderFixture(.fail(.unavailable("connection refused"))) { fixture in
-            let placement = try await fixture.processor.place(draft, idempotencyKey: nil)
+            let placement = try await fixture.flow.placement.place(draft, idempotencyKey: nil)
             #expect(placement.order.status == .pending)
-            let pending = try #require(try await fixture.database.order(id: placement.order.id))
-            for attempt in 1...3 { _ = await fixture.processor.settle(pending, attempt: attempt, until: .now + .seconds(30)) }
+            await fixture.flow.pendingBell.wait(atMost: .seconds(3600))  // rung once the request's try is recorded
+            // The reconciler's tries: three more without an answer, then inventory answers.
+            func retry() async throws {
+                let pending = try #require(try await fixture.database.duePending(asOf: .distantFuture, limit: 1).first)
+                _ = try await fixture.flow.reconciler.retry.retry(pending)
+            }
+            for _ in 1...3 { try await retry() }
             fixture.inventory.script(.applied)
-            _ = await fixture.processor.settle(pending, attempt: 4, until: .now + .seconds(30))
+            try await retry()
             let events = try await events(fixture)
             #expect(events.map(\.type) == [EventType.orderPlaced, EventType.orderDelayed, EventType.orderShipped])
             let delayed = try JSONDecoder().decode(OrderBody.self, from: Data(events[1].data.utf8))
@@ -64,7 +69,7 @@ struct OrderEventsTests {
     @Test("settling an order already final writes no event: the event exists exactly when the change committed")
     func settledTwice() async throws {
         try await withOrderFixture(.applied) { fixture in
-            let placement = try await fixture.processor.place(draft, idempotencyKey: nil)
+            let placement = try await fixture.flow.placement.place(draft, idempotencyKey: nil)
             let pending = Order.pending(draft, at: placement.order.createdAt, id: placement.order.id)
             _ = try await fixture.database.settle(pending, .rejected(reason: "late"), at: Date())
             #expect(try await events(fixture).map(\.type) == [EventType.orderPlaced, EventType.orderShipped])

@@ -18,14 +18,14 @@ struct ReconcilerTests {
         var policy = OrderPolicy.generous
         policy.deadline = .milliseconds(300)
         try await withOrderFixture(.hang, policy: policy) { fixture in
-            let order = try await fixture.processor.place(draft, idempotencyKey: nil).order
+            let order = try await fixture.flow.placement.place(draft, idempotencyKey: nil).order
             #expect(order.status == .pending)
-            await fixture.processor.pendingBell.wait(atMost: .seconds(3600))  // rung once the try is recorded
+            await fixture.flow.pendingBell.wait(atMost: .seconds(3600))  // rung once the try is recorded
             // Make it due now instead of waiting out its backoff.
             try await fixture.database.postpone(id: order.id, message: order.message, retryAt: .distantPast)
 
             fixture.inventory.script(.applied)
-            let worked = try await Reconciler(processor: fixture.processor).runOnce()
+            let worked = try await fixture.flow.reconciler.runOnce()
             #expect(worked)
             let stored = try #require(try await fixture.database.order(id: order.id))
             #expect(stored.status == .shipped)
@@ -41,7 +41,7 @@ struct ReconcilerTests {
             let order = try await insertDuePending(fixture.database)
             // Inventory committed an earlier try whose answer never arrived; a new deduction would hang.
             fixture.inventory.record(.applied)
-            #expect(try await Reconciler(processor: fixture.processor).runOnce())
+            #expect(try await fixture.flow.reconciler.runOnce())
             #expect(try await fixture.database.order(id: order.id)?.status == .shipped)
             #expect(fixture.inventory.lookUps == 1)
             #expect(fixture.inventory.calls.isEmpty)
@@ -52,7 +52,7 @@ struct ReconcilerTests {
     func pendingThenRejected() async throws {
         try await withOrderFixture(.rejected("Unknown SKU CONSOLE-PS5.")) { fixture in
             let order = try await insertDuePending(fixture.database)
-            #expect(try await Reconciler(processor: fixture.processor).runOnce())
+            #expect(try await fixture.flow.reconciler.runOnce())
             let stored = try #require(try await fixture.database.order(id: order.id))
             #expect(stored.status == .rejected)
             #expect(stored.reason == "Unknown SKU CONSOLE-PS5.")
@@ -67,7 +67,7 @@ struct ReconcilerTests {
             #expect(try await fixture.database.duePending(asOf: Date(), limit: 10).first?.attempts == 0)
 
             let before = Date()
-            #expect(try await Reconciler(processor: fixture.processor).runOnce())
+            #expect(try await fixture.flow.reconciler.runOnce())
 
             let stored = try #require(try await fixture.database.order(id: order.id))
             #expect(stored.status == .pending)
@@ -79,7 +79,7 @@ struct ReconcilerTests {
 
             // Another timed-out round counts another attempt.
             try await fixture.database.postpone(id: order.id, message: stored.message, retryAt: .distantPast)
-            #expect(try await Reconciler(processor: fixture.processor).runOnce())
+            #expect(try await fixture.flow.reconciler.runOnce())
             #expect(try await fixture.database.duePending(asOf: .distantFuture, limit: 10).first?.attempts == 3)
         }
     }
@@ -88,7 +88,7 @@ struct ReconcilerTests {
     func unavailableKeepsPending() async throws {
         try await withOrderFixture(.fail(.unavailable("HTTP 503"))) { fixture in
             let order = try await insertDuePending(fixture.database)
-            #expect(try await Reconciler(processor: fixture.processor).runOnce())
+            #expect(try await fixture.flow.reconciler.runOnce())
             let stored = try #require(try await fixture.database.order(id: order.id))
             #expect(stored.status == .pending)
             #expect(stored.message == OrderMessage.delayed(orderId: order.id, because: .unavailable))
@@ -99,11 +99,11 @@ struct ReconcilerTests {
     @Test("nothing due: runOnce does nothing")
     func nothingDue() async throws {
         try await withOrderFixture(.applied) { fixture in
-            #expect(try await Reconciler(processor: fixture.processor).runOnce() == false)
+            #expect(try await fixture.flow.reconciler.runOnce() == false)
             let order = Order.pending(draft, at: Date())
             _ = try await fixture.database.insert(
                 order, idempotencyKey: nil, fingerprint: nil, retryAt: Date().addingTimeInterval(3600))
-            #expect(try await Reconciler(processor: fixture.processor).runOnce() == false)
+            #expect(try await fixture.flow.reconciler.runOnce() == false)
             #expect(fixture.inventory.calls.isEmpty)
             #expect(try await fixture.database.order(id: order.id)?.status == .pending)
         }
@@ -116,10 +116,10 @@ struct ReconcilerTests {
             for index in 0..<5 {
                 ids.append(try await insertDuePending(fixture.database, customer: "c-\(index)").id)
             }
-            #expect(try await Reconciler(processor: fixture.processor).runOnce())
+            #expect(try await fixture.flow.reconciler.runOnce())
             #expect(try await fixture.database.pendingCount() == 0)
             #expect(Set(fixture.inventory.calls.map(\.key)) == Set(ids))
-            #expect(try await Reconciler(processor: fixture.processor).runOnce() == false)
+            #expect(try await fixture.flow.reconciler.runOnce() == false)
         }
     }
 }
@@ -150,10 +150,10 @@ struct ReconcilerDrainTests {
     func recoveryMakesTheBacklogDue() async throws {
         try await withOrderFixture(.applied) { fixture in
             let ids = try await backlog(5, in: fixture.database)
-            let reconciler = Reconciler(processor: fixture.processor)
+            let reconciler = fixture.flow.reconciler
             #expect(try await reconciler.dueOrders(limit: 10).isEmpty, "nothing is due by its backoff")
 
-            fixture.processor.availability.noteAnswer()
+            fixture.flow.availability.noteAnswer()
             #expect(try await reconciler.dueOrders(limit: 10).map(\.order.id) == ids)
             #expect(try await reconciler.dueOrders(limit: 2).map(\.order.id) == Array(ids.prefix(2)))
         }
@@ -163,10 +163,10 @@ struct ReconcilerDrainTests {
     func failuresAfterTheRecoveryWait() async throws {
         try await withOrderFixture(.applied) { fixture in
             let ids = try await backlog(2, in: fixture.database)
-            fixture.processor.availability.noteAnswer()
+            fixture.flow.availability.noteAnswer()
             try await fixture.database.postpone(
                 id: ids[0], message: "later", triedAt: Date().addingTimeInterval(1), retryAt: Date().addingTimeInterval(3600))
-            #expect(try await Reconciler(processor: fixture.processor).dueOrders(limit: 10).map(\.order.id) == [ids[1]])
+            #expect(try await fixture.flow.reconciler.dueOrders(limit: 10).map(\.order.id) == [ids[1]])
         }
     }
 
@@ -174,9 +174,9 @@ struct ReconcilerDrainTests {
     func triesRecordWhenTheyBegan() async throws {
         try await withOrderFixture(.fail(.unreachable("connection refused"))) { fixture in
             let before = Date()
-            let order = try await fixture.processor.place(draft, idempotencyKey: nil).order
+            let order = try await fixture.flow.placement.place(draft, idempotencyKey: nil).order
             #expect(order.status == .pending)
-            await fixture.processor.pendingBell.wait(atMost: .seconds(3600))  // rung once the try is recorded
+            await fixture.flow.pendingBell.wait(atMost: .seconds(3600))  // rung once the try is recorded
             // Due by a recovery after the try, whatever its backoff; not by one before it.
             let afterTry = try await fixture.database.duePending(asOf: .distantPast, triedBefore: Date().addingTimeInterval(0.01), limit: 10)
             #expect(afterTry.map(\.order.id) == [order.id])
@@ -190,7 +190,7 @@ struct ReconcilerDrainTests {
     func theRunningReconcilerDrainsTheBacklog() async throws {
         try await withOrderFixture(.applied) { fixture in
             let ids = try await backlog(200, in: fixture.database)
-            var reconciler = Reconciler(processor: fixture.processor)
+            var reconciler = fixture.flow.reconciler
             // One at a time, so the order of the calls is the order of the work; and no idle poll that a
             // test could mistake for the drain.
             reconciler.concurrency = 1
@@ -198,7 +198,7 @@ struct ReconcilerDrainTests {
             let running = Task { try await reconciler.run() }
             defer { running.cancel() }
 
-            fixture.processor.availability.noteAnswer()
+            fixture.flow.availability.noteAnswer()
             try await waitUntilSettled(fixture.database)
             #expect(fixture.inventory.calls.map(\.key) == ids)
             #expect(try await fixture.database.orders(status: .shipped, limit: 500).count == 200)

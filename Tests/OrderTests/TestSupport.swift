@@ -29,13 +29,13 @@ extension OrderPolicy {
     }
 }
 
-/// An order processor on a temporary SQLite file, with a scripted inventory.
+/// The order flow on a temporary SQLite file, with a scripted inventory.
 struct OrderFixture: Sendable {
     let database: any OrderRepository
     /// The events the database's writes publish.
     let feed: EventFeed
     let inventory: ScriptedInventory
-    let processor: OrderProcessor
+    let flow: OrderFlow
 }
 
 func withOrderFixture<T>(
@@ -47,10 +47,9 @@ func withOrderFixture<T>(
     try await withTemporaryDirectory { directory in
         let storage = try OrderStorage.open(.sqlite(path: directory.appendingPathComponent("orders.sqlite").path))
         let inventory = ScriptedInventory(script)
-        let processor = OrderProcessor(repository: storage.repository, inventory: inventory, policy: policy, logger: quietLogger)
+        let flow = OrderFlow(repository: storage.repository, inventory: inventory, policy: policy, logger: quietLogger)
         return try await body(
-            OrderFixture(
-                database: storage.repository, feed: try #require(storage.feed), inventory: inventory, processor: processor))
+            OrderFixture(database: storage.repository, feed: try #require(storage.feed), inventory: inventory, flow: flow))
     }
 }
 
@@ -69,7 +68,8 @@ func withOrderService(
         configuration.policy = policy
         let service = OrderService(
             configuration: configuration,
-            processor: fixture.processor,
+            placement: fixture.flow.placement,
+            repository: fixture.database,
             health: HealthMonitor(serviceId: "order", indicators: []),
             services: [],
             feed: fixture.feed,

@@ -21,9 +21,10 @@ package protocol InventoryRepository: Sendable {
     ///
     /// - Returns: whether this call added them.
     func seedOnce(_ products: [Product]) async throws -> Bool
-    /// Counts one deduction of the naive design, which keeps no record of its key (`NaiveDeduction`),
-    /// and writes `faults`, the faults that strike it, to the fault ledger, in one transaction.
-    func recordNaiveDeduction(key: String, faults: [FaultKind]) async throws
+    /// Counts one deduction that left no record of its key (the ledger's deductions are otherwise counted
+    /// by their records) and writes `faults`, the faults that strike it, to the fault ledger, in one
+    /// transaction.
+    func countUnrecordedDeduction(key: String, faults: [FaultKind]) async throws
     /// Every fault injected so far, by kind, and how many deductions there were.
     func faultLedger() async throws -> FaultLedger
 }

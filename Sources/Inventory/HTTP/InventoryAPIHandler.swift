@@ -8,27 +8,27 @@ import WarehouseKit
     import Glibc
 #endif
 
-/// The inventory API: generated types in, generated types out, the repository in between, and the
-/// chaos settings deciding which deductions to delay or to break after they commit.
+/// The inventory API: generated types in, generated types out, the repository and the deduction in
+/// between, and the chaos settings deciding which deductions to delay or to break after they commit.
 package struct InventoryAPIHandler: APIProtocol {
     package let repository: any InventoryRepository
+    /// How a deduction is made: `RecordedDeduction`, or `NaiveDeduction` for the comparison only.
+    package let deduction: any StockDeduction
     package let chaos: ChaosControl
-    /// Deduct without recording keys (`--naive`), to measure what the real path prevents.
-    package let naive: Bool
     package let logger: Logger
     /// What "the process exits before replying" does; tests in process replace it.
     package let crash: @Sendable () -> Void
 
     package init(
         repository: any InventoryRepository,
+        deduction: (any StockDeduction)? = nil,
         chaos: ChaosControl,
-        naive: Bool = false,
         logger: Logger,
         crash: @escaping @Sendable () -> Void = { _exit(ChaosControl.crashExitStatus) }
     ) {
         self.repository = repository
+        self.deduction = deduction ?? RecordedDeduction(repository: repository)
         self.chaos = chaos
-        self.naive = naive
         self.logger = logger
         self.crash = crash
     }
@@ -71,21 +71,7 @@ package struct InventoryAPIHandler: APIProtocol {
         if decision.placement == .beforeCommit { await holdBack(key, decision) }
         // The faults about to strike go to the ledger in the deduction's own transaction.
         let plan = decision.faults
-        let result =
-            if naive {
-                DeductionResult(
-                    record: DeductionRecord(
-                        key: key,
-                        outcome: try await NaiveDeduction(repository: repository).deduct(
-                            key: key, lines: lines, faults: plan.kinds(replayed: false)),
-                        lines: lines,
-                        recordedAt: Date()
-                    ),
-                    replayed: false
-                )
-            } else {
-                try await repository.deduct(key: key, lines: lines, faults: plan)
-            }
+        let result = try await deduction.deduct(key: key, lines: lines, faults: plan)
         logger.info(
             "deduction \(result.replayed ? "replayed" : "recorded")",
             metadata: ["deduction_key": "\(key)", "outcome": "\(result.record.outcome.name)"]

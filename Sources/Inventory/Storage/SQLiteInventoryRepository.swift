@@ -156,9 +156,9 @@ package struct SQLiteInventoryRepository: InventoryRepository {
         }
     }
 
-    package func recordNaiveDeduction(key: String, faults: [FaultKind]) async throws {
+    package func countUnrecordedDeduction(key: String, faults: [FaultKind]) async throws {
         try await commits.write { db in
-            // No record of the key, by design; only a count, the denominator of the fault ledger.
+            // No record of the key; only a count, the denominator of the fault ledger.
             try db.cachedStatement(
                 sql: """
                     INSERT INTO settings (name, value) VALUES ('naiveDeductions', '1')

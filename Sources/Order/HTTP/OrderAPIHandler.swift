@@ -1,36 +1,45 @@
 import Foundation
+import Logging
 import OpenAPIRuntime
 import OrderAPI
 import WarehouseKit
 
-/// The order API: generated types in, generated types out, the processor in between.
+/// The order API: generated types in, generated types out, the placement and the repository in between.
 package struct OrderAPIHandler: APIProtocol {
-    package let processor: OrderProcessor
+    package let placement: any OrderPlacing
+    package let repository: any OrderRepository
     package let chaos: OrderChaos
+    package let logger: Logger
 
-    package init(processor: OrderProcessor, chaos: OrderChaos = OrderChaos(registry: .init())) {
-        self.processor = processor
+    package init(placement: any OrderPlacing, repository: any OrderRepository, chaos: OrderChaos, logger: Logger) {
+        self.placement = placement
+        self.repository = repository
         self.chaos = chaos
+        self.logger = logger
     }
 
+    /// `POST /orders`, where the order flow starts. The body was validated before this runs:
+    /// `RequestBodyMiddleware` checked it against `OrderBodySchemas` (every bad field listed in one 422)
+    /// before the generated code decoded it. The `Idempotency-Key` is checked here; the rest is
+    /// `OrderPlacement`'s.
     package func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
         guard case .json(let body) = input.body else { throw RequestError.unsupportedMediaType(nil) }
         let key = input.headers.idempotencyKey
         if let key, !Self.isValidIdempotencyKey(key) { throw OrderError.invalidIdempotencyKey }
         let draft = NewOrder(customerId: body.customerId, items: body.items.map { OrderLine(sku: $0.sku, quantity: $0.quantity) })
         let signals = InventorySignals()
-        let placement = try await InventorySignals.$current.withValue(signals) {
-            try await processor.place(draft, idempotencyKey: key)
+        let placed = try await InventorySignals.$current.withValue(signals) {
+            try await self.placement.place(draft, idempotencyKey: key)
         }
-        if chaos.strikes(placement, idempotencyKey: key) {
-            processor.logger.warning(
-                "chaos: answering 500 after the order was stored", metadata: ["order_id": "\(placement.order.id)"])
+        if chaos.strikes(placed, idempotencyKey: key) {
+            logger.warning(
+                "chaos: answering 500 after the order was stored", metadata: ["order_id": "\(placed.order.id)"])
             throw OrderError.injectedAfterStore
         }
-        let order = placement.order
+        let order = placed.order
         let headers = Operations.CreateOrder.Output.Created.Headers(
             location: "/orders/\(order.id)",
-            idempotentReplayed: placement.replayed ? "true" : nil,
+            idempotentReplayed: placed.replayed ? "true" : nil,
             xGremlinDelay: signals.gremlinDelayMilliseconds.map(String.init)
         )
         let representation = Components.Schemas.Order(order)
@@ -61,7 +70,7 @@ package struct OrderAPIHandler: APIProtocol {
     }
 
     package func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
-        guard let order = try await processor.repository.order(id: input.path.id) else {
+        guard let order = try await repository.order(id: input.path.id) else {
             throw OrderError.notFound(id: input.path.id)
         }
         return .ok(.init(body: .json(.init(order))))
@@ -75,7 +84,7 @@ package struct OrderAPIHandler: APIProtocol {
         let offset = input.query.offset ?? 0
         guard offset >= 0 else { throw RequestError.invalidParameter(name: "offset", detail: "must not be negative") }
         let status = input.query.status.flatMap { OrderStatus(rawValue: $0.rawValue) }
-        let orders = try await processor.repository.orders(status: status, limit: limit, offset: offset)
+        let orders = try await repository.orders(status: status, limit: limit, offset: offset)
         return .ok(.init(body: .json(.init(orders: orders.map(Components.Schemas.Order.init)))))
     }
 
@@ -92,7 +101,7 @@ package struct OrderAPIHandler: APIProtocol {
             at: "/errorAfterStore"
         )
         chaos.selector = selector
-        processor.logger.notice("chaos settings changed", metadata: ["errorAfterStore": "\(selector)"])
+        logger.notice("chaos settings changed", metadata: ["errorAfterStore": "\(selector)"])
         return .ok(.init(body: .json(.init(selector))))
     }
 

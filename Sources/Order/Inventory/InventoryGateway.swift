@@ -7,6 +7,16 @@ package enum InventoryAnswer: Sendable, Equatable {
     case rejected(reason: String)
 }
 
+extension Settlement {
+    /// What a definite answer of inventory makes of an order.
+    package init(_ answer: InventoryAnswer) {
+        switch answer {
+        case .applied: self = .shipped
+        case .rejected(let reason): self = .rejected(reason: reason)
+        }
+    }
+}
+
 /// Inventory gave no definite answer. Whatever the case, the deduction may or may not have happened:
 /// the only safe next step is to ask again with the same key.
 package enum InventoryCallError: Error, Equatable, CustomStringConvertible {

@@ -27,7 +27,7 @@ package final class OrderChaos: Sendable {
 
     /// Whether the answer to this new order is to be replaced by a 500. Keyed by the client's
     /// Idempotency-Key when it sent one, so a seeded workload hits the same requests on every run.
-    package func strikes(_ placement: OrderProcessor.Placement, idempotencyKey: String?) -> Bool {
+    package func strikes(_ placement: Placement, idempotencyKey: String?) -> Bool {
         guard !placement.replayed,
             selector.selects(key: idempotencyKey ?? placement.order.id, ordinal: placement.ordinal, salt: "error-after-store")
         else { return false }

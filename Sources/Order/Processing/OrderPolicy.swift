@@ -14,8 +14,6 @@ package struct OrderPolicy: Sendable {
 
     /// Keep idempotency keys this long, then forget them (the orders stay).
     package var idempotencyRetention: Duration = .seconds(24 * 3600)
-    /// The design this one replaces, for experiments only: no retries, no reconciler, no idempotency.
-    package var naive = false
 
     package init() {}
 

@@ -14,7 +14,13 @@ import WarehouseKit
 /// due at once, and the backlog is worked off oldest first as fast as inventory answers, `concurrency`
 /// orders at a time.
 package struct Reconciler: Service {
-    package let processor: OrderProcessor
+    /// One try of one order.
+    package let retry: PendingOrderRetry
+    /// When inventory last came back after an outage: orders tried before are due at once.
+    package let availability: InventoryAvailability
+    package let metrics: OrderMetrics
+    /// Idempotency keys older than this are forgotten (their orders stay).
+    package let idempotencyRetention: Duration
     /// Orders tried at once. A slot is refilled as soon as its order is done, so a slow order holds
     /// one slot rather than a whole round. Half of the gateway's bulkhead (64), leaving the rest to
     /// shoppers.
@@ -24,9 +30,18 @@ package struct Reconciler: Service {
     /// How often idempotency keys past their retention are forgotten.
     package var pruneInterval: Duration = .seconds(3600)
 
-    package init(processor: OrderProcessor) {
-        self.processor = processor
+    package init(
+        retry: PendingOrderRetry, availability: InventoryAvailability, metrics: OrderMetrics, idempotencyRetention: Duration
+    ) {
+        self.retry = retry
+        self.availability = availability
+        self.metrics = metrics
+        self.idempotencyRetention = idempotencyRetention
     }
+
+    private var repository: any OrderRepository { retry.settler.repository }
+    private var pendingBell: Doorbell { retry.settler.pendingBell }
+    private var logger: Logger { retry.settler.logger }
 
     package func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -41,7 +56,7 @@ package struct Reconciler: Service {
                     }
                     do {
                         if ContinuousClock.now >= nextGauge {
-                            processor.metrics.pendingOrders(try await processor.repository.pendingCount())
+                            metrics.pendingOrders(try await repository.pendingCount())
                             nextGauge = ContinuousClock.now + .seconds(1)
                         }
                         if working.count < concurrency {
@@ -52,19 +67,19 @@ package struct Reconciler: Service {
                                 group.addTask {
                                     await work(on: pending)
                                     working.release(pending.order.id)
-                                    processor.pendingBell.ring()
+                                    pendingBell.ring()
                                 }
                             }
                         }
                         // Woken by an order that is done (a free slot), a new pending order, inventory
                         // coming back, or the next order falling due.
                         let full = working.count >= concurrency
-                        await processor.pendingBell.wait(atMost: full ? idlePoll : try await timeUntilNextDue())
+                        await pendingBell.wait(atMost: full ? idlePoll : try await timeUntilNextDue())
                     } catch is CancellationError {
                         return
                     } catch {
-                        processor.logger.error("reconciler round failed", metadata: ["error": "\(error)"])
-                        await processor.pendingBell.wait(atMost: idlePoll)
+                        logger.error("reconciler round failed", metadata: ["error": "\(error)"])
+                        await pendingBell.wait(atMost: idlePoll)
                     }
                 }
             }
@@ -76,7 +91,7 @@ package struct Reconciler: Service {
     @discardableResult
     package func runOnce() async throws -> Bool {
         let due = try await dueOrders(limit: concurrency)
-        processor.metrics.pendingOrders(try await processor.repository.pendingCount())
+        metrics.pendingOrders(try await repository.pendingCount())
         guard !due.isEmpty else { return false }
         await withDiscardingTaskGroup { group in
             for pending in due {
@@ -89,29 +104,36 @@ package struct Reconciler: Service {
     /// The orders to try now, oldest first: those due by their backoff, and those whose last try began
     /// before inventory's latest recovery.
     package func dueOrders(limit: Int) async throws -> [PendingOrder] {
-        try await processor.repository.duePending(
-            asOf: Date(), triedBefore: processor.availability.recoveredAt, limit: limit)
+        try await repository.duePending(
+            asOf: Date(), triedBefore: availability.recoveredAt, limit: limit)
     }
 
-    /// One try of one pending order.
+    /// One try of one pending order. A try whose outcome could not be recorded (storage failing) keeps
+    /// its slot for `idlePoll` before the order may be tried again, so a failing disk is not hammered.
     private func work(on pending: PendingOrder) async {
         // Each try gets a request id of its own, in its log lines and in its calls to inventory, as a
         // request from a shopper would.
         await RequestID.$current.withValue(RequestID.make()) {
-            let deadline = ContinuousClock.now + processor.policy.retryTimeout
-            let settled = await processor.settle(pending.order, attempt: pending.attempts + 1, until: deadline, lookUpFirst: true)
-            processor.metrics.countReconcilerAttempt(settled: settled.status.isTerminal)
+            do {
+                let order = try await retry.retry(pending)
+                metrics.countReconcilerAttempt(settled: order.status.isTerminal)
+            } catch {
+                metrics.countReconcilerAttempt(settled: false)
+                logger.error(
+                    "could not record the try of a pending order", metadata: ["order_id": "\(pending.order.id)", "error": "\(error)"])
+                try? await Task.sleep(for: idlePoll)
+            }
         }
     }
 
     /// Forgets idempotency keys older than the retention (24 h by default); their orders stay.
     package func pruneIdempotencyKeys(now: Date = Date()) async {
-        let cutoff = now.addingTimeInterval(-processor.policy.idempotencyRetention.seconds)
+        let cutoff = now.addingTimeInterval(-idempotencyRetention.seconds)
         do {
-            let forgotten = try await processor.repository.forgetIdempotencyKeys(createdBefore: cutoff)
-            if forgotten > 0 { processor.logger.info("idempotency keys forgotten", metadata: ["count": "\(forgotten)"]) }
+            let forgotten = try await repository.forgetIdempotencyKeys(createdBefore: cutoff)
+            if forgotten > 0 { logger.info("idempotency keys forgotten", metadata: ["count": "\(forgotten)"]) }
         } catch {
-            processor.logger.error("could not forget old idempotency keys", metadata: ["error": "\(error)"])
+            logger.error("could not forget old idempotency keys", metadata: ["error": "\(error)"])
         }
     }
 
@@ -119,7 +141,7 @@ package struct Reconciler: Service {
     /// `idlePoll`.
     private func timeUntilNextDue() async throws -> Duration {
         let now = Date()
-        guard let next = try await processor.repository.nextRetry(after: now) else { return idlePoll }
+        guard let next = try await repository.nextRetry(after: now) else { return idlePoll }
         return min(.milliseconds(Int(next.timeIntervalSince(now) * 1000) + 1), idlePoll)
     }
 }

@@ -5,12 +5,12 @@ import WarehouseKit
 
 private struct Unexpected: Error {}
 
-@Suite("OrderProcessor", .timeLimit(.minutes(1)))
-struct OrderProcessorTests {
+@Suite("OrderPlacement", .timeLimit(.minutes(1)))
+struct OrderPlacementTests {
     @Test("applied: the order ships")
     func applied() async throws {
         try await withOrderFixture(.applied) { fixture in
-            let placement = try await fixture.processor.place(draft, idempotencyKey: nil)
+            let placement = try await fixture.flow.placement.place(draft, idempotencyKey: nil)
             #expect(placement.replayed == false)
             #expect(placement.order.status == .shipped)
             #expect(placement.order.message == OrderMessage.shipped)
@@ -27,7 +27,7 @@ struct OrderProcessorTests {
     func rejected() async throws {
         let reason = "Not enough stock for CONSOLE-PS5: 1 requested, 0 available."
         try await withOrderFixture(.rejected(reason)) { fixture in
-            let placement = try await fixture.processor.place(draft, idempotencyKey: nil)
+            let placement = try await fixture.flow.placement.place(draft, idempotencyKey: nil)
             #expect(placement.order.status == .rejected)
             #expect(placement.order.reason == reason)
             #expect(placement.order.message == OrderMessage.rejected(reason))
@@ -42,11 +42,11 @@ struct OrderProcessorTests {
         try await withOrderFixture(.hang, policy: .fast) { fixture in
             let clock = ContinuousClock()
             let started = clock.now
-            let placement = try await fixture.processor.place(draft, idempotencyKey: nil)
+            let placement = try await fixture.flow.placement.place(draft, idempotencyKey: nil)
             let elapsed = clock.now - started
             // The hang never ends by itself, so returning at all shows the deadline worked. The request
             // deadline is 300 ms; the upper bound is generous so a loaded machine cannot fail the test.
-            #expect(elapsed >= fixture.processor.policy.inventoryBudget)
+            #expect(elapsed >= fixture.flow.policy.inventoryBudget)
             #expect(elapsed < .seconds(10))
 
             let order = placement.order
@@ -56,7 +56,7 @@ struct OrderProcessorTests {
 
             // The answer does not wait for the record of the try; the bell rings once it is written, and
             // remembers the ring, so this returns at once rather than after an hour.
-            let waited = await clock.measure { await fixture.processor.pendingBell.wait(atMost: .seconds(3600)) }
+            let waited = await clock.measure { await fixture.flow.pendingBell.wait(atMost: .seconds(3600)) }
             #expect(waited < .seconds(10))
             let stored = try #require(try await fixture.database.order(id: order.id))
             #expect(stored.status == .pending)
@@ -74,7 +74,7 @@ struct OrderProcessorTests {
     @Test("unavailable inventory: pending with the unavailable message")
     func unavailable() async throws {
         try await withOrderFixture(.fail(.unavailable("connection refused"))) { fixture in
-            let order = try await fixture.processor.place(draft, idempotencyKey: nil).order
+            let order = try await fixture.flow.placement.place(draft, idempotencyKey: nil).order
             #expect(order.status == .pending)
             #expect(order.message.contains("unavailable"))
             #expect(order.message == OrderMessage.delayed(orderId: order.id, because: .unavailable))
@@ -85,7 +85,7 @@ struct OrderProcessorTests {
     @Test("a timeout reported by the gateway counts as slow")
     func gatewayTimeout() async throws {
         try await withOrderFixture(.fail(.timeout)) { fixture in
-            let order = try await fixture.processor.place(draft, idempotencyKey: nil).order
+            let order = try await fixture.flow.placement.place(draft, idempotencyKey: nil).order
             #expect(order.status == .pending)
             #expect(order.message == OrderMessage.delayed(orderId: order.id, because: .slow))
         }
@@ -94,7 +94,7 @@ struct OrderProcessorTests {
     @Test("an unexpected error counts as unavailable, never as a refusal")
     func unexpectedError() async throws {
         try await withOrderFixture(.error(Unexpected())) { fixture in
-            let order = try await fixture.processor.place(draft, idempotencyKey: nil).order
+            let order = try await fixture.flow.placement.place(draft, idempotencyKey: nil).order
             #expect(order.status == .pending)
             #expect(order.message == OrderMessage.delayed(orderId: order.id, because: .unavailable))
         }
@@ -103,8 +103,8 @@ struct OrderProcessorTests {
     @Test("each order gets its own id and deduction key")
     func distinctOrders() async throws {
         try await withOrderFixture(.applied) { fixture in
-            let first = try await fixture.processor.place(draft, idempotencyKey: nil).order
-            let second = try await fixture.processor.place(draft, idempotencyKey: nil).order
+            let first = try await fixture.flow.placement.place(draft, idempotencyKey: nil).order
+            let second = try await fixture.flow.placement.place(draft, idempotencyKey: nil).order
             #expect(first.id != second.id)
             #expect(fixture.inventory.calls.map(\.key) == [first.id, second.id])
             #expect(try await fixture.database.orders(status: nil, limit: 10).count == 2)

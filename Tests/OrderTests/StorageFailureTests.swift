@@ -1,0 +1,73 @@
+import Foundation
+import Order
+import Testing
+import WarehouseKit
+
+/// A repository whose writes of a final state fail, as a full disk would make them; everything else
+/// is the real one.
+private struct SettleFails: OrderRepository {
+    struct DiskFull: Error {}
+    let base: any OrderRepository
+
+    func insert(_ order: Order, idempotencyKey: String?, fingerprint: String?, retryAt: Date) async throws -> StoredOrder {
+        try await base.insert(order, idempotencyKey: idempotencyKey, fingerprint: fingerprint, retryAt: retryAt)
+    }
+    func order(id: String) async throws -> Order? { try await base.order(id: id) }
+    func order(idempotencyKey: String) async throws -> StoredOrder? { try await base.order(idempotencyKey: idempotencyKey) }
+    func orders(status: OrderStatus?, limit: Int, offset: Int) async throws -> [Order] {
+        try await base.orders(status: status, limit: limit, offset: offset)
+    }
+    func settle(_ order: Order, _ settlement: Settlement, at now: Date) async throws -> Order? { throw DiskFull() }
+    func postpone(id: String, message: String, triedAt: Date, retryAt: Date) async throws {
+        try await base.postpone(id: id, message: message, triedAt: triedAt, retryAt: retryAt)
+    }
+    func duePending(asOf now: Date, triedBefore recoveredAt: Date?, limit: Int) async throws -> [PendingOrder] {
+        try await base.duePending(asOf: now, triedBefore: recoveredAt, limit: limit)
+    }
+    func nextRetry(after: Date?) async throws -> Date? { try await base.nextRetry(after: after) }
+    func pendingCount() async throws -> Int { try await base.pendingCount() }
+    func forgetIdempotencyKeys(createdBefore cutoff: Date) async throws -> Int {
+        try await base.forgetIdempotencyKeys(createdBefore: cutoff)
+    }
+}
+
+/// Storage that cannot record inventory's answer is an error of whoever asked, never a quiet
+/// "inventory is unavailable": inventory's record stands and a later try records it.
+@Suite("Storage failures in the order flow", .timeLimit(.minutes(1)))
+struct StorageFailureTests {
+    @Test("the request fails and the order stays pending when its settlement cannot be recorded")
+    func requestPath() async throws {
+        try await withOrderFixture(.applied) { fixture in
+            let flow = OrderFlow(
+                repository: SettleFails(base: fixture.database), inventory: fixture.inventory, policy: .generous,
+                logger: quietLogger)
+            await #expect(throws: SettleFails.DiskFull.self) {
+                _ = try await flow.placement.place(draft, idempotencyKey: "k-1")
+            }
+            let stored = try #require(try await fixture.database.order(idempotencyKey: "k-1"))
+            #expect(stored.order.status == .pending)
+            #expect(stored.order.message == OrderMessage.awaitingInventory)
+
+            // The client's retry with its key finds the order, and once storage works it ships.
+            let placed = try await fixture.flow.placement.place(draft, idempotencyKey: "k-1")
+            #expect(placed.replayed)
+            #expect(placed.order.status == .shipped)
+        }
+    }
+
+    @Test("a reconciler try whose outcome cannot be recorded fails, and the order stays due")
+    func reconcilerPath() async throws {
+        try await withOrderFixture(.applied) { fixture in
+            let order = Order.pending(draft, at: Date())
+            _ = try await fixture.database.insert(order, idempotencyKey: nil, fingerprint: nil, retryAt: .distantPast)
+            let flow = OrderFlow(
+                repository: SettleFails(base: fixture.database), inventory: fixture.inventory, policy: .generous,
+                logger: quietLogger)
+            let pending = try #require(try await fixture.database.duePending(asOf: Date(), limit: 10).first)
+            await #expect(throws: SettleFails.DiskFull.self) {
+                _ = try await flow.reconciler.retry.retry(pending)
+            }
+            #expect(try await fixture.database.duePending(asOf: Date(), limit: 10).map(\.order.id) == [order.id])
+        }
+    }
+}
