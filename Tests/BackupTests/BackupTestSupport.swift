@@ -25,10 +25,11 @@ final class LiveDatabase: Sendable {
         }
     }
 
-    /// `count` transfers, each with a new entry row, each its own transaction.
-    func write(_ count: Int, seed: Int = 0) throws {
+    /// `count` transfers, each with a new entry row, each its own transaction. GRDB's async writes wait
+    /// for its writer queue without holding a thread of the cooperative pool (`offThePool`).
+    func write(_ count: Int, seed: Int = 0) async throws {
         for step in 0..<count {
-            try pool.write { db in
+            try await pool.write { db in
                 let from = (step * 7 + seed) % Self.accounts
                 let to = (step * 13 + seed + 1) % Self.accounts
                 try db.execute(sql: "UPDATE accounts SET balance = balance - 1 WHERE id = ?", arguments: [from])
@@ -59,9 +60,11 @@ extension BackupRepository {
     }
 }
 
-/// A restore point of `database`, taken now (or at `time`).
-func snapshot(_ database: LiveDatabase, into repository: BackupRepository, time: Date = Date()) throws -> SnapshotReport {
-    try Snapshotter(repository: repository).snapshot([SnapshotSource(name: "ledger.sqlite", url: database.url)], time: time)
+/// A restore point of `database`, taken now (or at `time`), on a thread of its own: a snapshot copies,
+/// chunks, compresses and waits on `syncfs`, all of it blocking (`offThePool`).
+func snapshot(_ database: LiveDatabase, into repository: BackupRepository, time: Date = Date()) async throws -> SnapshotReport {
+    let (root, source) = (repository.root, SnapshotSource(name: "ledger.sqlite", url: database.url))
+    return try await offThePool { try Snapshotter(repository: BackupRepository.open(at: root)).snapshot([source], time: time) }
 }
 
 /// The file of one stored chunk that a restore point needs (not a list blob).

@@ -55,9 +55,9 @@ struct RetentionTests {
             let repository = try BackupRepository.scratch(in: directory)
             var points: [RestorePoint] = []
             for hour in 0..<6 {
-                try database.write(400, seed: hour)
+                try await database.write(400, seed: hour)
                 points.append(
-                    try snapshot(
+                    try await snapshot(
                         database, into: repository, time: Date(timeIntervalSince1970: 1_796_083_200 + Double(hour) * 3600)
                     ).point)
             }

@@ -95,22 +95,22 @@ struct ShipperTests {
             let repository = try BackupRepository.scratch(in: directory)
             let vendor = FakeVendor()
             for round in 0..<4 {
-                try database.write(300, seed: round)
-                _ = try snapshot(database, into: repository)
+                try await database.write(300, seed: round)
+                _ = try await snapshot(database, into: repository)
             }
             let first = try await ship(repository, vendor)
             guard case .stored = first.outcome else { Issue.record("not stored: \(first.outcome)"); return }
             #expect(first.restorePoints == 4)
             #expect(first.bytes * 2 < first.fullCopyBytes)
 
-            _ = try snapshot(database, into: repository)
+            _ = try await snapshot(database, into: repository)
             let again = try await ship(repository, vendor)
             #expect(again.outcome == .notDue(until: UTCDay.startOfNextDay(after: vendor.now)))
             #expect(vendor.callsByDay.values.max() == 1)
 
             vendor.now += Self.day
-            try database.write(50, seed: 9)
-            _ = try snapshot(database, into: repository)
+            try await database.write(50, seed: 9)
+            _ = try await snapshot(database, into: repository)
             let next = try await ship(repository, vendor)
             guard case .stored = next.outcome else { Issue.record("not stored: \(next.outcome)"); return }
             #expect(next.restorePoints == 2)
@@ -130,8 +130,8 @@ struct ShipperTests {
             let database = try LiveDatabase(directory: directory)
             let repository = try BackupRepository.scratch(in: directory)
             let vendor = FakeVendor()
-            try database.write(300)
-            let lost = try snapshot(database, into: repository).point
+            try await database.write(300)
+            let lost = try await snapshot(database, into: repository).point
             vendor.failNext(.breakBeforeStored)
             let report = try await ship(repository, vendor)
             guard case .notStored(.unknown, let nextCallAt, _) = report.outcome else { Issue.record("\(report.outcome)"); return }
@@ -139,7 +139,7 @@ struct ShipperTests {
             #expect(try await ship(repository, vendor).outcome == .notDue(until: nextCallAt!))
 
             vendor.now += Self.day
-            let newer = try snapshot(database, into: repository).point
+            let newer = try await snapshot(database, into: repository).point
             let covered = try await ship(repository, vendor)
             guard case .stored = covered.outcome else { Issue.record("\(covered.outcome)"); return }
             #expect(covered.restorePoints == 2)
@@ -157,7 +157,7 @@ struct ShipperTests {
             let database = try LiveDatabase(directory: directory)
             let repository = try BackupRepository.scratch(in: directory)
             let vendor = FakeVendor()
-            _ = try snapshot(database, into: repository)
+            _ = try await snapshot(database, into: repository)
             vendor.failNext(.notDelivered)
             let report = try await ship(repository, vendor)
             guard case .notStored(.notDelivered, let retryAt?, _) = report.outcome else {
@@ -177,7 +177,7 @@ struct ShipperTests {
             let database = try LiveDatabase(directory: directory)
             let repository = try BackupRepository.scratch(in: directory)
             let vendor = FakeVendor()
-            _ = try snapshot(database, into: repository)
+            _ = try await snapshot(database, into: repository)
             var ledger = try ShipLedger.load(repository.shipDirectory.appendingPathComponent("ledger.jsonl"))
             try ledger.record(
                 .intent(pack: "20261202T110000Z-deadbeef", at: vendor.now.addingTimeInterval(-3600), bytes: 1, restorePoints: 1))
@@ -196,7 +196,7 @@ struct ShipperTests {
             let database = try LiveDatabase(directory: directory)
             let repository = try BackupRepository.scratch(in: directory)
             let vendor = FakeVendor()
-            _ = try snapshot(database, into: repository)
+            _ = try await snapshot(database, into: repository)
             // Another client of the account used the day (the vendor's clock may run ahead of ours).
             try await vendor.upload(
                 account: "acct", packID: "other", file: database.url, bytes: 0, sha256: Data()
@@ -213,10 +213,10 @@ struct ShipperTests {
             let database = try LiveDatabase(directory: directory)
             let repository = try BackupRepository.scratch(in: directory)
             let vendor = FakeVendor()
-            try database.write(1000)
-            let good = try snapshot(database, into: repository).point
-            try database.write(1000, seed: 7)
-            let damaged = try snapshot(database, into: repository).point
+            try await database.write(1000)
+            let good = try await snapshot(database, into: repository).point
+            try await database.write(1000, seed: 7)
+            let damaged = try await snapshot(database, into: repository).point
             let shared = try repository.blobs(of: good, codec: ChunkCodec())
             let own = try repository.blobs(of: damaged, codec: ChunkCodec()).subtracting(shared).filter {
                 !damaged.listBlobs.contains($0)

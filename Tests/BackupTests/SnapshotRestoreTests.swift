@@ -9,11 +9,11 @@ struct SnapshotRestoreTests {
     func consistentWhileWritten() async throws {
         try await withTemporaryDirectory { directory in
             let database = try LiveDatabase(directory: directory)
-            try database.write(500)
+            try await database.write(500)
             let repository = try BackupRepository.scratch(in: directory)
-            let writer = Task.detached { try database.write(3000, seed: 5) }
+            let writer = Task.detached { try await database.write(3000, seed: 5) }
             var points: [RestorePoint] = []
-            for _ in 0..<3 { points.append(try snapshot(database, into: repository).point) }
+            for _ in 0..<3 { points.append(try await snapshot(database, into: repository).point) }
             try await writer.value
 
             for (index, point) in points.enumerated() {
@@ -32,14 +32,14 @@ struct SnapshotRestoreTests {
     func deduplicates() async throws {
         try await withTemporaryDirectory { directory in
             let database = try LiveDatabase(directory: directory)
-            try database.write(5000)
+            try await database.write(5000)
             let repository = try BackupRepository.scratch(in: directory)
-            let first = try snapshot(database, into: repository)
-            try database.write(20, seed: 3)
-            let second = try snapshot(database, into: repository)
+            let first = try await snapshot(database, into: repository)
+            try await database.write(20, seed: 3)
+            let second = try await snapshot(database, into: repository)
             #expect(first.bytesCopied > 1_000_000)
             #expect(second.newStoredBytes * 10 < second.bytesCopied, "stored \(second.newStoredBytes) of \(second.bytesCopied)")
-            let unchanged = try snapshot(database, into: repository)
+            let unchanged = try await snapshot(database, into: repository)
             #expect(unchanged.newBlobs == 0)
             #expect(try repository.restorePoints().count == 3)
         }
@@ -50,7 +50,7 @@ struct SnapshotRestoreTests {
         try await withTemporaryDirectory { directory in
             let database = try LiveDatabase(directory: directory)
             let repository = try BackupRepository.scratch(in: directory)
-            let point = try snapshot(database, into: repository).point
+            let point = try await snapshot(database, into: repository).point
             await #expect(throws: BackupError.targetNotEmpty(database.url.path)) {
                 _ = try await Restorer(repository: repository).restore(point, to: directory)
             }
@@ -61,9 +61,9 @@ struct SnapshotRestoreTests {
     func corruptChunk() async throws {
         try await withTemporaryDirectory { directory in
             let database = try LiveDatabase(directory: directory)
-            try database.write(2000)
+            try await database.write(2000)
             let repository = try BackupRepository.scratch(in: directory)
-            let point = try snapshot(database, into: repository).point
+            let point = try await snapshot(database, into: repository).point
             #expect(try Verifier(repository: repository).verify().isWhole)
 
             let damaged = try someChunkFile(of: point, in: repository)
@@ -90,9 +90,9 @@ struct SnapshotRestoreTests {
     func missingChunk() async throws {
         try await withTemporaryDirectory { directory in
             let database = try LiveDatabase(directory: directory)
-            try database.write(500)
+            try await database.write(500)
             let repository = try BackupRepository.scratch(in: directory)
-            let point = try snapshot(database, into: repository).point
+            let point = try await snapshot(database, into: repository).point
             try FileManager.default.removeItem(at: try someChunkFile(of: point, in: repository))
             let report = try Verifier(repository: BackupRepository.open(at: repository.root)).verify()
             #expect(report.damagedRestorePoints == [point.id])

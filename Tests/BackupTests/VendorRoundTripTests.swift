@@ -15,14 +15,16 @@ struct VendorRoundTripTests {
             let machine = directory.appendingPathComponent("machine")
             try FileManager.default.createDirectory(at: machine, withIntermediateDirectories: true)
             let database = try LiveDatabase(directory: machine)
-            try database.write(1500)
+            try await database.write(1500)
             let repositoryURL = machine.appendingPathComponent("backup")
             let repository = try BackupRepository.openOrCreate(at: repositoryURL)
             let key = BackupKey(key: SymmetricKey(size: .bits256))
-            let snapshots = try (0..<3).map { round in
-                try database.write(100, seed: round)
-                return try snapshot(database, into: repository)
+            var taken: [SnapshotReport] = []
+            for round in 0..<3 {
+                try await database.write(100, seed: round)
+                taken.append(try await snapshot(database, into: repository))
             }
+            let snapshots = taken
             let newest = snapshots.last!.point
 
             try await withVendor(.live) { client, _ in
