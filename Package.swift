@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The production backend: PostgreSQL through a pooled client run as a lifecycle service.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -55,6 +57,7 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -83,6 +86,7 @@ let package = Package(
             dependencies: [
                 "WarehouseKit", "InventoryAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,6 +103,7 @@ let package = Package(
             dependencies: [
                 "WarehouseKit", "OrderAPI", "InventoryAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -125,6 +130,7 @@ let package = Package(
             dependencies: [
                 "WarehouseKit", "NotificationAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -229,7 +235,9 @@ let package = Package(
         .executableTarget(name: "warehouse", dependencies: ["WarehouseCLI"]),
 
         // What several test targets share: a latch, temporary directories, problem bodies.
-        .target(name: "WarehouseTestSupport", dependencies: ["WarehouseKit"], path: "Tests/WarehouseTestSupport"),
+        .target(
+            name: "WarehouseTestSupport", dependencies: ["WarehouseKit", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/WarehouseTestSupport"),
         .testTarget(
             name: "WarehouseKitTests",
             dependencies: [
@@ -306,7 +314,7 @@ let package = Package(
         .testTarget(
             name: "SystemTests",
             dependencies: [
-                "WarehouseKit", "WarehouseLab",
+                "WarehouseKit", "WarehouseLab", "WarehouseTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

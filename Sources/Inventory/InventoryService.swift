@@ -70,7 +70,7 @@ package struct InventoryService: Sendable {
     /// Opens (and migrates) the database named in `configuration`, seeds the demo catalogue when asked
     /// and the database is new, and wires the service to it.
     package static func live(configuration: InventoryConfiguration, logger: Logger) async throws -> InventoryService {
-        let storage = try InventoryStorage.open(configuration.databaseURL, durability: configuration.durability)
+        let storage = try await InventoryStorage.open(configuration.databaseURL, durability: configuration.durability, logger: logger)
         if configuration.seedDemoCatalogue, try await storage.repository.seedOnce(DemoCatalogue.products) {
             logger.info("demo catalogue added", metadata: ["products": "\(DemoCatalogue.products.count)"])
         }

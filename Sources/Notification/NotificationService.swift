@@ -68,8 +68,8 @@ package struct NotificationService: Sendable {
     }
 
     /// Opens (and migrates) the database and wires the follower and the dispatcher to it.
-    package static func live(configuration: NotificationConfiguration, logger: Logger) throws -> NotificationService {
-        let storage = try NotificationStorage.open(configuration.databaseURL, durability: configuration.durability)
+    package static func live(configuration: NotificationConfiguration, logger: Logger) async throws -> NotificationService {
+        let storage = try await NotificationStorage.open(configuration.databaseURL, durability: configuration.durability, logger: logger)
         let database = storage.repository
         let registry = PrometheusCollectorRegistry()
         let metrics = NotificationMetrics(registry: registry)

@@ -53,6 +53,6 @@ extension NotificationService: ServiceDefinition {
         var configuration = NotificationConfiguration(settings: settings)
         configuration.adminToken = try AdminToken.load(
             dataDirectory: settings.dataDirectory, given: settings[CommonSettings.adminToken])
-        return try live(configuration: configuration, logger: logger).makeApplication()
+        return try await live(configuration: configuration, logger: logger).makeApplication()
     }
 }

@@ -83,8 +83,8 @@ package struct OrderService: Sendable {
     }
 
     /// Opens (and migrates) the database, connects to inventory, and starts the reconciler.
-    package static func live(configuration: OrderConfiguration, logger: Logger) throws -> OrderService {
-        let storage = try OrderStorage.open(configuration.databaseURL, durability: configuration.durability)
+    package static func live(configuration: OrderConfiguration, logger: Logger) async throws -> OrderService {
+        let storage = try await OrderStorage.open(configuration.databaseURL, durability: configuration.durability, logger: logger)
         // For the health check of inventory; deductions go over `KeepAliveTransport` (below).
         let httpClient = HTTPClient.forServices(connectionsPerHost: 64)
         let registry = PrometheusCollectorRegistry()

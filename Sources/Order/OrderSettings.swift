@@ -102,6 +102,6 @@ extension OrderService: ServiceDefinition {
         configuration.adminToken = try AdminToken.load(
             dataDirectory: settings.dataDirectory, given: settings[CommonSettings.adminToken],
             file: settings[CommonSettings.adminTokenFile])
-        return try live(configuration: configuration, logger: logger).makeApplication()
+        return try await live(configuration: configuration, logger: logger).makeApplication()
     }
 }

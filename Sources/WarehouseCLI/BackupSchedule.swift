@@ -9,6 +9,8 @@ import WarehouseKit
 struct BackupSchedule {
     /// Nil when backups are off.
     let interval: Duration?
+    /// Why they are off, when they are.
+    let off: String
     let repository: URL
     let keep: RetentionPolicy
     /// Nil when restore points stay local.
@@ -17,9 +19,16 @@ struct BackupSchedule {
     let snapshotArguments: [String]
     let shipArguments: [String]
 
-    init(_ settings: Settings, dataDirectory: URL, addresses: SystemAddresses, runsVendor: Bool) {
+    /// - Parameter onPostgreSQL: the services keep their data in one PostgreSQL database (`--postgres`,
+    ///   `--database-url`), which snapshots do not cover yet: they copy SQLite files. Backups are then off,
+    ///   and the banner says why, rather than taking restore points of files nobody writes.
+    init(_ settings: Settings, dataDirectory: URL, addresses: SystemAddresses, runsVendor: Bool, onPostgreSQL: Bool = false) {
         let minutes = settings[BackupSettings.every]
-        interval = minutes == 0 ? nil : .milliseconds(Int64((minutes * 60_000).rounded()))
+        interval = minutes == 0 || onPostgreSQL ? nil : .milliseconds(Int64((minutes * 60_000).rounded()))
+        off =
+            onPostgreSQL
+            ? "off: the data is in PostgreSQL, which restore points do not cover yet (docs/BACKUPS.md)"
+            : "off (--backup-every 0)"
         repository =
             settings[BackupSettings.repository].map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL }
             ?? dataDirectory.appendingPathComponent("backup", isDirectory: true)
@@ -39,7 +48,7 @@ struct BackupSchedule {
 
     /// The banner's line about backups.
     var summary: String {
-        guard let interval else { return "off (--backup-every 0)" }
+        guard let interval else { return off }
         let seconds = interval.components.seconds
         let every = seconds % 60 == 0 && interval.components.attoseconds == 0 ? "\(seconds / 60) min" : "\(interval.seconds) s"
         let shipped = vendorURL.map { "shipped once a day to \($0.absoluteString)" } ?? "kept local (no --backup-vendor-url)"

@@ -39,6 +39,10 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "The durability of a system this command starts (full or normal).") var durability = "full"
     @Option(help: "Where report.json and report.md go.") var reportDir = "reports/load"
     @Flag(help: "Benchmark: no gremlin, 64 clients, 20000 orders unless told otherwise.") var bench = false
+    @Flag(help: "Run the system this command starts on PostgreSQL (`up --postgres`: a throwaway local cluster).")
+    var postgres = false
+    @Option(help: "Replicas of the system this command starts, as `up --replicas` takes them (order=2,inventory=2).")
+    var replicas: String?
 
     func validate() throws {
         if expectGremlinEvery != nil, expectGremlinFraction != nil {
@@ -66,6 +70,27 @@ struct LoadCommand: AsyncParsableCommand {
         return .none
     }
 
+    /// The pid of each process `up` runs from `directory` (`order`, or `order-1`, `order-2` and
+    /// `order-balancer` with replicas), from its pid file.
+    static func pids(in directory: URL) -> [(String, Int32)] {
+        let run = directory.appendingPathComponent("run")
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: run.path)) ?? []).filter { $0.hasSuffix(".pid") }.sorted()
+        return files.compactMap { file in
+            (try? String(contentsOf: run.appendingPathComponent(file), encoding: .utf8))
+                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                .map { (String(file.dropLast(4)), $0) }
+        }
+    }
+
+    /// CPU seconds used so far by each service of the system in `directory`, and by its local
+    /// PostgreSQL server (`up --postgres`) when it has one.
+    static func cpuSeconds(of directory: URL) -> [String: Double] {
+        var seconds: [String: Double] = [:]
+        for (service, pid) in pids(in: directory) { seconds[service] = ProcessCPU.seconds(pid: pid) }
+        seconds["postgresql"] = ProcessCPU.postgresSeconds(dataDirectory: directory.appendingPathComponent("postgres/data"))
+        return seconds
+    }
+
     func run() async throws {
         let logger = Logger(label: "load")
         let http = LabHTTP(connectionsPerHost: 1024)
@@ -78,6 +103,8 @@ struct LoadCommand: AsyncParsableCommand {
             var arguments = [
                 "--durability", durability, "--order-deadline-ms", "\(deadlineMs)", "--chaos-seed", "\(expectChaosSeed)",
             ]
+            if postgres { arguments.append("--postgres") }
+            if let replicas { arguments += ["--replicas", replicas] }
             if let expectGremlinEvery {
                 arguments += ["--gremlin-every", "\(expectGremlinEvery)", "--gremlin-delay-ms", "\(gremlinDelayMs)"]
             }
@@ -111,6 +138,7 @@ struct LoadCommand: AsyncParsableCommand {
         configuration.slack = .milliseconds(slackMs)
         configuration.notificationURL = notificationURL
 
+        let cpuBefore = directory.map(Self.cpuSeconds(of:)) ?? [:]
         let result: LoadTest.Result
         do {
             result = try await LoadTest(configuration: configuration, logger: logger).run(http: http)
@@ -119,23 +147,22 @@ struct LoadCommand: AsyncParsableCommand {
             throw error
         }
         var memory: [String: Double] = [:]
+        var cpuPerOrder: [String: Double] = [:]
         if let directory {
-            for service in SystemDeclaration.services.map(\.name.rawValue) {
-                let pidFile = directory.appendingPathComponent("run/\(service).pid")
-                if let pid = (try? String(contentsOf: pidFile, encoding: .utf8)).flatMap({
-                    Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
-                }),
-                    let peak = peakResidentMemoryMiB(pid: pid)
-                {
-                    memory[service] = peak
-                }
+            for (service, pid) in Self.pids(in: directory) {
+                if let peak = peakResidentMemoryMiB(pid: pid) { memory[service] = peak }
+            }
+            let placed = Double(max(1, result.records.count))
+            for (process, seconds) in Self.cpuSeconds(of: directory) {
+                if let before = cpuBefore[process] { cpuPerOrder[process] = (seconds - before) * 1000 / placed }
             }
         }
         await launched?.stop()
         await http.shutdown()
 
         let report = LoadReport(
-            configuration: configuration, result: result, peakMemoryMiB: memory, durability: launched == nil ? nil : durability)
+            configuration: configuration, result: result, peakMemoryMiB: memory, cpuMillisecondsPerOrder: cpuPerOrder,
+            durability: launched == nil ? nil : durability)
         let reportDirectory = URL(fileURLWithPath: reportDir, isDirectory: true).standardizedFileURL
         try report.write(to: reportDirectory)
         print(report.summary)

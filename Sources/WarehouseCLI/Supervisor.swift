@@ -8,6 +8,11 @@ import WarehouseKit
 /// What the supervisor starts: a service, and the arguments to this same executable that run it.
 struct ChildSpec: Sendable {
     var name: ServiceName
+    /// Which process of the service it is: `order`, or `order-2` and `order-balancer` under
+    /// `--replicas`. Its pid file and its log lines are named so.
+    var instance: String
+    /// What it runs: nil for this very executable (`warehouse serve …`), else another program (HAProxy).
+    var executable: URL?
     var arguments: [String]
     /// Settings passed in the environment rather than on the command line (secrets).
     var environment: [String: String]
@@ -17,13 +22,26 @@ struct ChildSpec: Sendable {
     var startsAfter: [ServiceEndpoint] = []
 
     var endpoint: ServiceEndpoint { ServiceEndpoint(name: name, url: url) }
+
+    init(
+        name: ServiceName, instance: String? = nil, executable: URL? = nil, arguments: [String], environment: [String: String],
+        url: URL, startsAfter: [ServiceEndpoint] = []
+    ) {
+        self.name = name
+        self.instance = instance ?? name.rawValue
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.url = url
+        self.startsAfter = startsAfter
+    }
 }
 
 /// Runs each child as its own process, restarts one that dies (at once if it had become ready, with a
 /// growing backoff if it keeps dying before that), and on graceful shutdown
 /// sends every child SIGTERM, waiting for it to finish (SIGKILL after `stopTimeout`).
 ///
-/// Each child's pid is written to `DIR/run/<name>.pid` while it runs, for tests and operators.
+/// Each child's pid is written to `DIR/run/<instance>.pid` while it runs, for tests and operators.
 final class Supervisor: Service, Sendable {
     static let pidEnvironmentKey = "WAREHOUSE_SUPERVISOR_PID"
 
@@ -36,8 +54,8 @@ final class Supervisor: Service, Sendable {
 
     private struct State {
         var stopping = false
-        /// Pids of the children running now, by name.
-        var running: [ServiceName: Int32] = [:]
+        /// Pids of the children running now, by instance.
+        var running: [String: Int32] = [:]
     }
 
     init(children: [ChildSpec], runDirectory: URL, logger: Logger) {
@@ -76,7 +94,7 @@ final class Supervisor: Service, Sendable {
             do {
                 (status, becameReady) = try await runOnce(child)
             } catch {
-                logger.error("could not start child", metadata: ["child": "\(child.name)", "error": "\(error)"])
+                logger.error("could not start child", metadata: ["child": "\(child.instance)", "error": "\(error)"])
                 status = -1
             }
             if isStopping { break }
@@ -90,7 +108,7 @@ final class Supervisor: Service, Sendable {
             let delay = failures == 0 ? .zero : restartBackoff.ceiling(attempt: failures - 1)
             logger.warning(
                 "child exited; restarting",
-                metadata: ["child": "\(child.name)", "status": "\(status)", "restart_in_ms": "\(Int(delay.seconds * 1000))"]
+                metadata: ["child": "\(child.instance)", "status": "\(status)", "restart_in_ms": "\(Int(delay.seconds * 1000))"]
             )
             try? await Task.sleep(for: delay)
         }
@@ -100,7 +118,7 @@ final class Supervisor: Service, Sendable {
     /// it answered its readiness probe while it ran.
     private func runOnce(_ child: ChildSpec) async throws -> (status: Int32, becameReady: Bool) {
         let process = Process()
-        process.executableURL = Self.executableURL
+        process.executableURL = child.executable ?? Self.executableURL
         process.arguments = child.arguments
         process.environment = Self.environment(of: child, inheriting: ProcessInfo.processInfo.environment)
         let exited = AsyncStream<Int32>.makeStream()
@@ -112,21 +130,21 @@ final class Supervisor: Service, Sendable {
         try process.run()
         let pid = process.processIdentifier
         let stoppedMeanwhile = state.withLock { state in
-            state.running[child.name] = pid
+            state.running[child.instance] = pid
             return state.stopping
         }
         // Shutdown began while the child was starting: it has missed the SIGTERM, so send it now.
         if stoppedMeanwhile { kill(pid, SIGTERM) }
-        let pidFile = runDirectory.appendingPathComponent("\(child.name).pid")
+        let pidFile = runDirectory.appendingPathComponent("\(child.instance).pid")
         try? "\(pid)\n".write(to: pidFile, atomically: true, encoding: .utf8)
-        logger.info("\(LogMessage.childStarted)", metadata: ["child": "\(child.name)", "pid": "\(pid)"])
+        logger.info("\(LogMessage.childStarted)", metadata: ["child": "\(child.instance)", "pid": "\(pid)"])
         let ready = Task { await Self.waitUntilReady(child) }
         var status: Int32 = -1
         for await code in exited.stream { status = code }
         ready.cancel()
         let becameReady = await ready.value
         state.withLock { state in
-            if state.running[child.name] == pid { state.running[child.name] = nil }
+            if state.running[child.instance] == pid { state.running[child.instance] = nil }
         }
         try? FileManager.default.removeItem(at: pidFile)
         return (status, becameReady)

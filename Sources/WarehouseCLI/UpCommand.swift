@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import WarehouseKit
+import WarehouseLab
 
 /// `warehouse up`: the whole system on this machine, each service its own supervised process.
 struct UpCommand: AsyncParsableCommand {
@@ -25,15 +26,28 @@ struct UpCommand: AsyncParsableCommand {
         "ready-timeout", group: CommonSettings.systemGroup, default: 60, rule: .within(1...3600),
         help: "Seconds to wait for every service to be ready before giving up (exit non-zero).")
 
-    /// Each service's port, the ready timeout, whether to run each stand-in, the backups, and every
-    /// setting of every service that is not decided per child (its port, its database, the others' URLs).
+    static let postgres = Setting<Bool>(
+        "postgres", group: CommonSettings.systemGroup, default: false,
+        help: "Keep every service's data in a throwaway PostgreSQL cluster in DATA-DIR/postgres: made on first use (initdb), started on a free port, stopped with the system. As root it runs as the system user warehouse-pg (made when missing).")
+
+    static let databaseURL = Setting<DatabaseURL?>(
+        "database-url", group: CommonSettings.systemGroup, default: nil,
+        defaultDescription: "an SQLite file per service in DATA-DIR",
+        help: "A PostgreSQL database for the whole system, postgres://user[:password]@host[:port]/database; each service keeps its tables in a schema of its own there (orders, inventory, notifications).")
+
+    static let replicas = Setting<ReplicaCounts>(
+        "replicas", group: CommonSettings.systemGroup, default: ReplicaCounts(), defaultDescription: "one of each",
+        help: "Run several processes of a service, such as order=2,inventory=2, on one PostgreSQL database (--postgres or --database-url), behind HAProxy (Debian's haproxy package) on the service's port, which sends requests only to replicas whose /health/ready passes.")
+
+    /// Each service's port, the ready timeout, the database, whether to run each stand-in, the backups, and
+    /// every setting of every service that is not decided per child (its port, its database, the others' URLs).
     static var declaredSettings: [any SettingDeclaration] {
         var seen = Set<String>()
         let shared = SystemDeclaration.services.flatMap { $0.name.definition.declaredSettings }
             .filter { !$0.isPerProcess && seen.insert($0.name).inserted }
         let ports: [any SettingDeclaration] = SystemDeclaration.services.map { $0.name.portSetting }
         let standIns: [any SettingDeclaration] = SystemDeclaration.services.filter(\.isStandIn).map { $0.name.runSetting }
-        return ports + [readyTimeout] + standIns + BackupSettings.all + shared
+        return ports + [readyTimeout, postgres, databaseURL, replicas] + standIns + BackupSettings.all + shared
     }
 
     /// The services this `up` runs: every one but the stand-ins it was not asked to run.
@@ -45,34 +59,89 @@ struct UpCommand: AsyncParsableCommand {
     var settingArguments: [String] = []
 
     func validate() throws {
-        _ = try plan()
+        _ = try plan(database: Self.placeholderDatabase)
     }
 
+    /// What the children are planned with before the local cluster has its port.
+    static let placeholderDatabase = DatabaseURL.postgres(PostgresURL(host: "127.0.0.1", username: "warehouse", database: "warehouse"))
+
     /// The settings, where each service listens, and the children that run them, all checked.
-    func plan() throws(ValidationError) -> (settings: Settings, addresses: SystemAddresses, children: [ChildSpec]) {
+    ///
+    /// - Parameter database: the local cluster's database, under `--postgres`.
+    func plan(database local: DatabaseURL? = nil) throws(ValidationError) -> (
+        settings: Settings, addresses: SystemAddresses, children: [ChildSpec]
+    ) {
         do {
             let settings = try Settings.parse(
                 settingArguments, environment: ProcessInfo.processInfo.environment, declared: Self.declaredSettings,
                 command: "up")
             let addresses = try Self.addresses(settings)
-            let children = try Self.services(settings).map { try Self.child($0, of: settings, addresses: addresses) }
+            let database = try Self.database(settings, local: local, flagGiven: settingArguments.contains(where: Self.isDatabaseURLFlag))
+            let counts = settings[Self.replicas]
+            if counts.isReplicated {
+                guard case .postgres = database else {
+                    throw SettingsError.conflict(
+                        "--replicas needs PostgreSQL (--postgres or --database-url postgres://…): an SQLite file has one writer on one machine")
+                }
+                guard HAProxyBalancer.executable() != nil else {
+                    throw SettingsError.conflict("--replicas runs HAProxy in front of the replicas: install the Debian package haproxy")
+                }
+            }
+            let children = try Self.services(settings).flatMap {
+                try Self.children($0, count: counts.count(of: $0.name), of: settings, addresses: addresses, database: database)
+            }
             return (settings, addresses, children)
         } catch {
             throw ValidationError("\(error)")
         }
     }
 
+    /// The one database every service keeps its schema in, when not an SQLite file each.
+    ///
+    /// An `sqlite://` URL names one service's file: `up` refuses it as a flag, and ignores it in its
+    /// environment (`WAREHOUSE_DATABASE_URL` meant for a single `serve`), where every child keeps its own file.
+    /// `--postgres` wins over a URL in the environment.
+    static func database(_ settings: Settings, local: DatabaseURL?, flagGiven: Bool) throws(SettingsError) -> DatabaseURL? {
+        switch (settings[postgres], settings[databaseURL]) {
+        case (true, .some) where flagGiven:
+            throw .conflict("--postgres runs a database of its own; give it or --database-url, not both")
+        case (true, _):
+            return local
+        case (false, .some(.sqlite)) where !flagGiven:
+            return nil
+        case (false, .some(.sqlite)):
+            throw .conflict("--database-url of `up` names one database for every service: a postgres:// URL (each service keeps an SQLite file of its own by default)")
+        case (false, let given):
+            return given
+        }
+    }
+
+    private static func isDatabaseURLFlag(_ argument: String) -> Bool {
+        argument == databaseURL.flag || argument.hasPrefix(databaseURL.flag + "=")
+    }
+
     func run() async throws {
-        let (settings, addresses, children) = try plan()
+        let (settings, _, _) = try plan(database: Self.placeholderDatabase)
         let logger = Logger(label: "up")
         let directory = settings.dataDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var cluster: RunningPostgres?
+        if settings[Self.postgres] {
+            let local = try LocalPostgres(directory: directory.appendingPathComponent("postgres"), durability: settings[CommonSettings.durability])
+            cluster = try await local.start(logger: logger)
+            logger.info("local PostgreSQL started", metadata: ["url": "\(cluster!.url.redacted)", "log": "\(local.logFile.path)"])
+        }
+        let (_, addresses, children) = try plan(database: cluster.map { .postgres($0.url) })
         _ = try AdminToken.load(
             dataDirectory: directory, given: settings[CommonSettings.adminToken], file: settings[CommonSettings.adminTokenFile])
 
         let running = Set(children.map(\.name))
         let supervisor = Supervisor(children: children, runDirectory: directory.appendingPathComponent("run"), logger: logger)
-        let backups = BackupSchedule(settings, dataDirectory: directory, addresses: addresses, runsVendor: running.contains(.backupVendor))
+        let shared = try Self.database(
+            settings, local: cluster.map { .postgres($0.url) }, flagGiven: settingArguments.contains(where: Self.isDatabaseURLFlag))
+        let backups = BackupSchedule(
+            settings, dataDirectory: directory, addresses: addresses, runsVendor: running.contains(.backupVendor),
+            onPostgreSQL: shared != nil)
         let announcer = ReadinessAnnouncer(
             endpoints: SystemDeclaration.startOrder.filter { running.contains($0.name) }.map {
                 ServiceEndpoint(name: $0.name, url: addresses.url(of: $0.name))
@@ -80,9 +149,11 @@ struct UpCommand: AsyncParsableCommand {
             timeout: .seconds(settings[Self.readyTimeout]),
             banner: Self.banner(addresses: addresses, running: running, dataDirectory: directory, backups: backups)
         )
+        // Listed first, so the group stops it last: after every service has stopped.
+        let database: [ServiceGroupConfiguration.ServiceConfiguration] = cluster.map { [.init(service: LocalPostgresService(server: $0))] } ?? []
         let group = ServiceGroup(
             configuration: .init(
-                services: [
+                services: database + [
                     .init(service: supervisor),
                     .init(
                         service: announcer, successTerminationBehavior: .ignore,
@@ -109,16 +180,50 @@ struct UpCommand: AsyncParsableCommand {
         return addresses
     }
 
+    /// The processes of `service`: the one child that serves it, or `count` replicas on free ports
+    /// and the HAProxy balancer that takes the service's port in front of them.
+    static func children(
+        _ service: ServiceDescriptor, count: Int, of settings: Settings, addresses: SystemAddresses, database: DatabaseURL?
+    ) throws -> [ChildSpec] {
+        guard count > 1, let haproxy = HAProxyBalancer.executable() else {
+            return [try child(service, of: settings, addresses: addresses, database: database)]
+        }
+        let ports = try FreePorts.take(count)
+        var replicas: [ChildSpec] = []
+        for (index, port) in ports.enumerated() {
+            var spec = try child(service, of: settings, addresses: addresses, database: database, port: port)
+            spec.instance = "\(service.name)-\(index + 1)"
+            replicas.append(spec)
+        }
+        let balancer = HAProxyBalancer(
+            service: service.name, host: addresses.host, publicPort: addresses.port(of: service.name), replicaPorts: ports)
+        let runDirectory = settings.dataDirectory.appendingPathComponent("run")
+        return replicas + [
+            ChildSpec(
+                name: service.name, instance: "\(service.name)-balancer", executable: haproxy,
+                arguments: try balancer.arguments(writingTo: runDirectory), environment: [:], url: addresses.url(of: service.name),
+                startsAfter: replicas.map(\.endpoint))
+        ]
+    }
+
     /// The child that runs `service`: `warehouse serve <name>` with the settings of `up` it reads, its
     /// port, the URLs of the services it calls, the demo data seeded, and half the cores as event loops
     /// unless told otherwise.
-    static func child(_ service: ServiceDescriptor, of settings: Settings, addresses: SystemAddresses) throws(SettingsError)
-        -> ChildSpec
-    {
+    ///
+    /// - Parameter port: where this process listens, when not at the service's address (a replica).
+    static func child(
+        _ service: ServiceDescriptor, of settings: Settings, addresses: SystemAddresses, database: DatabaseURL? = nil,
+        port: Int? = nil
+    ) throws(SettingsError) -> ChildSpec {
         let definition = service.name.definition
         let declared = definition.declaredSettings
         var child = settings.restricted(to: declared)
-        child[CommonSettings.port] = addresses.port(of: service.name)
+        child[CommonSettings.port] = port ?? addresses.port(of: service.name)
+        if declared.contains(where: { $0.name == CommonSettings.databaseURL.name }) {
+            // The system's one database, or none: then the child keeps its own file in the data
+            // directory, whatever URL `up` itself was given in its environment.
+            child[CommonSettings.databaseURL] = database
+        }
         for dependency in service.dependencies {
             child[dependency.urlSetting] = ServiceURL(addresses.url(of: dependency))
         }
@@ -134,7 +239,7 @@ struct UpCommand: AsyncParsableCommand {
             name: service.name,
             arguments: ["serve", service.name.rawValue] + child.arguments(declared),
             environment: child.secretEnvironment(declared),
-            url: addresses.url(of: service.name),
+            url: port.map { URL(string: "http://\(addresses.host):\($0)")! } ?? addresses.url(of: service.name),
             startsAfter: service.startsAfter.map { ServiceEndpoint(name: $0, url: addresses.url(of: $0)) }
         )
     }
@@ -157,6 +262,16 @@ struct UpCommand: AsyncParsableCommand {
         lines.append("  \("backups".padding(toLength: width + 2, withPad: " ", startingAt: 0))\(backups.summary)")
         lines.append("Ctrl-C stops everything.")
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The local PostgreSQL server of `up --postgres`: stopped (fast shutdown) when the system stops.
+struct LocalPostgresService: Service {
+    let server: RunningPostgres
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await server.stop()
     }
 }
 

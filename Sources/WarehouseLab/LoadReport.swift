@@ -10,12 +10,16 @@ package struct LoadReport: Sendable, Codable {
     package var result: LoadTest.Result
     /// Peak resident memory of each service, in MiB, when their pids were known.
     package var peakMemoryMiB: [String: Double]
+    /// CPU time each process used during the run (services, and the PostgreSQL server when local),
+    /// in ms per order sent.
+    package var cpuMillisecondsPerOrder: [String: Double]
     package var durability: String?
 
     package init(
         configuration: LoadTest.Configuration,
         result: LoadTest.Result,
         peakMemoryMiB: [String: Double],
+        cpuMillisecondsPerOrder: [String: Double] = [:],
         durability: String?
     ) {
         target = configuration.orderURL
@@ -24,6 +28,7 @@ package struct LoadReport: Sendable, Codable {
         expectedGremlin = "\(configuration.expected)"
         self.result = result
         self.peakMemoryMiB = peakMemoryMiB
+        self.cpuMillisecondsPerOrder = cpuMillisecondsPerOrder
         self.durability = durability
     }
 
@@ -54,6 +59,11 @@ package struct LoadReport: Sendable, Codable {
         if !peakMemoryMiB.isEmpty {
             text += "\n| service | peak RSS (MiB) |\n|---|---:|\n"
             text += peakMemoryMiB.sorted { $0.key < $1.key }.map { String(format: "| %@ | %.1f |\n", $0.key, $0.value) }.joined()
+        }
+        if !cpuMillisecondsPerOrder.isEmpty {
+            text += "\n| process | CPU per order (ms) |\n|---|---:|\n"
+            text += cpuMillisecondsPerOrder.sorted { $0.key < $1.key }.map { String(format: "| %@ | %.2f |\n", $0.key, $0.value) }
+                .joined()
         }
         text += "\n| check | result |\n|---|---|\n"
         text += result.checks.map { "| \($0.name) | \($0.passed ? "pass" : "**FAIL**: \($0.detail)") |\n" }.joined()

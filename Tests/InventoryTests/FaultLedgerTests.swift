@@ -9,14 +9,12 @@ import WarehouseTestSupport
 
 /// A fresh inventory database of `backend`, opened the way the service opens it.
 private func withDatabase(_ backend: StorageBackend, _ body: (any InventoryRepository) async throws -> Void) async throws {
-    try await backend.withFreshDatabase(named: "inventory") { url in
-        try await body(try InventoryStorage.open(url).repository)
-    }
+    try await backend.withStorage(named: "inventory", open: { try await InventoryStorage.open($0) }) { try await body($0.repository) }
 }
 
 /// The fault ledger: every fault chaos injects is written in the transaction of the deduction it
 /// strikes, and read back by kind at `GET /admin/faults`. The storage tests run on every backend.
-@Suite("Fault ledger", .timeLimit(.minutes(1)))
+@Suite("Fault ledger", .timeLimit(.minutes(3)))
 struct FaultLedgerTests {
     let line = [StockLine(sku: "A", quantity: 1)]
 
@@ -63,11 +61,11 @@ struct FaultLedgerTests {
     func survivesReopening(_ backend: StorageBackend) async throws {
         try await backend.withFreshDatabase(named: "inventory") { url in
             do {
-                let database = try InventoryStorage.open(url).repository
+                let database = try await InventoryStorage.open(url).repository
                 _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
                 _ = try await database.deduct(key: "k1", lines: line, faults: FaultPlan(everyCall: [], firstCommit: [.crashAfterCommit]))
             }
-            let reopened = try InventoryStorage.open(url).repository
+            let reopened = try await InventoryStorage.open(url).repository
             #expect(try await reopened.faultLedger().faults[.crashAfterCommit] == count(1, 1))
         }
     }

@@ -7,7 +7,7 @@ import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-@Suite("Inventory API: deductions", .timeLimit(.minutes(1)))
+@Suite("Inventory API: deductions", .timeLimit(.minutes(3)))
 struct InventoryDeductionAPITests {
     @Test("PUT /deductions/{key}: 201, then 200 with Idempotent-Replayed: true, stock deducted once")
     func deductThenReplay() async throws {

@@ -8,7 +8,7 @@ import WarehouseKit
 import WarehouseTestSupport
 
 /// What every route shares: 404/405 problems, request ids, the OpenAPI document, health.
-@Suite("Inventory API: platform routes", .timeLimit(.minutes(1)))
+@Suite("Inventory API: platform routes", .timeLimit(.minutes(3)))
 struct InventoryPlatformRoutesTests {
     @Test("an unknown path is 404 problem+json")
     func unknownPath() async throws {

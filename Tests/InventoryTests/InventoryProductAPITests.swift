@@ -7,7 +7,7 @@ import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-@Suite("Inventory API: products", .timeLimit(.minutes(1)))
+@Suite("Inventory API: products", .timeLimit(.minutes(3)))
 struct InventoryProductAPITests {
     let body = ByteBuffer(json: #"{"name": "PlayStation 5 console", "stock": 25}"#)
 

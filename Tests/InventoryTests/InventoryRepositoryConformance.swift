@@ -6,14 +6,12 @@ import WarehouseTestSupport
 
 /// A fresh inventory database of `backend`, opened the way the service opens it.
 private func withDatabase(_ backend: StorageBackend, _ body: (any InventoryRepository) async throws -> Void) async throws {
-    try await backend.withFreshDatabase(named: "inventory") { url in
-        try await body(try InventoryStorage.open(url).repository)
-    }
+    try await backend.withStorage(named: "inventory", open: { try await InventoryStorage.open($0) }) { try await body($0.repository) }
 }
 
 /// What every inventory storage backend must do, written against `InventoryRepository` alone: each
 /// test runs on every backend in `StorageBackend.available`.
-@Suite("InventoryRepository conformance", .timeLimit(.minutes(1)))
+@Suite("InventoryRepository conformance", .timeLimit(.minutes(3)))
 struct InventoryRepositoryConformance {
     @Test("upsert creates, then updates", arguments: StorageBackend.available)
     func upsert(_ backend: StorageBackend) async throws {
@@ -190,11 +188,11 @@ struct InventoryRepositoryConformance {
     func reopen(_ backend: StorageBackend) async throws {
         try await backend.withFreshDatabase(named: "inventory") { url in
             do {
-                let database = try InventoryStorage.open(url).repository
+                let database = try await InventoryStorage.open(url).repository
                 _ = try await database.upsert(Product(sku: "A", name: "Apple", stock: 10))
                 _ = try await database.deduct(key: "k1", lines: [StockLine(sku: "A", quantity: 4)])
             }
-            let reopened = try InventoryStorage.open(url).repository
+            let reopened = try await InventoryStorage.open(url).repository
             #expect(try await reopened.product(sku: "A")?.stock == 6)
             let replay = try await reopened.deduct(key: "k1", lines: [StockLine(sku: "A", quantity: 4)])
             #expect(replay.replayed)

@@ -8,7 +8,7 @@ import WarehouseKit
 import WarehouseTestSupport
 
 /// Bad request bodies are refused before anything is stored, with a problem that says why.
-@Suite("Inventory API: request validation", .timeLimit(.minutes(1)))
+@Suite("Inventory API: request validation", .timeLimit(.minutes(3)))
 struct InventoryRequestValidationTests {
     private static let validDeduction = #"{"items": [{"sku": "A", "quantity": 1}]}"#
 

@@ -4,7 +4,7 @@ import WarehouseKit
 
 /// The naive deduction kept for the chaos comparison: made of the repository's ordinary reads and
 /// writes, so it behaves the same on any backend, and as badly as it is meant to.
-@Suite("NaiveDeduction", .timeLimit(.minutes(1)))
+@Suite("NaiveDeduction", .timeLimit(.minutes(3)))
 struct NaiveDeductionTests {
     @Test("it deducts with no record of a key: the same call twice deducts twice")
     func deductsAgain() async throws {

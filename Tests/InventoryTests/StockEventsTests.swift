@@ -8,7 +8,7 @@ import WarehouseKit
 import WarehouseTestSupport
 
 /// Inventory's outbox: stock events in the same transaction as each change of stock.
-@Suite("Stock events", .timeLimit(.minutes(1)))
+@Suite("Stock events", .timeLimit(.minutes(3)))
 struct StockEventsTests {
     struct ProductData: Decodable, Equatable {
         var sku: String
@@ -16,10 +16,9 @@ struct StockEventsTests {
         var stock: Int64
     }
 
-    /// Inventory's storage in a temporary directory: the repository, and the feed its writes publish to.
+    /// Inventory's storage on each available backend: the repository, and the feed its writes publish to.
     func withStorage(_ body: (any InventoryRepository, EventFeed) async throws -> Void) async throws {
-        try await withTemporaryDirectory { directory in
-            let storage = try InventoryStorage.open(.sqlite(path: directory.appendingPathComponent("inventory.sqlite").path))
+        try await StorageBackend.onEach(named: "inventory", open: { try await InventoryStorage.open($0) }) { storage, _ in
             try await body(storage.repository, try #require(storage.feed))
         }
     }

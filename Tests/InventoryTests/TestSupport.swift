@@ -9,13 +9,13 @@ import NIOCore
 import WarehouseKit
 import WarehouseTestSupport
 
-/// A fresh inventory database in its own temporary directory.
+/// A fresh inventory database of each available backend in turn.
 func withInventoryDatabase<T>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: (any InventoryRepository) async throws -> T
 ) async throws -> T {
-    try await withTemporaryDirectory { directory in
-        try await body(try InventoryStorage.open(.sqlite(path: directory.appendingPathComponent("inventory.sqlite").path)).repository)
+    try await StorageBackend.onEach(named: "inventory", open: { try await InventoryStorage.open($0) }) { storage, _ in
+        try await body(storage.repository)
     }
 }
 
@@ -27,17 +27,15 @@ let adminToken = "test-admin-token"
 /// timeout (a fresh-clone CI run once failed every health test at 800 ms, two seconds into the run).
 let healthTimeout = Duration.seconds(30)
 
-/// An inventory service on a temporary SQLite file, exercised in-process through HummingbirdTesting's
+/// An inventory service on a fresh database of each available backend in turn, exercised in-process through HummingbirdTesting's
 /// router client (or, with `.live`, on a real loopback port). `body` also gets the repository, to arrange and inspect state directly.
 func withInventoryService(
     isolation: isolated (any Actor)? = #isolation,
     _ setup: TestingSetup = .router,
     _ body: @Sendable @escaping (any TestClientProtocol, any InventoryRepository) async throws -> Void
 ) async throws {
-    try await withTemporaryDirectory { directory in
-        let url = DatabaseURL.sqlite(path: directory.appendingPathComponent("inventory.sqlite").path)
+    try await StorageBackend.onEach(named: "inventory", open: { try await InventoryStorage.open($0) }) { storage, url in
         let configuration = InventoryConfiguration(databaseURL: url, adminToken: AdminToken(adminToken))
-        let storage = try InventoryStorage.open(url)
         let health = HealthMonitor(serviceId: "inventory", indicators: [storage.health], timeout: healthTimeout)
         let service = InventoryService(
             configuration: configuration, repository: storage.repository, health: health, feed: storage.feed,

@@ -7,7 +7,7 @@ import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-@Suite("Notification API", .timeLimit(.minutes(1)))
+@Suite("Notification API", .timeLimit(.minutes(3)))
 struct NotificationAPITests {
     struct NotificationList: Decodable {
         struct Item: Decodable {

@@ -3,9 +3,9 @@ import Notification
 import Testing
 import WarehouseKit
 
-/// The cursor, the inbox and the webhook outbox in one SQLite file.
-@Suite("Notification database", .timeLimit(.minutes(1)))
-struct SQLiteNotificationRepositoryTests {
+/// The cursor, the inbox and the webhook outbox, on each storage backend.
+@Suite("Notification database", .timeLimit(.minutes(3)))
+struct NotificationRepositoryTests {
     let now = Date(timeIntervalSince1970: 1_800_000_100)
     let window = Duration.seconds(24 * 3600)
 
@@ -19,7 +19,7 @@ struct SQLiteNotificationRepositoryTests {
 
     @Test("one notification per shipped, rejected or delayed order; placed makes none; the cursor moves with them")
     func apply() async throws {
-        try await withSQLiteNotificationRepository { database in
+        try await withNotificationRepository { database in
             let applied = try await database.apply(page, feed: "order", from: 0, to: 5, now: now, retryWindow: window)
             #expect(applied == AppliedEvents(notifications: [.shipped: 1, .delayed: 1, .rejected: 1], deliveries: 0))
             #expect(try await database.cursor(feed: "order") == 5)
@@ -39,7 +39,7 @@ struct SQLiteNotificationRepositoryTests {
 
     @Test("a page read again from a stale cursor stores nothing and says where the cursor is")
     func staleCursor() async throws {
-        try await withSQLiteNotificationRepository { database in
+        try await withNotificationRepository { database in
             _ = try await database.apply(page, feed: "order", from: 0, to: 5, now: now, retryWindow: window)
             await #expect(throws: NotificationStoreError.cursorMoved(expected: 0, found: 5)) {
                 try await database.apply(page, feed: "order", from: 0, to: 5, now: now, retryWindow: window)
@@ -50,7 +50,7 @@ struct SQLiteNotificationRepositoryTests {
 
     @Test("the same transition seen again later makes no second notification")
     func duplicateTransition() async throws {
-        try await withSQLiteNotificationRepository { database in
+        try await withNotificationRepository { database in
             _ = try await database.apply(page, feed: "order", from: 0, to: 5, now: now, retryWindow: window)
             let again = [orderEvent(EventType.orderShipped, order: "o-1", position: 6)]
             let applied = try await database.apply(again, feed: "order", from: 5, to: 6, now: now, retryWindow: window)
@@ -62,7 +62,7 @@ struct SQLiteNotificationRepositoryTests {
 
     @Test("subscriptions: created with a secret, re-pointed keeping it")
     func subscriptions() async throws {
-        try await withSQLiteNotificationRepository { database in
+        try await withNotificationRepository { database in
             let (created, isNew) = try await database.putSubscription(customerId: "c-42", url: "http://a.example/h", now: now)
             #expect(isNew)
             #expect(created.secret.text.hasPrefix("whsec_"))
@@ -77,7 +77,7 @@ struct SQLiteNotificationRepositoryTests {
 
     @Test("a subscribed customer's notification owes a delivery, due at once, in the same transaction")
     func deliveries() async throws {
-        try await withSQLiteNotificationRepository { database in
+        try await withNotificationRepository { database in
             _ = try await database.putSubscription(customerId: "c-7", url: "http://hooks.example/c7", now: now)
             let applied = try await database.apply(page, feed: "order", from: 0, to: 5, now: now, retryWindow: window)
             #expect(applied.deliveries == 2)
@@ -91,7 +91,7 @@ struct SQLiteNotificationRepositoryTests {
 
     @Test("attempts: claimed once, recorded, retried, delivered; an abandoned one shows as interrupted")
     func attempts() async throws {
-        try await withSQLiteNotificationRepository { database in
+        try await withNotificationRepository { database in
             _ = try await database.putSubscription(customerId: "c-42", url: "http://hooks.example/c42", now: now)
             _ = try await database.apply(Array(page.prefix(2)), feed: "order", from: 0, to: 2, now: now, retryWindow: window)
             let delivery = try #require(try await database.dueDeliveries(asOf: now, limit: 10).first)
@@ -127,7 +127,7 @@ struct SQLiteNotificationRepositoryTests {
 
     @Test("a delivery past its window is given up")
     func givenUp() async throws {
-        try await withSQLiteNotificationRepository { database in
+        try await withNotificationRepository { database in
             _ = try await database.putSubscription(customerId: "c-42", url: "http://hooks.example/c42", now: now)
             _ = try await database.apply(Array(page.prefix(2)), feed: "order", from: 0, to: 2, now: now, retryWindow: window)
             let delivery = try #require(try await database.dueDeliveries(asOf: now, limit: 10).first)

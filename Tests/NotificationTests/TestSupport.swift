@@ -9,30 +9,29 @@ import NotificationAPI
 import Prometheus
 import WarehouseKit
 import WarehouseTestSupport
+import WarehouseTestSupport
 
 let quietLogger = Logger(label: "notification-tests") { _ in SwiftLogNoOpLogHandler() }
 let adminToken = "test-admin-token"
 
-/// A fresh notification database in its own temporary directory.
-func withSQLiteNotificationRepository<T>(
+/// A fresh notification database of each available backend in turn.
+func withNotificationRepository<T>(
     isolation: isolated (any Actor)? = #isolation,
-    _ body: (SQLiteNotificationRepository) async throws -> T
+    _ body: (any NotificationRepository) async throws -> T
 ) async throws -> T {
-    try await withTemporaryDirectory { directory in
-        let pool = try SQLiteStore.open(path: directory.appendingPathComponent("notifications.sqlite").path)
-        return try await body(try SQLiteNotificationRepository(pool))
+    try await StorageBackend.onEach(named: "notifications", open: { try await NotificationStorage.open($0) }) { storage, _ in
+        try await body(storage.repository)
     }
 }
 
 /// The notification service in process (its HTTP API only: no follower, no dispatcher running).
 func withNotificationService(
     isolation: isolated (any Actor)? = #isolation,
-    _ body: @Sendable @escaping (any TestClientProtocol, SQLiteNotificationRepository) async throws -> Void
+    _ body: @Sendable @escaping (any TestClientProtocol, any NotificationRepository) async throws -> Void
 ) async throws {
-    try await withTemporaryDirectory { directory in
-        let path = directory.appendingPathComponent("notifications.sqlite").path
-        let database = try SQLiteNotificationRepository(try SQLiteStore.open(path: path))
-        var configuration = NotificationConfiguration(databaseURL: .sqlite(path: path), orderURL: URL(string: "http://127.0.0.1:9")!)
+    try await StorageBackend.onEach(named: "notifications", open: { try await NotificationStorage.open($0) }) { storage, url in
+        let database = storage.repository
+        var configuration = NotificationConfiguration(databaseURL: url, orderURL: URL(string: "http://127.0.0.1:9")!)
         configuration.adminToken = AdminToken(adminToken)
         let service = NotificationService(
             configuration: configuration,

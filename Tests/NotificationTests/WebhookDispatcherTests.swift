@@ -23,11 +23,11 @@ final class ScriptedReceiver: WebhookSender {
     }
 }
 
-@Suite("Webhook dispatcher", .timeLimit(.minutes(1)))
+@Suite("Webhook dispatcher", .timeLimit(.minutes(3)))
 struct WebhookDispatcherTests {
     let now = Date()
 
-    func dispatcher(_ database: SQLiteNotificationRepository, _ receiver: ScriptedReceiver) -> WebhookDispatcher {
+    func dispatcher(_ database: any NotificationRepository, _ receiver: ScriptedReceiver) -> WebhookDispatcher {
         var policy = DeliveryPolicy()
         policy.backoff = Backoff(base: .milliseconds(1), cap: .milliseconds(1))
         return WebhookDispatcher(
@@ -41,7 +41,7 @@ struct WebhookDispatcherTests {
 
     @Test("a failed attempt is retried under the same webhook-id, every attempt signed and recorded")
     func retried() async throws {
-        try await withSQLiteNotificationRepository { database in
+        try await withNotificationRepository { database in
             let (subscription, _) = try await database.putSubscription(customerId: "c-42", url: "http://hooks.example/h", now: now)
             _ = try await database.apply(
                 [orderEvent(EventType.orderShipped, order: "o-1", position: 1)], feed: "order", from: 0, to: 1, now: now,
@@ -78,7 +78,7 @@ struct WebhookDispatcherTests {
 
     @Test("nothing due: nothing sent")
     func idle() async throws {
-        try await withSQLiteNotificationRepository { database in
+        try await withNotificationRepository { database in
             let receiver = ScriptedReceiver([])
             let attempted = try await dispatcher(database, receiver).runOnce()
             #expect(attempted == 0)

@@ -4,7 +4,7 @@ import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-@Suite("OrderPlacement: Idempotency-Key", .timeLimit(.minutes(1)))
+@Suite("OrderPlacement: Idempotency-Key", .timeLimit(.minutes(3)))
 struct IdempotencyKeyTests {
     @Test("the same key and draft return the same order, replayed, and create nothing new")
     func replay() async throws {

@@ -10,7 +10,7 @@ import WarehouseKit
 import WarehouseTestSupport
 
 /// `GET /stats/latency`: the order service's own 30-second window of order placements and its alert.
-@Suite("Order API: latency window", .timeLimit(.minutes(1)))
+@Suite("Order API: latency window", .timeLimit(.minutes(3)))
 struct LatencyStatsAPITests {
     struct Report: Decodable {
         struct Second: Decodable {

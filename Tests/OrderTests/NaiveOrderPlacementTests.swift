@@ -4,7 +4,7 @@ import Testing
 import WarehouseKit
 
 /// The design the service replaces, kept for the chaos experiment's comparison, as it was.
-@Suite("NaiveOrderPlacement", .timeLimit(.minutes(1)))
+@Suite("NaiveOrderPlacement", .timeLimit(.minutes(3)))
 struct NaiveOrderPlacementTests {
     func naive(_ fixture: OrderFixture, policy: OrderPolicy = .generous) -> NaiveOrderPlacement {
         NaiveOrderPlacement(

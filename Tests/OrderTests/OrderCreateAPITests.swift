@@ -7,7 +7,7 @@ import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-@Suite("Order API: POST /orders", .timeLimit(.minutes(1)))
+@Suite("Order API: POST /orders", .timeLimit(.minutes(3)))
 struct OrderCreateAPITests {
     @Test("inventory applies: 201 shipped, Location /orders/<id> as written")
     func shipped() async throws {

@@ -9,7 +9,7 @@ import WarehouseTestSupport
 
 /// The order service's outbox: an event in the same transaction as each change of an order's state,
 /// and the feed that serves them.
-@Suite("Order events", .timeLimit(.minutes(1)))
+@Suite("Order events", .timeLimit(.minutes(3)))
 struct OrderEventsTests {
     func events(_ fixture: OrderFixture) async throws -> [StoredEvent] {
         try await fixture.feed.page(after: 0, limit: 500).events

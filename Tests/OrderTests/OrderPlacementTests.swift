@@ -5,7 +5,7 @@ import WarehouseKit
 
 private struct Unexpected: Error {}
 
-@Suite("OrderPlacement", .timeLimit(.minutes(1)))
+@Suite("OrderPlacement", .timeLimit(.minutes(3)))
 struct OrderPlacementTests {
     @Test("applied: the order ships")
     func applied() async throws {

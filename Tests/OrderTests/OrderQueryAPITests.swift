@@ -7,7 +7,7 @@ import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-@Suite("Order API: reading orders and platform routes", .timeLimit(.minutes(1)))
+@Suite("Order API: reading orders and platform routes", .timeLimit(.minutes(3)))
 struct OrderQueryAPITests {
     @Test("GET /orders/{unknown} is 404 problem+json")
     func unknownOrder() async throws {

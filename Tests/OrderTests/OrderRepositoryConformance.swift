@@ -6,9 +6,7 @@ import WarehouseTestSupport
 
 /// A fresh order database of `backend`, opened the way the service opens it.
 private func withDatabase(_ backend: StorageBackend, _ body: (any OrderRepository) async throws -> Void) async throws {
-    try await backend.withFreshDatabase(named: "orders") { url in
-        try await body(try OrderStorage.open(url).repository)
-    }
+    try await backend.withStorage(named: "orders", open: { try await OrderStorage.open($0) }) { try await body($0.repository) }
 }
 
 /// Whole seconds, so dates survive storage exactly.
@@ -23,7 +21,7 @@ private func pendingOrder(_ id: String, createdAt: Date = base) -> Order {
 
 /// What every order storage backend must do, written against `OrderRepository` alone: each test runs
 /// on every backend in `StorageBackend.available`.
-@Suite("OrderRepository conformance", .timeLimit(.minutes(1)))
+@Suite("OrderRepository conformance", .timeLimit(.minutes(3)))
 struct OrderRepositoryConformance {
     @Test("an inserted order reads back as it was", arguments: StorageBackend.available)
     func roundTrip(_ backend: StorageBackend) async throws {

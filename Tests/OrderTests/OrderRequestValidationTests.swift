@@ -8,7 +8,7 @@ import WarehouseKit
 import WarehouseTestSupport
 
 /// Bad orders are refused with a problem that says why, and never stored or sent to inventory.
-@Suite("Order API: request validation", .timeLimit(.minutes(1)))
+@Suite("Order API: request validation", .timeLimit(.minutes(3)))
 struct OrderRequestValidationTests {
     private func post(
         _ body: ByteBuffer?,

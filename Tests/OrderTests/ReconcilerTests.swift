@@ -10,7 +10,7 @@ private func insertDuePending(_ database: any OrderRepository, customer: String 
     return order
 }
 
-@Suite("Reconciler", .timeLimit(.minutes(1)))
+@Suite("Reconciler", .timeLimit(.minutes(3)))
 struct ReconcilerTests {
     @Test("an order left pending by a slow inventory ships once inventory answers")
     func pendingThenShipped() async throws {
@@ -126,7 +126,7 @@ struct ReconcilerTests {
 
 /// Once inventory is back, the backlog is worked off at the speed inventory answers, oldest first:
 /// the backoff of each order was waiting for a dependency that no longer fails.
-@Suite("Reconciler drain", .timeLimit(.minutes(1)))
+@Suite("Reconciler drain", .timeLimit(.minutes(3)))
 struct ReconcilerDrainTests {
     /// Stores `count` pending orders created a second apart (inserted newest first) whose last try
     /// failed a minute ago and whose next try is an hour away, as an outage leaves them.

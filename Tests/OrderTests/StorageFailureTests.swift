@@ -33,7 +33,7 @@ private struct SettleFails: OrderRepository {
 
 /// Storage that cannot record inventory's answer is an error of whoever asked, never a quiet
 /// "inventory is unavailable": inventory's record stands and a later try records it.
-@Suite("Storage failures in the order flow", .timeLimit(.minutes(1)))
+@Suite("Storage failures in the order flow", .timeLimit(.minutes(3)))
 struct StorageFailureTests {
     @Test("the request fails and the order stays pending when its settlement cannot be recorded")
     func requestPath() async throws {

@@ -29,7 +29,7 @@ extension OrderPolicy {
     }
 }
 
-/// The order flow on a temporary SQLite file, with a scripted inventory.
+/// The order flow on a fresh database of each available backend in turn, with a scripted inventory.
 struct OrderFixture: Sendable {
     let database: any OrderRepository
     /// The events the database's writes publish.
@@ -44,8 +44,7 @@ func withOrderFixture<T>(
     policy: OrderPolicy = .generous,
     _ body: (OrderFixture) async throws -> T
 ) async throws -> T {
-    try await withTemporaryDirectory { directory in
-        let storage = try OrderStorage.open(.sqlite(path: directory.appendingPathComponent("orders.sqlite").path))
+    try await StorageBackend.onEach(named: "orders", open: { try await OrderStorage.open($0) }) { storage, _ in
         let inventory = ScriptedInventory(script)
         let flow = OrderFlow(repository: storage.repository, inventory: inventory, policy: policy, logger: quietLogger)
         return try await body(

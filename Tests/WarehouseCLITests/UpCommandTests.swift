@@ -147,6 +147,18 @@ struct UpCommandTests {
         #expect(throws: SettingsError.self) { try upSettings(["--backup-account", "../x"]) }
     }
 
+    @Test("on PostgreSQL, backups are off and the banner says why: restore points copy SQLite files")
+    func backupsOffOnPostgreSQL() throws {
+        let settings = try upSettings(["--backup-every", "5"])
+        let backups = BackupSchedule(
+            settings, dataDirectory: URL(fileURLWithPath: "/d"), addresses: SystemAddresses(), runsVendor: false, onPostgreSQL: true)
+        #expect(backups.interval == nil)
+        #expect(backups.scheduler(logger: Logger(label: "test")) == nil)
+        #expect(backups.summary.contains("PostgreSQL"))
+        let onSQLite = BackupSchedule(settings, dataDirectory: URL(fileURLWithPath: "/d"), addresses: SystemAddresses(), runsVendor: false)
+        #expect(onSQLite.interval == .seconds(300))
+    }
+
     @Test("every service has a definition under its own name")
     func definitions() {
         for service in ServiceName.allCases {

@@ -13,11 +13,18 @@ package struct Storage<Repository: Sendable>: Sendable {
     package let services: [any Service]
     /// The events the repository's transactions write (its outbox), served at `GET /events`.
     package let feed: EventFeed?
+    /// Releases what the storage holds (a pool's connections) when it is used without its `services`
+    /// being run, as tests do.
+    package let close: @Sendable () async -> Void
 
-    package init(repository: Repository, health: any HealthIndicator, services: [any Service] = [], feed: EventFeed? = nil) {
+    package init(
+        repository: Repository, health: any HealthIndicator, services: [any Service] = [], feed: EventFeed? = nil,
+        close: @escaping @Sendable () async -> Void = {}
+    ) {
         self.repository = repository
         self.health = health
         self.services = services
         self.feed = feed
+        self.close = close
     }
 }

@@ -21,6 +21,35 @@ package enum UTCTimestamp {
         format(date, between: " ", suffix: "")
     }
 
+    /// Reads what `sqlite` (or `iso8601`) wrote back into the same date: how rows of a backend that keeps
+    /// dates as text are read (PostgreSQL here, so both backends store and compare dates alike).
+    package static func date(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 19 else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
+                value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+            let minute = number(14..<16), let second = number(17..<19)
+        else { return nil }
+        var milliseconds = 0
+        if bytes.count >= 23, bytes[19] == UInt8(ascii: "."), let fraction = number(20..<23) { milliseconds = fraction }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let seconds = timegm(&parts)
+        return Date(timeIntervalSince1970: (Double(Int64(seconds) * 1000 + Int64(milliseconds))) / 1000)
+    }
+
     private static func format(_ date: Date, between separator: Character, suffix: String) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)

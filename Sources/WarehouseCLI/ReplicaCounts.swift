@@ -1,0 +1,40 @@
+import WarehouseKit
+
+/// How many processes of each service `warehouse up --replicas order=2,inventory=2` runs; one of any
+/// service not named.
+///
+/// Only services whose every guarantee holds across processes sharing one PostgreSQL database may
+/// have more than one: order (keys, leases and the feed decided by the database) and inventory (every
+/// deduction under advisory locks of its key and SKUs). Notification's feed cursor is not yet shared
+/// between replicas, and the console has nothing to scale.
+struct ReplicaCounts: SettingValue {
+    static let replicable: [ServiceName] = [.order, .inventory]
+    static let maximum = 8
+
+    private(set) var counts: [ServiceName: Int] = [:]
+
+    init() {}
+
+    init?(settingText: String) {
+        for pair in settingText.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = pair.split(separator: "=", omittingEmptySubsequences: false)
+            guard parts.count == 2, let service = ServiceName(rawValue: String(parts[0])), Self.replicable.contains(service),
+                let count = Int(parts[1]), (1...Self.maximum).contains(count), counts[service] == nil
+            else { return nil }
+            counts[service] = count
+        }
+    }
+
+    var settingText: String {
+        counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
+    static var settingKind: String { "service=count,…" }
+    static var settingExpectation: String {
+        "service=count pairs such as order=2,inventory=2 (\(replicable.map(\.rawValue).joined(separator: ", ")); 1 to \(maximum) each)"
+    }
+
+    func count(of service: ServiceName) -> Int { counts[service] ?? 1 }
+
+    var isReplicated: Bool { counts.values.contains { $0 > 1 } }
+}
