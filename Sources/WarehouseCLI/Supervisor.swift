@@ -98,13 +98,7 @@ final class Supervisor: Service, Sendable {
                 status = -1
             }
             if isStopping { break }
-            // A child that served and then died (a crash, a kill) is back at once: every second it is down,
-            // orders wait. One that dies before it is ready (a port taken, a bad database) would only die
-            // again, so it waits longer each time. A chaos crash after commit was serving even when it came
-            // before the readiness probe saw the child (a restarted inventory gets the retries of every call
-            // its predecessor failed at once, and one of them may crash it again within milliseconds).
-            let served = becameReady || status == ChaosControl.crashExitStatus
-            failures = served ? 0 : failures + 1
+            failures = Self.failedStarts(after: status, becameReady: becameReady, before: failures)
             let delay = failures == 0 ? .zero : restartBackoff.ceiling(attempt: failures - 1)
             logger.warning(
                 "child exited; restarting",
@@ -112,6 +106,18 @@ final class Supervisor: Service, Sendable {
             )
             try? await Task.sleep(for: delay)
         }
+    }
+
+    /// How many starts in a row have failed once a child exited with `status`, `before` having failed
+    /// before it; the restart waits longer for each.
+    ///
+    /// A child that served and then died (a crash, a kill) is back at once: every second it is down,
+    /// orders wait. One that dies before it is ready (a port taken, a bad database) would only die
+    /// again, so it waits longer each time. A chaos crash after commit was serving even when it came
+    /// before the readiness probe saw the child (a restarted inventory gets the retries of every call
+    /// its predecessor failed at once, and one of them may crash it again within milliseconds).
+    static func failedStarts(after status: Int32, becameReady: Bool, before: Int) -> Int {
+        becameReady || status == ChaosControl.crashExitStatus ? 0 : before + 1
     }
 
     /// Starts the child and waits for it to exit; returns its exit status (or signal number) and whether

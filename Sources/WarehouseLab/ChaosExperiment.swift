@@ -33,8 +33,13 @@ package struct ChaosExperiment: Sendable {
         package var notificationKills: [Double] = [0.35]
         /// How long the backlog may take to drain after the workload, faults still on.
         package var drainLimit: Duration = .seconds(60)
-        /// How long orders are followed after faults stop, when the backlog did not drain in time.
+        /// Once faults stop, how long the backlog may go without an order reaching its final state before
+        /// the orders still pending count as stuck: longer than the reconciler's longest wait between two
+        /// tries of an order (its backoff's 10 s cap and a 5 s try), so only an order that is not being
+        /// worked on can run it out. A slow machine settles the backlog slowly, but it settles it.
         package var followUp: Duration = .seconds(30)
+        /// The longest the backlog is followed after faults stop, however steadily it shrinks.
+        package var followUpLimit: Duration = .seconds(300)
         package var deadline: Duration = .seconds(2)
         package var slack: Duration = .milliseconds(100)
         /// Where each run's `warehouse up` log goes (nil: a temporary file).
@@ -61,6 +66,9 @@ package struct ChaosExperiment: Sendable {
         package var mode: ChaosMode
         /// The invariants.
         package var figures: RunFigures
+        /// The tries whose answer reached the client later than the deadline allows, to be found in the
+        /// run's log by their request id.
+        package var lateAnswers: [LateAnswer]
         /// Every answer a client got, whatever it was.
         package var latency: LatencyPercentiles
         package var shoppers: ShopperExperience
@@ -81,10 +89,12 @@ package struct ChaosExperiment: Sendable {
         package init(
             mode: ChaosMode, figures: RunFigures, latency: LatencyPercentiles, shoppers: ShopperExperience,
             notifications: NotificationFigures, faults: [FaultTally],
-            ledgerMissing: String?, circuit: CircuitTime?, drainSeconds: Double?, kills: [String], seconds: Double
+            ledgerMissing: String?, circuit: CircuitTime?, drainSeconds: Double?, kills: [String], seconds: Double,
+            lateAnswers: [LateAnswer] = []
         ) {
             self.mode = mode
             self.figures = figures
+            self.lateAnswers = lateAnswers
             self.latency = latency
             self.shoppers = shoppers
             self.notifications = notifications
@@ -154,6 +164,8 @@ package struct ChaosExperiment: Sendable {
             notificationAt: configuration.notificationKills, total: total)
         let audit = NotificationAudit(http: http, orderURL: system.orderURL, notificationURL: system.notificationURL)
         let lagWatch = Task { await LagWatch.watch(audit) }
+        let stallMeter = StallMeter()
+        let stallWatch = Task { await stallMeter.run() }
         let placed: [OrderRecord] = await withTaskGroup(of: [OrderRecord].self) { group in
             for _ in 0..<configuration.concurrency {
                 group.addTask {
@@ -170,17 +182,26 @@ package struct ChaosExperiment: Sendable {
             return all.sorted { $0.number < $1.number }
         }
         let workloadEnded = Date()
+        stallWatch.cancel()
         logger.info("workload ends", metadata: ["mode": "\(mode.rawValue)"])
         let latency = LatencyPercentiles(milliseconds: placed.flatMap(\.attempts).map(\.milliseconds))
 
         // The faults stay on while the reconciler works off the backlog: the crash and the 500 strike
         // only a key's first commit, so every order can still finish. They stop once nothing is pending
         // (or at the drain limit), and only then is "stuck pending" measured.
+        // The naive design has no reconciler: what it left pending stays so, and waiting for it would
+        // only make the run longer.
         let acknowledged = Set(placed.compactMap(\.orderId))
-        let drained = await waitUntilSettled(acknowledged, system, http: http, until: ContinuousClock.now + configuration.drainLimit)
-        try await stopFaults(system, token: token, http: http)
-        if !drained {
-            _ = await waitUntilSettled(acknowledged, system, http: http, until: ContinuousClock.now + configuration.followUp)
+        let drained =
+            mode == .resilient
+            ? await waitUntilSettled(acknowledged, system, http: http, until: ContinuousClock.now + configuration.drainLimit)
+            : false
+        let faultsOff = try await FaultSwitch(system: system, token: token, http: http).turnOff()
+        defer { faultsOff.cancel() }
+        if mode == .resilient, !drained {
+            _ = await waitUntilSettled(
+                acknowledged, system, http: http, until: ContinuousClock.now + configuration.followUpLimit,
+                stalledAfter: configuration.followUp)
         }
         let (ledger, ledgerMissing) = await readLedger(system, token: token, http: http)
         let final = try await finalState(system, workload: workload, http: http)
@@ -194,11 +215,13 @@ package struct ChaosExperiment: Sendable {
             records: records,
             final: final,
             answerBound: configuration.deadline + configuration.slack,
+            stalls: stallMeter.seen,
             latency: latency
         )
         // Every transition the order feed holds must have its one notification once notification has
         // caught up; lag was watched from the start.
-        var notifications = try await audit.settle(timeout: configuration.followUp * 2, orders: final.orders)
+        var notifications = try await audit.settle(
+            timeout: configuration.followUpLimit, stalledAfter: configuration.followUp, orders: final.orders)
         lagWatch.cancel()
         (notifications.maxLagEvents, notifications.maxLagSeconds) = await lagWatch.value
         let lastFinal = final.orders.filter { $0.status != "pending" }.compactMap(\.updatedAt).max()
@@ -208,53 +231,33 @@ package struct ChaosExperiment: Sendable {
             latency: latency,
             shoppers: ShopperExperience.evaluate(records: records, orders: final.orders),
             notifications: notifications,
-            faults: tallies(ledger: ledger, records: records),
+            faults: FaultTally.tallies(configured: configuration, ledger: ledger, records: records),
             ledgerMissing: ledgerMissing,
             circuit: mode == .naive
                 ? nil
                 : try? CircuitTime.read(log: system.logFile, service: "order", dependency: "inventory", until: Date()),
             drainSeconds: drained ? max(0, (lastFinal ?? workloadEnded).timeIntervalSince(workloadEnded)) : nil,
             kills: kills.log,
-            seconds: (ContinuousClock.now - started).milliseconds / 1000
+            seconds: (ContinuousClock.now - started).milliseconds / 1000,
+            lateAnswers: InvariantCheck.lateAnswers(records: records, bound: configuration.deadline + configuration.slack)
         )
     }
 
-    /// Each configured fault against what landed: inventory's from its ledger, the order service's 500
-    /// after storing as the shoppers saw it (the first try of an order it picks answers 500).
-    private func tallies(ledger: Contract.FaultLedger?, records: [OrderRecord]) -> [FaultTally] {
-        let deductions = ledger?.deductions ?? 0
-        func inventoryFault(_ kind: String, _ summary: String, rate: Double) -> FaultTally {
-            let count = ledger?.faults.first { $0.kind == kind }
-            return FaultTally(
-                kind: kind, summary: summary, rate: rate, population: deductions, landed: count?.deductions ?? 0,
-                injections: count?.injections ?? 0)
-        }
-        return [
-            inventoryFault(
-                "gremlin-delay", "deduction answers delayed \(Int(configuration.gremlinDelay.milliseconds)) ms",
-                rate: configuration.gremlinFraction),
-            inventoryFault("crash-after-commit", "inventory exits after commit", rate: configuration.crashAfterCommitFraction),
-            inventoryFault("error-after-commit", "inventory answers 500 after commit", rate: configuration.errorAfterCommitFraction),
-            FaultTally(
-                kind: "order-error-after-store",
-                summary: "order service answers 500 after storing a new order",
-                rate: configuration.orderErrorAfterStoreFraction,
-                population: records.count,
-                landed: records.filter { $0.attempts.first?.status == 500 }.count,
-                injections: records.flatMap(\.attempts).filter { $0.status == 500 }.count
-            ),
-        ]
-    }
-
-    /// Polls until no acknowledged order is pending (true) or `deadline` passes (false). Orders nobody
-    /// was told about may stay pending in the naive design, which has no reconciler; they are not a
-    /// backlog anyone waits for. A killed order service answers nothing for a moment: not "settled".
+    /// Polls until no acknowledged order is pending (true), or `deadline` passes, or (with `stalledAfter`)
+    /// no acknowledged order has left `pending` for that long (false). Orders nobody was told about are
+    /// not a backlog anyone waits for. A killed order service answers nothing for a moment: not "settled".
     private func waitUntilSettled(
-        _ acknowledged: Set<String>, _ system: SystemLauncher, http: LabHTTP, until deadline: ContinuousClock.Instant
+        _ acknowledged: Set<String>, _ system: SystemLauncher, http: LabHTTP, until deadline: ContinuousClock.Instant,
+        stalledAfter stall: Duration? = nil
     ) async -> Bool {
+        var progress = BacklogProgress()
         while true {
-            if let pending = await pendingOrderIDs(system, http: http), pending.isDisjoint(with: acknowledged) { return true }
-            guard ContinuousClock.now < deadline else { return false }
+            if let pending = await pendingOrderIDs(system, http: http) {
+                let waiting = pending.intersection(acknowledged).count
+                if waiting == 0 { return true }
+                progress.note(waiting)
+            }
+            guard ContinuousClock.now < deadline, !progress.stalled(for: stall) else { return false }
             try? await Task.sleep(for: .milliseconds(100))
         }
     }
@@ -276,7 +279,7 @@ package struct ChaosExperiment: Sendable {
     /// Inventory's fault ledger, or why it could not be read.
     private func readLedger(_ system: SystemLauncher, token: String, http: LabHTTP) async -> (Contract.FaultLedger?, String?) {
         do {
-            let reply = try await http.send(.GET, system.inventoryURL + "/admin/faults", headers: [("Authorization", "Bearer \(token)")])
+            let reply = try await Self.get(system.inventoryURL + "/admin/faults", headers: [("Authorization", "Bearer \(token)")], http: http)
             guard reply.status == 200 else { return (nil, "GET /admin/faults answered \(reply.status)") }
             return (try reply.json(Contract.FaultLedger.self), nil)
         } catch {
@@ -284,15 +287,15 @@ package struct ChaosExperiment: Sendable {
         }
     }
 
-    /// Turns every fault off at run time, retrying while a killed service is still coming back.
-    private func stopFaults(_ system: SystemLauncher, token: String, http: LabHTTP) async throws {
-        try await system.waitUntilReady(timeout: .seconds(60))
-        for url in [system.inventoryURL, system.orderURL] {
-            let giveUp = ContinuousClock.now + .seconds(60)
-            while (try? await http.send(
-                .PUT, url + "/admin/chaos", json: Data("{}".utf8), headers: [("Authorization", "Bearer \(token)")]
-            ).status) != 200 {
-                guard ContinuousClock.now < giveUp else { throw LabError.unexpected("could not turn chaos off at \(url)") }
+    /// `GET url`, sent again for up to a minute while the connection fails: a service may be restarting
+    /// (the lab's client leaves refused connections to its callers).
+    private static func get(_ url: String, headers: [(String, String)] = [], http: LabHTTP) async throws -> LabHTTP.Reply {
+        let giveUp = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                return try await http.send(.GET, url, headers: headers)
+            } catch {
+                guard ContinuousClock.now < giveUp else { throw error }
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
@@ -300,10 +303,10 @@ package struct ChaosExperiment: Sendable {
 
     /// Stock and every order, as the services report them.
     private func finalState(_ system: SystemLauncher, workload: OrderWorkload, http: LabHTTP) async throws -> FinalState {
-        let products = try await http.send(.GET, system.inventoryURL + "/products").json(Contract.ProductList.self).products
+        let products = try await Self.get(system.inventoryURL + "/products", http: http).json(Contract.ProductList.self).products
         var orders: [Contract.Order] = []
         while true {
-            let page = try await http.send(.GET, system.orderURL + "/orders?limit=500&offset=\(orders.count)").json(
+            let page = try await Self.get(system.orderURL + "/orders?limit=500&offset=\(orders.count)", http: http).json(
                 Contract.OrderList.self
             ).orders
             orders += page

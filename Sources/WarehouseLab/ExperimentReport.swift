@@ -8,6 +8,8 @@ package struct ExperimentReport: Sendable, Codable {
     package var faults: [String]
     /// How many `kill -9`s each run planned.
     package var plannedKills: Int
+    /// How long the backlog may go without shrinking, faults off, before what is pending counts as stuck.
+    package var stallLimitSeconds: Int
     package var runs: [ChaosExperiment.Run]
 
     package init(configuration: ChaosExperiment.Configuration, runs: [ChaosExperiment.Run]) {
@@ -23,6 +25,7 @@ package struct ExperimentReport: Sendable, Codable {
                 + "of order at \(configuration.orderKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) "
                 + "and of notification at \(configuration.notificationKills.map { "\(Int($0 * 100))%" }.joined(separator: ", ")) of the orders",
         ]
+        stallLimitSeconds = Int(configuration.followUp.milliseconds / 1000)
         plannedKills = configuration.inventoryKills.count + configuration.orderKills.count + configuration.notificationKills.count
         self.runs = runs
     }
@@ -36,12 +39,15 @@ package struct ExperimentReport: Sendable, Codable {
     package var markdown: String {
         var text = "# Schrödinger's warehouse: naive design against ours\n\n"
         text += "Seed \(seed), \(orders) orders, \(concurrency) concurrent clients. Faults, the same in every run; they stay on "
-        text += "until every order has reached its final state (or the drain limit), and only then are switched off:\n\n"
+        text += "until our design's reconciler has brought every order to its final state (or the drain limit), and only then are "
+        text += "switched off; an order counts as stuck once, faults off, the backlog has not shrunk for \(stallLimitSeconds) s (the naive design "
+        text += "has no reconciler, so nothing is waited for):\n\n"
         text += faults.map { "- \($0)\n" }.joined() + "\n"
         text += "## Faults: configured and landed\n\n"
         text += "Inventory's faults as its fault ledger counts them (`GET /admin/faults`: each is written in the transaction of "
         text += "the deduction it strikes, so it survives the crash it causes), out of the deductions inventory committed; the "
-        text += "order service's as the shoppers saw them, out of the orders placed.\n\n"
+        text += "order service's as the shoppers saw them, out of the first tries it answered (201, 202, 409 or the 500: "
+        text += "a try answered 502 by the naive design, or cut off by a kill, never reached the fault).\n\n"
         text += table(
             header: "fault | configured",
             rows: (runs.first?.faults ?? []).indices.map { index in
@@ -67,6 +73,13 @@ package struct ExperimentReport: Sendable, Codable {
             text += faults.isEmpty ? "every fault landed; " : "THE FAULTS DID NOT LAND, the run proves nothing: \(faults.joined(separator: "; ")); "
             let violations = run.violations
             text += violations.isEmpty ? "every invariant holds.\n\n" : violations.joined(separator: "; ") + ".\n\n"
+            if !run.lateAnswers.isEmpty {
+                text += "Answers the client got late in the \(run.mode.rawValue) run (request id, status, time at the client and in "
+                text += "the service; each request's lines in "
+                text += "`\(run.mode.rawValue)-up.log` carry its id): "
+                text += run.lateAnswers.prefix(Self.lateAnswersNamed).map(Self.describe).joined(separator: ", ")
+                text += run.lateAnswers.count > Self.lateAnswersNamed ? ", … (all in chaos-report.json).\n\n" : ".\n\n"
+            }
         }
         return text
     }
@@ -96,7 +109,7 @@ package struct ExperimentReport: Sendable, Codable {
             ),
             (
                 "drain: last order final after the workload ended, faults on",
-                { run in run.drainSeconds.map { String(format: "%.2f s", $0) } ?? "not drained" }
+                { run in run.drainSeconds.map { String(format: "%.2f s", $0) } ?? (run.mode == .naive ? "no reconciler" : "not drained") }
             ),
             ("every answer p50 / p99 / max (ms)", { Self.milliseconds($0.latency) }),
         ]
@@ -124,7 +137,9 @@ package struct ExperimentReport: Sendable, Codable {
             ("units oversold", { "\($0.oversoldUnits)" }),
             ("stock drift (units)", { "\($0.stockDrift)" }),
             ("user-visible errors (5xx, transport)", { "\($0.userVisibleErrors)" }),
-            ("answers later than deadline + 100 ms", { "\($0.lateAnswers)" }),
+            ("answers later than deadline + 100 ms by the order service's clock, beyond the machine's stalls", { "\($0.lateAnswers)" }),
+            ("answers late by the service's clock only while the machine stood still (a figure)", { "\($0.lateInStalls)" }),
+            ("answers later than deadline + 100 ms, by the client's clock (a figure)", { "\($0.lateToClient)" }),
         ]
     }
 
@@ -145,6 +160,15 @@ package struct ExperimentReport: Sendable, Codable {
         var text = "\(tally.landed) of \(tally.population) \(unit) (\(percent(share, digits: 1)))"
         if tally.injections != tally.landed { text += ", \(tally.injections) times" }
         return text
+    }
+
+    /// How many late answers the Markdown names; the JSON has them all.
+    private static let lateAnswersNamed = 10
+
+    private static func describe(_ late: LateAnswer) -> String {
+        let sent = late.sentAt.map { " sent " + Date.ISO8601FormatStyle().time(includingFractionalSeconds: true).format($0) } ?? ""
+        let service = late.serverMilliseconds.map { ", \(Int($0)) ms in the service" } ?? ""
+        return "\(late.requestID ?? "order \(late.order) try \(late.attempt)") (\(late.status) after \(Int(late.milliseconds)) ms\(service)\(sent))"
     }
 
     private static func milliseconds(_ latency: LatencyPercentiles) -> String {

@@ -59,3 +59,40 @@ package enum FaultCheck {
         String(format: rate * 100 == (rate * 100).rounded() ? "%.0f%%" : "%.1f%%", rate * 100)
     }
 }
+
+extension FaultTally {
+    /// Each fault `configured` against what landed: inventory's from its fault ledger (none landed when
+    /// the ledger could not be read), out of the deductions inventory committed; the order service's 500
+    /// after storing as the shoppers saw it (the first try of an order it picks answers 500), out of the
+    /// first tries the order service answered with the order or that 500. A first try that got no such
+    /// answer never reached the fault: the connection broke (the order service was killed), or, in the
+    /// naive design, inventory failed and the order was answered 502 before the fault's turn.
+    package static func tallies(
+        configured configuration: ChaosExperiment.Configuration,
+        ledger: Contract.FaultLedger?,
+        records: [OrderRecord]
+    ) -> [FaultTally] {
+        let deductions = ledger?.deductions ?? 0
+        func inventoryFault(_ kind: String, _ summary: String, rate: Double) -> FaultTally {
+            let count = ledger?.faults.first { $0.kind == kind }
+            return FaultTally(
+                kind: kind, summary: summary, rate: rate, population: deductions, landed: count?.deductions ?? 0,
+                injections: count?.injections ?? 0)
+        }
+        return [
+            inventoryFault(
+                "gremlin-delay", "deduction answers delayed \(Int(configuration.gremlinDelay.milliseconds)) ms",
+                rate: configuration.gremlinFraction),
+            inventoryFault("crash-after-commit", "inventory exits after commit", rate: configuration.crashAfterCommitFraction),
+            inventoryFault("error-after-commit", "inventory answers 500 after commit", rate: configuration.errorAfterCommitFraction),
+            FaultTally(
+                kind: "order-error-after-store",
+                summary: "order service answers 500 after storing a new order",
+                rate: configuration.orderErrorAfterStoreFraction,
+                population: records.filter { [201, 202, 409, 500].contains($0.attempts.first?.status ?? 0) }.count,
+                landed: records.filter { $0.attempts.first?.status == 500 }.count,
+                injections: records.flatMap(\.attempts).filter { $0.status == 500 }.count
+            ),
+        ]
+    }
+}

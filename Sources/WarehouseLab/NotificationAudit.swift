@@ -139,13 +139,18 @@ package struct NotificationAudit: Sendable {
     }
 
     /// Reads the feed and the notifications until every transition has its notification, or `timeout`
-    /// passes; returns the figures of the last look either way.
-    package func settle(timeout: Duration, orders: [Contract.Order] = []) async throws -> NotificationFigures {
+    /// passes, or (with `stalledAfter`) the missing ones have not become fewer for that long; returns the
+    /// figures of the last look either way. A starved machine catches up slowly, but it catches up.
+    package func settle(timeout: Duration, stalledAfter stall: Duration? = nil, orders: [Contract.Order] = []) async throws
+        -> NotificationFigures
+    {
         let giveUp = ContinuousClock.now + timeout
+        var progress = BacklogProgress()
         while true {
             let figures = NotificationFigures.evaluate(
                 transitions: try await transitions(), notifications: try await notifications(), orders: orders)
-            if figures.missing == 0 || ContinuousClock.now >= giveUp { return figures }
+            progress.note(figures.missing)
+            if figures.missing == 0 || ContinuousClock.now >= giveUp || progress.stalled(for: stall) { return figures }
             try await Task.sleep(for: .milliseconds(200))
         }
     }

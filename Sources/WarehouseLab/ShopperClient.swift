@@ -7,12 +7,30 @@ import WarehouseKit
 package struct AttemptRecord: Sendable, Codable {
     /// 0 for a transport error (refused, reset, timed out).
     package var status: Int
+    /// From sending the request to the whole answer, as the client measured it.
     package var milliseconds: Double
+    /// From the request's arrival to its answer, as the order service measured it (its `Server-Timing`),
+    /// when the answer said: the rest of `milliseconds` was spent between the two.
+    package var serverMilliseconds: Double?
+    /// The `X-Request-ID` the try was sent with: the order service logs every line of the request under
+    /// it, so a try that came back late can be followed through the services' log.
+    package var requestID: String?
+    /// When the try was sent (wall clock, to compare with the times in the services' log).
+    package var sentAt: Date?
 
-    package init(status: Int, milliseconds: Double) {
+    package init(
+        status: Int, milliseconds: Double, serverMilliseconds: Double? = nil, requestID: String? = nil, sentAt: Date? = nil
+    ) {
         self.status = status
         self.milliseconds = milliseconds
+        self.serverMilliseconds = serverMilliseconds
+        self.requestID = requestID
+        self.sentAt = sentAt
     }
+
+    /// How long the order service took to answer: its own figure, else (no answer, or one that did not
+    /// say) the client's.
+    package var serviceMilliseconds: Double { serverMilliseconds ?? milliseconds }
 }
 
 /// What a shopper's first try of an order came back with.
@@ -90,14 +108,21 @@ package struct ShopperClient: Sendable {
         var record = OrderRecord(number: planned.number, idempotencyKey: planned.idempotencyKey)
         let body = body ?? Self.body(of: planned)
         for attempt in 0..<maxAttempts {
-            if attempt == 0 { record.placedAt = Date() }
+            let sentAt = Date()
+            if attempt == 0 { record.placedAt = sentAt }
+            let requestID = "lab-\(planned.number)-\(attempt + 1)"
             let started = ContinuousClock.now
             let reply = try? await http.send(
-                .POST, orderURL + "/orders", json: body, headers: [("Idempotency-Key", planned.idempotencyKey)],
+                .POST, orderURL + "/orders", json: body,
+                headers: [("Idempotency-Key", planned.idempotencyKey), ("X-Request-ID", requestID)],
                 timeout: .seconds(30)
             )
             let elapsed = ContinuousClock.now - started
-            record.attempts.append(AttemptRecord(status: reply?.status ?? 0, milliseconds: elapsed.milliseconds))
+            record.attempts.append(
+                AttemptRecord(
+                    status: reply?.status ?? 0, milliseconds: elapsed.milliseconds,
+                    serverMilliseconds: reply?.headers["Server-Timing"].first.flatMap(ServerTiming.totalMilliseconds(in:)),
+                    requestID: requestID, sentAt: sentAt))
             let carriesOrder = reply?.headers["Content-Type"].first?.hasPrefix("application/json") == true
             if attempt == 0 { record.firstReply = Self.kind(status: reply?.status ?? 0, carriesOrder: carriesOrder) }
             guard let reply else {

@@ -72,6 +72,16 @@ struct LatencyStatsAPITests {
         }
     }
 
+    @Test("every answer says how long the service took (Server-Timing), a refused one too")
+    func answersCarryTheServiceTime() async throws {
+        try await withService(threshold: .seconds(60)) { client, _ in
+            for response in [try await client.postOrder(), try await client.postOrder(#"{"customerId": ""}"#)] {
+                let total = response.headers[.serverTiming].flatMap(ServerTiming.totalMilliseconds(in:))
+                #expect(total.map { $0 >= 0 } == true, "\(response.status): \(String(describing: response.headers[.serverTiming]))")
+            }
+        }
+    }
+
     @Test("the alert is raised while the 30 s average exceeds the configured threshold")
     func alert() async throws {
         try await withService(threshold: .milliseconds(250)) { client, window in

@@ -16,6 +16,8 @@ final class ScriptedInventory: InventoryGateway {
         case hang
         /// Answers `answer` once `gate` opens.
         case after(Gate, InventoryAnswer)
+        /// Holds the first call until `gate` opens; every call is applied.
+        case holdingFirst(Gate)
     }
 
     struct Call: Sendable, Equatable {
@@ -95,9 +97,9 @@ final class ScriptedInventory: InventoryGateway {
     }
 
     func deduct(key: String, lines: [OrderLine], until deadline: ContinuousClock.Instant) async throws -> InventoryAnswer {
-        let (script, ready) = state.withLock { state in
+        let (script, first, ready) = state.withLock { state in
             state.calls.append(Call(key: key, lines: lines))
-            return (state.script, state.satisfiedWaiters())
+            return (state.script, state.calls.count == 1, state.satisfiedWaiters())
         }
         ready.forEach { $0.resume() }
         switch script {
@@ -114,6 +116,9 @@ final class ScriptedInventory: InventoryGateway {
         case .after(let gate, let answer):
             await gate.wait()
             return answer
+        case .holdingFirst(let gate):
+            if first { await gate.wait() }
+            return .applied
         }
     }
 

@@ -2,12 +2,26 @@ import Foundation
 import Order
 import Testing
 import WarehouseKit
+import WarehouseTestSupport
 
-/// A repository whose writes of a final state fail, as a full disk would make them; everything else
-/// is the real one.
-private struct SettleFails: OrderRepository {
+/// A repository whose writes of a final state do what a test says (fail, as a full disk would make
+/// them; wait, as a write queued behind a busy group commit does); everything else is the real one.
+private struct SettleScripted: OrderRepository {
     struct DiskFull: Error {}
     let base: any OrderRepository
+    let settle: @Sendable (any OrderRepository, Order, Settlement, Date) async throws -> Order?
+
+    static func failing(_ base: any OrderRepository) -> Self {
+        Self(base: base) { _, _, _, _ in throw DiskFull() }
+    }
+
+    /// Writes once `gate` opens.
+    static func held(by gate: Gate, _ base: any OrderRepository) -> Self {
+        Self(base: base) { base, order, settlement, now in
+            await gate.wait()
+            return try await base.settle(order, settlement, at: now)
+        }
+    }
 
     func insert(_ order: Order, idempotencyKey: String?, fingerprint: String?, retryAt: Date) async throws -> StoredOrder {
         try await base.insert(order, idempotencyKey: idempotencyKey, fingerprint: fingerprint, retryAt: retryAt)
@@ -17,7 +31,9 @@ private struct SettleFails: OrderRepository {
     func orders(status: OrderStatus?, limit: Int, offset: Int) async throws -> [Order] {
         try await base.orders(status: status, limit: limit, offset: offset)
     }
-    func settle(_ order: Order, _ settlement: Settlement, at now: Date) async throws -> Order? { throw DiskFull() }
+    func settle(_ order: Order, _ settlement: Settlement, at now: Date) async throws -> Order? {
+        try await settle(base, order, settlement, now)
+    }
     func postpone(id: String, message: String, triedAt: Date, retryAt: Date) async throws {
         try await base.postpone(id: id, message: message, triedAt: triedAt, retryAt: retryAt)
     }
@@ -39,9 +55,9 @@ struct StorageFailureTests {
     func requestPath() async throws {
         try await withOrderFixture(.applied) { fixture in
             let flow = OrderFlow(
-                repository: SettleFails(base: fixture.database), inventory: fixture.inventory, policy: .generous,
+                repository: SettleScripted.failing(fixture.database), inventory: fixture.inventory, policy: .generous,
                 logger: quietLogger)
-            await #expect(throws: SettleFails.DiskFull.self) {
+            await #expect(throws: SettleScripted.DiskFull.self) {
                 _ = try await flow.placement.place(draft, idempotencyKey: "k-1")
             }
             let stored = try #require(try await fixture.database.order(idempotencyKey: "k-1"))
@@ -55,16 +71,41 @@ struct StorageFailureTests {
         }
     }
 
+    @Test("a definite answer is given by the deadline though its settlement is written later, and the write goes on")
+    func slowSettlementDoesNotHoldTheAnswer() async throws {
+        try await withOrderFixture(.applied) { fixture in
+            // Long enough that the scripted inventory answers inside it however starved the machine (a
+            // 3 s deadline was missed in a crowded run); the write is held until after the answer, so only
+            // the deadline can end the request, and the test takes that long.
+            var policy = OrderPolicy()
+            policy.deadline = .seconds(20)
+            let gate = Gate()
+            let flow = OrderFlow(
+                repository: SettleScripted.held(by: gate, fixture.database), inventory: fixture.inventory, policy: policy,
+                logger: quietLogger)
+            let placed = try await flow.placement.place(draft, idempotencyKey: "k-1")
+            #expect(placed.order.status == .shipped)
+            #expect(placed.order.message == OrderMessage.shipped)
+            let stored = try #require(try await fixture.database.order(idempotencyKey: "k-1"))
+            #expect(stored.order.status == .pending, "answered before the write")
+
+            gate.open()
+            while try await fixture.database.order(id: placed.order.id)?.status != .shipped {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+    }
+
     @Test("a reconciler try whose outcome cannot be recorded fails, and the order stays due")
     func reconcilerPath() async throws {
         try await withOrderFixture(.applied) { fixture in
             let order = Order.pending(draft, at: Date())
             _ = try await fixture.database.insert(order, idempotencyKey: nil, fingerprint: nil, retryAt: .distantPast)
             let flow = OrderFlow(
-                repository: SettleFails(base: fixture.database), inventory: fixture.inventory, policy: .generous,
+                repository: SettleScripted.failing(fixture.database), inventory: fixture.inventory, policy: .generous,
                 logger: quietLogger)
             let pending = try #require(try await fixture.database.duePending(asOf: Date(), limit: 10).first)
-            await #expect(throws: SettleFails.DiskFull.self) {
+            await #expect(throws: SettleScripted.DiskFull.self) {
                 _ = try await flow.reconciler.retry.retry(pending)
             }
             #expect(try await fixture.database.duePending(asOf: Date(), limit: 10).map(\.order.id) == [order.id])

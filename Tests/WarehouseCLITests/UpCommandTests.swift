@@ -1,5 +1,6 @@
 import Backup
 import Foundation
+import Inventory
 import Logging
 import Order
 import Testing
@@ -164,5 +165,12 @@ struct UpCommandTests {
         for service in ServiceName.allCases {
             #expect(service.definition.name == service)
         }
+    }
+
+    @Test("a child that served, or crashed on purpose after a commit before its probe saw it, is restarted at once")
+    func restartsWaitOnlyForChildrenThatCannotStart() {
+        #expect(Supervisor.failedStarts(after: SIGKILL, becameReady: true, before: 3) == 0)
+        #expect(Supervisor.failedStarts(after: ChaosControl.crashExitStatus, becameReady: false, before: 3) == 0)
+        #expect(Supervisor.failedStarts(after: 1, becameReady: false, before: 3) == 4, "a child that dies before it is ready")
     }
 }

@@ -181,6 +181,72 @@ struct CircuitBreakerTests {
         #expect(breaker.acquire(now: now + .milliseconds(500)) == .granted)
     }
 
+    // MARK: Probes judged by their failure rate
+
+    /// Ten probes, judged at the default 50%: five failures open the circuit again, six successes close it.
+    var probingPolicy: CircuitBreaker.Policy {
+        var policy = self.policy
+        policy.probes = 10
+        policy.openDuration = .milliseconds(500)
+        policy.maximumOpenDuration = .seconds(5)
+        return policy
+    }
+
+    /// A breaker just turned half-open at `start + 500 ms`, with `probes` calls granted.
+    func halfOpen(_ policy: CircuitBreaker.Policy, probes: Int) -> (CircuitBreaker, ContinuousClock.Instant) {
+        let breaker = CircuitBreaker(policy: policy)
+        for _ in 0..<4 { breaker.record(.failure, now: start) }
+        let now = start + .milliseconds(500)
+        for _ in 0..<probes { #expect(breaker.acquire(now: now) == .granted) }
+        #expect(breaker.state == .halfOpen)
+        return (breaker, now)
+    }
+
+    @Test func aProbeStruckBySporadicFaultsDoesNotOpenTheCircuitAgain() {
+        // A slow key and a 500 among the probes, as a fault rate of a few percent strikes them.
+        let (breaker, now) = halfOpen(probingPolicy, probes: 10)
+        #expect(breaker.acquire(now: now) != .granted, "ten probes at a time")
+        breaker.record(.failure, now: now)
+        breaker.record(.failure, now: now)
+        for _ in 0..<5 { breaker.record(.success, now: now) }
+        #expect(breaker.state == .halfOpen)
+        breaker.record(.success, now: now)
+        #expect(breaker.state == .closed, "six of ten succeeded: the failure rate can no longer reach 50%")
+    }
+
+    @Test func probesFailingAtTheThresholdOpenTheCircuitAgainForLonger() {
+        let (breaker, now) = halfOpen(probingPolicy, probes: 10)
+        for _ in 0..<4 { breaker.record(.failure, now: now) }
+        for _ in 0..<5 { breaker.record(.success, now: now) }
+        #expect(breaker.state == .halfOpen)
+        breaker.record(.failure, now: now)
+        #expect(isOpen(breaker), "five of ten failed: the threshold; got \(breaker.state)")
+        #expect(breaker.acquire(now: now + .milliseconds(999)) != .granted, "open twice as long as the first time")
+        #expect(breaker.acquire(now: now + .seconds(1)) == .granted)
+    }
+
+    @Test func aCrashThatCutsOffEveryProbeInFlightIsOneFailedProbe() {
+        let (breaker, now) = halfOpen(probingPolicy, probes: 10)
+        for index in 0..<10 { breaker.record(.connectionFailure, now: now + .milliseconds(index)) }
+        #expect(breaker.state == .halfOpen, "one event, one failed probe")
+        // The restarted dependency answers the next probes.
+        for _ in 0..<6 { #expect(breaker.acquire(now: now + .milliseconds(100)) == .granted) }
+        for _ in 0..<6 { breaker.record(.success, now: now + .milliseconds(100)) }
+        #expect(breaker.state == .closed)
+    }
+
+    @Test func probesRefusedPastTheBurstSpanOpenTheCircuitAgain() {
+        // Nothing listens any more: the refusals go on past the burst span and each counts.
+        let (breaker, now) = halfOpen(probingPolicy, probes: 1)
+        breaker.record(.connectionFailure, now: now)
+        for index in 0..<4 {
+            let later = now + probingPolicy.burstSpan + .milliseconds(index)
+            #expect(breaker.acquire(now: later) == .granted)
+            breaker.record(.connectionFailure, now: later)
+        }
+        #expect(isOpen(breaker), "expected open, got \(breaker.state)")
+    }
+
     @Test func reportsEveryTransition() {
         let seen = Transitions()
         let breaker = CircuitBreaker(policy: policy) { seen.append($0) }

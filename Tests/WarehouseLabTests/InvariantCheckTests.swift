@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WarehouseLab
 
@@ -92,5 +93,57 @@ struct InvariantCheckTests {
         #expect(figures.stuckPending == 1)
         #expect(figures.lateAnswers == 1)
         #expect(figures.userVisibleErrors == 2)
+    }
+
+    @Test func aLateAnswerIsNamedByItsOrderTryAndRequestID() {
+        var record = record(4, id: "o4", attempts: [(0, 3), (202, 2101), (202, 2100)])
+        record.attempts[1].requestID = "lab-4-2"
+        #expect(
+            InvariantCheck.lateAnswers(records: [record], bound: .milliseconds(2100))
+                == [LateAnswer(order: 4, attempt: 2, status: 202, milliseconds: 2101, requestID: "lab-4-2", sentAt: nil)])
+    }
+
+    @Test("an answer late by the service's own clock breaks the deadline; one late only on the way to the client does not")
+    func lateIsJudgedByTheServiceClock() {
+        // The service took 1,950 ms and the answer reached a starved client after 2,600 ms: the deadline held.
+        var starved = record(1, id: "o1", attempts: [(202, 2600)])
+        starved.attempts[0].serverMilliseconds = 1950
+        // The service itself waited 2,400 ms: a design that waits past its deadline.
+        var waited = record(2, id: "o2", attempts: [(201, 2450)])
+        waited.attempts[0].serverMilliseconds = 2400
+        // No answer at all after 2,500 ms: nobody but the service can be blamed.
+        let unanswered = record(3, id: "o3", attempts: [(0, 2500)])
+        let figures = check([starved, waited, unanswered], final: initial, orders: [])
+        #expect(figures.lateToClient == 3)
+        #expect(figures.lateAnswers == 2)
+        #expect(figures.violations.contains("2 answers later than the deadline"))
+
+        let inTime = check([starved], final: initial, orders: [])
+        #expect(inTime.lateToClient == 1)
+        #expect(!inTime.violations.contains { $0.contains("later than the deadline") }, "\(inTime.violations)")
+    }
+
+    @Test("an answer late by the service's clock is put down to the machine only if it stood still at least that long meanwhile")
+    func stallsExcuseNoMoreThanTheirLength() {
+        let sent = Date(timeIntervalSince1970: 1000)
+        // 300 ms late by the service's own clock (2,400 ms against 2,100).
+        var late = record(1, id: "o1", attempts: [(202, 2450)])
+        late.attempts[0].serverMilliseconds = 2400
+        late.attempts[0].sentAt = sent
+        func figures(stalls: [DateInterval]) -> RunFigures {
+            InvariantCheck.evaluate(
+                records: [late], final: FinalState(initialStock: [:], finalStock: [:], orders: []),
+                answerBound: .milliseconds(2100), stalls: stalls, latency: LatencyPercentiles())
+        }
+        // Stalls of 350 ms while the answer was on its way: the machine, not the design.
+        let covered = figures(stalls: [
+            DateInterval(start: sent.addingTimeInterval(0.5), duration: 0.2), DateInterval(start: sent.addingTimeInterval(1.9), duration: 0.15),
+        ])
+        #expect(covered.lateAnswers == 0)
+        #expect(covered.lateInStalls == 1)
+        // 200 ms of stall, or a long stall before the request was sent: not enough to explain 300 ms.
+        #expect(figures(stalls: [DateInterval(start: sent.addingTimeInterval(0.5), duration: 0.2)]).lateAnswers == 1)
+        #expect(figures(stalls: [DateInterval(start: sent.addingTimeInterval(-5), duration: 4.9)]).lateAnswers == 1)
+        #expect(figures(stalls: []).violations.contains("1 answers later than the deadline"))
     }
 }

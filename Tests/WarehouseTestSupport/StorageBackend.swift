@@ -87,8 +87,12 @@ package struct StorageBackend: Sendable, CustomTestStringConvertible {
 package enum TestPostgres {
     package static let environmentKey = "WAREHOUSE_TEST_DATABASE_URL"
 
+    /// `WAREHOUSE_TEST_POSTGRES=off` runs SQLite alone (a quick run, or to measure what PostgreSQL adds).
+    package static let switchKey = "WAREHOUSE_TEST_POSTGRES"
+
     /// Why PostgreSQL tests do not run here, if they do not.
     package static var unavailableReason: String? {
+        if ProcessInfo.processInfo.environment[switchKey] == "off" { return "\(switchKey)=off" }
         if ProcessInfo.processInfo.environment[environmentKey] != nil || LocalPostgres.findBinaries() != nil { return nil }
         return "no PostgreSQL here: set \(environmentKey) to a server, or install the Debian package postgresql (.ci/run does)"
     }

@@ -6,6 +6,20 @@ package enum Settlement: Sendable, Equatable {
     case rejected(reason: String)
 }
 
+extension Order {
+    /// The pending order as `settlement` leaves it at `now`: what storage records, and what a shopper
+    /// is told.
+    package func settled(_ settlement: Settlement, at now: Date) -> Order {
+        var settled = self
+        switch settlement {
+        case .shipped: (settled.status, settled.message, settled.reason) = (.shipped, OrderMessage.shipped, nil)
+        case .rejected(let reason): (settled.status, settled.message, settled.reason) = (.rejected, OrderMessage.rejected(reason), reason)
+        }
+        settled.updatedAt = now
+        return settled
+    }
+}
+
 /// Where the order service keeps its orders. `SQLiteOrderRepository` is the SQLite implementation;
 /// `OrderRepositoryConformance` (tests) is what every implementation must pass.
 package protocol OrderRepository: Sendable {

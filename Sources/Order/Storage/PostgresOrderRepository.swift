@@ -102,13 +102,7 @@ package struct PostgresOrderRepository: OrderRepository {
     }
 
     package func settle(_ order: Order, _ settlement: Settlement, at now: Date) async throws -> Order? {
-        var settled = order
-        switch settlement {
-        case .shipped: (settled.status, settled.message, settled.reason) = (.shipped, OrderMessage.shipped, nil)
-        case .rejected(let reason):
-            (settled.status, settled.message, settled.reason) = (.rejected, OrderMessage.rejected(reason), reason)
-        }
-        settled.updatedAt = now
+        let settled = order.settled(settlement, at: now)
         return try await database.write(locks: ["order:" + order.id]) { [settled] transaction in
             // `status = 'pending'` makes settling idempotent: the first final word stands.
             let changed = try await transaction.query(

@@ -143,13 +143,7 @@ package struct SQLiteOrderRepository: OrderRepository {
 
     package func settle(_ order: Order, _ settlement: Settlement, at now: Date) async throws -> Order? {
         try await commits.write { db in
-            var settled = order
-            switch settlement {
-            case .shipped: (settled.status, settled.message, settled.reason) = (.shipped, OrderMessage.shipped, nil)
-            case .rejected(let reason):
-                (settled.status, settled.message, settled.reason) = (.rejected, OrderMessage.rejected(reason), reason)
-            }
-            settled.updatedAt = now
+            let settled = order.settled(settlement, at: now)
             // `status = 'pending'` makes settling idempotent: the first final word stands.
             try db.cachedStatement(
                 sql: """

@@ -22,6 +22,10 @@ package struct RequestTiming: Sendable, Equatable {
 /// Records `http_server_request_duration_seconds{route, method, status}` for every request, including
 /// the ones that end in an error answer. `route` is the matched template (`/orders/{id}`), never the raw
 /// path, so ids cannot explode the number of series; unmatched paths count as `unmatched`.
+///
+/// The same time goes back to the caller as `Server-Timing: total;dur=<ms>` (W3C Server Timing): a
+/// client that measures an answer later than it should can tell the time the service took from the
+/// time the request and its answer spent between the two (a starved machine, a connection).
 package struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     package let registry: PrometheusCollectorRegistry
     /// Told of every answered request (the order service's rolling latency window listens here).
@@ -42,8 +46,9 @@ package struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let started = ContinuousClock.now
-        let response = try await next(request, context)
+        var response = try await next(request, context)
         let elapsed = ContinuousClock.now - started
+        response.headers[.serverTiming] = ServerTiming.value(total: elapsed)
         let route = context.endpointPath ?? "unmatched"
         registry.makeDurationHistogram(
             descriptor: .init(

@@ -9,14 +9,18 @@ import Synchronization
 /// - open: calls are refused at once; then the circuit is half-open. The first time it opens it stays
 ///   open for `openDuration`; each failed probe doubles that, up to `maximumOpenDuration`, so a
 ///   dependency that is back after a blip is probed soon and one that stays down is left alone longer.
-/// - halfOpen: up to `probes` calls are let through; if they all succeed the circuit closes (with a
-///   fresh window and the first open interval again), the first failure opens it again.
+/// - halfOpen: up to `probes` calls are let through, and judged by the same failure rate: the circuit
+///   opens again as soon as so many have failed that their rate reaches `failureRateThreshold`, and
+///   closes (with a fresh window and the first open interval again) as soon as so many have succeeded
+///   that it no longer can. One probe struck by a sporadic fault (a slow key, one 500) does not keep a
+///   dependency that answers the others shut out; a dependency still down fails them all.
 ///
 /// Connection failures (refused, reset, closed before an answer) are what a restart of the dependency
 /// looks like: every call in flight fails at the same instant, and a few more find the port closed
 /// until the new process listens. So those within `burstSpan` of the first one count as one failure,
 /// and a success ends the burst. Failures that go on past `burstSpan` are an outage, not a blip, and
-/// each one counts again. Slow calls and error answers always count one each.
+/// each one counts again. Slow calls and error answers always count one each. The same holds for
+/// probes: a crash that cuts off every probe in flight is one failed probe.
 ///
 /// Time is passed in by the caller, so the state machine is tested without waiting.
 package final class CircuitBreaker: Sendable {
@@ -28,7 +32,8 @@ package final class CircuitBreaker: Sendable {
         package var openDuration: Duration = .milliseconds(500)
         /// The longest it stays open, however often its probes fail (never less than `openDuration`).
         package var maximumOpenDuration: Duration = .seconds(5)
-        package var probes = 2
+        /// Calls let through while half-open, which decide between closing and opening again.
+        package var probes = 10
         /// Connection failures within this span of the first one count as one failure.
         package var burstSpan: Duration = .seconds(1)
 
@@ -72,6 +77,7 @@ package final class CircuitBreaker: Sendable {
         var buckets: [Bucket] = []
         var probesInFlight = 0
         var probeSuccesses = 0
+        var probeFailures = 0
         /// The first connection failure of the burst going on, if one is.
         var burstStarted: ContinuousClock.Instant?
     }
@@ -101,9 +107,11 @@ package final class CircuitBreaker: Sendable {
                 machine.state = .halfOpen
                 machine.probesInFlight = 1
                 machine.probeSuccesses = 0
+                machine.probeFailures = 0
+                machine.burstStarted = nil
                 return (.granted, .halfOpen)
             case .halfOpen:
-                guard machine.probesInFlight + machine.probeSuccesses < policy.probes else {
+                guard machine.probesInFlight + machine.probeSuccesses + machine.probeFailures < policy.probes else {
                     return (.rejected(openSince: wallClock), nil)
                 }
                 machine.probesInFlight += 1
@@ -131,14 +139,19 @@ package final class CircuitBreaker: Sendable {
                 return open(&machine, now: now, wallClock: wallClock)
             case .halfOpen:
                 machine.probesInFlight = max(0, machine.probesInFlight - 1)
-                guard outcome == .success else {
+                guard counts(outcome, now: now, in: &machine) else { return nil }
+                if outcome == .success {
+                    machine.probeSuccesses += 1
+                } else {
+                    machine.probeFailures += 1
+                }
+                if machine.probeFailures >= probeFailuresToOpen {
                     // Still failing: leave it alone longer this time.
                     let longest = max(policy.openDuration, policy.maximumOpenDuration)
                     machine.nextOpenDuration = min(machine.nextOpenDuration * 2, longest)
                     return open(&machine, now: now, wallClock: wallClock)
                 }
-                machine.probeSuccesses += 1
-                guard machine.probeSuccesses >= policy.probes else { return nil }
+                guard machine.probeSuccesses > policy.probes - probeFailuresToOpen else { return nil }
                 machine.state = .closed
                 machine.buckets.removeAll()
                 machine.burstStarted = nil
@@ -152,8 +165,13 @@ package final class CircuitBreaker: Sendable {
         if let transition { onTransition(transition) }
     }
 
-    /// Whether `outcome` enters the window: a connection failure inside a burst that began less than
-    /// `burstSpan` ago is part of an event already counted.
+    /// Failed probes that bring their rate to the threshold (at least one).
+    private var probeFailuresToOpen: Int {
+        max(1, Int((Double(policy.probes) * policy.failureRateThreshold).rounded(.up)))
+    }
+
+    /// Whether `outcome` enters the window (or the probes' count): a connection failure inside a burst
+    /// that began less than `burstSpan` ago is part of an event already counted.
     private func counts(_ outcome: Outcome, now: ContinuousClock.Instant, in machine: inout Machine) -> Bool {
         switch outcome {
         case .success:
@@ -175,6 +193,7 @@ package final class CircuitBreaker: Sendable {
         machine.openUntil = now + machine.nextOpenDuration
         machine.probesInFlight = 0
         machine.probeSuccesses = 0
+        machine.probeFailures = 0
         return machine.state
     }
 
