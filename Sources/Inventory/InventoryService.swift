@@ -75,9 +75,7 @@ package struct InventoryService: Sendable {
             logger.info("demo catalogue added", metadata: ["products": "\(DemoCatalogue.products.count)"])
         }
         let health = HealthMonitor(serviceId: "inventory", indicators: [storage.health], timeout: configuration.healthTimeout)
-        let pruner = storage.feed.map {
-            EventPruner(store: $0.store, retention: configuration.eventRetention, logger: logger) as any Service
-        }
+        let pruner = storage.feed.map { $0.pruner(retention: configuration.eventRetention, logger: logger) as any Service }
         return InventoryService(
             configuration: configuration, repository: storage.repository, health: health,
             services: storage.services + (pruner.map { [$0] } ?? []), feed: storage.feed, logger: logger)

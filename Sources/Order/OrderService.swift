@@ -126,9 +126,7 @@ package struct OrderService: Sendable {
             ],
             timeout: configuration.healthTimeout
         )
-        let pruner = storage.feed.map {
-            EventPruner(store: $0.store, retention: configuration.eventRetention, logger: logger) as any Service
-        }
+        let pruner = storage.feed.map { $0.pruner(retention: configuration.eventRetention, logger: logger) as any Service }
         return OrderService(
             configuration: configuration,
             placement: placement,

@@ -103,8 +103,7 @@ struct EventFeedTests {
             // A clock that stepped back: event 7 is "old" but comes after a new one, so it stays.
             try await writer.write { db in _ = try SQLiteEventStore.append(event("new-6"), in: db) }
             try await writer.write { db in _ = try SQLiteEventStore.append(event("old-7", at: old), in: db) }
-            let pruner = EventPruner(store: feed.store, retention: .seconds(3600), logger: .init(label: "test"))
-            var limited = pruner
+            var limited = feed.pruner(retention: .seconds(3600), logger: .init(label: "test"))
             limited.batchSize = 2
             #expect(await limited.pruneOnce() == 5)
             #expect(try await feed.page(after: 5, limit: 10).events.map(\.subject) == ["new-6", "old-7"])

@@ -13,7 +13,7 @@ package struct SQLiteInventoryRepository: InventoryRepository {
     /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
     private let commits: GroupCommitWriter
     /// Signalled after every commit that may hold events: the feed's long polls wait on it.
-    package let commitSignal: CommitSignal
+    private let commitSignal: CommitSignal
 
     /// Opens the database and brings its schema up to date.
     ///
@@ -23,11 +23,6 @@ package struct SQLiteInventoryRepository: InventoryRepository {
         self.commitSignal = commitSignal
         self.commits = GroupCommitWriter(writer, onCommit: { commitSignal.signal() })
         try Self.migrator.migrate(writer)
-    }
-
-    /// The stock feed, read from this database's outbox.
-    package var feed: EventFeed {
-        EventFeed(source: StockEvents.source, store: SQLiteEventStore(writer), signal: commitSignal)
     }
 
     static var migrator: DatabaseMigrator {

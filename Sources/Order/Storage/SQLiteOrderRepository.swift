@@ -11,20 +11,12 @@ package struct SQLiteOrderRepository: OrderRepository {
     package let writer: any DatabaseWriter
     /// The writes made while requests wait on them, committed together (see `GroupCommitWriter`).
     private let commits: GroupCommitWriter
-    /// Signalled after every commit of `commits`: the feed's long polls wait on it.
-    package let commitSignal: CommitSignal
 
     /// - Parameter commitSignal: signalled after every group commit, for the feed's long polls.
     package init(_ writer: any DatabaseWriter, commitSignal: CommitSignal = CommitSignal()) throws {
         self.writer = writer
-        self.commitSignal = commitSignal
         self.commits = GroupCommitWriter(writer, onCommit: { commitSignal.signal() })
         try Self.migrator.migrate(writer)
-    }
-
-    /// The order feed, read from this database's outbox.
-    package var feed: EventFeed {
-        EventFeed(source: OrderEvents.source, store: SQLiteEventStore(writer), signal: commitSignal)
     }
 
     /// The schema, version by version (a test migrates a database of the first version).

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// A publisher's feed: pages of its events after a position, waiting for the next commit when there is
 /// nothing new yet (long poll).
@@ -43,6 +44,13 @@ package struct EventFeed: Sendable {
             }
             await signal.wait(after: seen, until: deadline)
         }
+    }
+}
+
+extension EventFeed {
+    /// The service that keeps this feed within `retention`.
+    package func pruner(retention: Duration, logger: Logger) -> EventPruner {
+        EventPruner(store: store, retention: retention, logger: logger)
     }
 }
 
