@@ -28,9 +28,9 @@ struct RestoreCutTests {
     func restoreMakesOneCut() async throws {
         try await withTemporaryDirectory { directory in
             let data = directory.appendingPathComponent("data", isDirectory: true)
-            let orders = try OrderStorage.open(.sqlite(path: data.appendingPathComponent("orders.sqlite").path)).repository
-            let inventory = try InventoryStorage.open(.sqlite(path: data.appendingPathComponent("inventory.sqlite").path)).repository
-            let notifications = try NotificationStorage.open(
+            let orders = try await OrderStorage.open(.sqlite(path: data.appendingPathComponent("orders.sqlite").path)).repository
+            let inventory = try await InventoryStorage.open(.sqlite(path: data.appendingPathComponent("inventory.sqlite").path)).repository
+            let notifications = try await NotificationStorage.open(
                 .sqlite(path: data.appendingPathComponent("notifications.sqlite").path)
             ).repository
             let order = Order.pending(NewOrder(customerId: "c-1", items: [OrderLine(sku: "A", quantity: 2)]), at: Date())
@@ -48,12 +48,12 @@ struct RestoreCutTests {
             let report = try await Restorer(repository: repository).restore(point, to: target, repair: WarehouseRestoreRepair())
 
             #expect(report.repairs.count == 1, "\(report.repairs)")
-            let restoredInventory = try InventoryStorage.open(.sqlite(path: target.appendingPathComponent("inventory.sqlite").path))
+            let restoredInventory = try await InventoryStorage.open(.sqlite(path: target.appendingPathComponent("inventory.sqlite").path))
                 .repository
             #expect(try await restoredInventory.product(sku: "A")?.stock == 8, "10, less the 2 of the one order restored")
             #expect(try await restoredInventory.deduction(key: order.id)?.outcome == .applied)
             #expect(try await restoredInventory.deduction(key: "placed-after-the-orders-copy") == nil)
-            let restoredNotifications = try NotificationStorage.open(
+            let restoredNotifications = try await NotificationStorage.open(
                 .sqlite(path: target.appendingPathComponent("notifications.sqlite").path)
             ).repository
             #expect(try await restoredNotifications.subscription(customerId: "c-1") == subscription)
