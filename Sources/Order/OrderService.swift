@@ -120,7 +120,8 @@ package struct OrderService: Sendable {
                 ServiceHealthIndicator(
                     service: "inventory",
                     url: configuration.inventoryURL.appendingPathComponent("health/ready"),
-                    httpClient: httpClient
+                    httpClient: httpClient,
+                    timeout: ServiceHealthIndicator.timeout(under: configuration.healthTimeout)
                 ),
                 CircuitHealthIndicator(breaker: inventory.breaker),
             ],

@@ -20,6 +20,12 @@ package struct ServiceHealthIndicator: HealthIndicator {
     /// What a failed check counts as for the caller.
     package let severity: HealthStatus
 
+    /// A check's limit under a monitor's: the 700 ms default under the monitor's 800, and in the same
+    /// proportion under a longer one, so a check never times out at 700 ms while its monitor waits longer.
+    package static func timeout(under monitorTimeout: Duration) -> Duration {
+        monitorTimeout * 0.875
+    }
+
     package var key: String { "\(service):responseTime" }
     package var displayName: String { service }
 
