@@ -1,7 +1,8 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-/// Warehouse: the order, inventory and notification services of Valerix, one executable, one library per service.
+/// Warehouse: the order, inventory and notification services of Valerix and their backups, one executable,
+/// one library per service.
 ///
 /// The dependency rule that keeps the services apart: `Order` knows inventory only through
 /// `InventoryAPI` (the generated HTTP contract: types and client), never through the `Inventory` library.
@@ -45,6 +46,9 @@ let package = Package(
         // external loading).
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Backups: deflate for chunks (zlib), and the transport of the backup vendor's generated client.
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client", from: "1.5.0"),
     ],
     targets: [
         // Platform code every service shares: problem+json, request ids, JSON logs, health, admin auth, storage.
@@ -146,6 +150,53 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             plugins: openAPIGenerator
         ),
+        // The simulated backup vendor's HTTP contract: types and the client the backups call it with.
+        .target(
+            name: "BackupVendorAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: generatedTypes,
+            plugins: openAPIGenerator
+        ),
+        // syncfs(2), which Glibc's module does not export: one flush of a snapshot's new chunk files
+        // instead of an fsync each.
+        .target(name: "CBackupSync"),
+        // Backups: consistent snapshots of the live databases, chunked, deduplicated and compressed in a
+        // local repository; the daily encrypted pack for the vendor and its crash-safe ledger; restore,
+        // verify and retention. It knows the vendor only through BackupVendorAPI, and the services only
+        // as database files.
+        .target(
+            name: "Backup",
+            dependencies: [
+                "WarehouseKit", "BackupVendorAPI", "CBackupSync",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+            ]
+        ),
+        // The simulated backup vendor: one upload per account per UTC day, kept in its own store.
+        .target(
+            name: "BackupVendor",
+            dependencies: [
+                "WarehouseKit", "BackupVendorAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // The contract, served at GET /openapi.yaml; its server stubs are generated here, its types and
+            // client in BackupVendorAPI (from a link to it).
+            resources: [.copy("openapi.yaml")],
+            plugins: openAPIGenerator
+        ),
         // Experiments and loads against a real system, over HTTP only: `warehouse chaos`, `warehouse load`.
         .target(
             name: "WarehouseLab",
@@ -174,11 +225,11 @@ let package = Package(
             // The page (plain files, no build step) and the console's own contract.
             resources: [.copy("Public"), .copy("openapi.yaml")]
         ),
-        // The command line: `up` (supervisor), `serve <service>`, `chaos`, `load`.
+        // The command line: `up` (supervisor), `serve <service>`, `chaos`, `load`, `backup`.
         .target(
             name: "WarehouseCLI",
             dependencies: [
-                "WarehouseKit", "Inventory", "Order", "Notification", "Console", "WarehouseLab",
+                "WarehouseKit", "Inventory", "Order", "Notification", "Console", "WarehouseLab", "Backup", "BackupVendor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -242,8 +293,22 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "BackupTests",
+            dependencies: [
+                "Backup", "BackupVendor", "BackupVendorAPI", "WarehouseKit", "WarehouseTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "WarehouseCLITests",
-            dependencies: ["WarehouseCLI", "WarehouseKit", "WarehouseTestSupport", "Order", "Inventory"]
+            dependencies: [
+                "WarehouseCLI", "WarehouseKit", "WarehouseTestSupport", "Order", "Inventory", "Notification", "Backup",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The hand-written request body schemas against the OpenAPI documents.
         .testTarget(

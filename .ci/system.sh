@@ -4,18 +4,20 @@
 # start_system WAREHOUSE LOG [UP FLAGS...]: starts it and returns once every service is ready, which
 # `warehouse up` itself tells by printing its banner ("warehouse is up") once each service's
 # /health/ready has answered with its own serviceId. Sets data_dir, order_port, inventory_port,
-# notification_port, console_port and up_pid; stop_system undoes it, and runs on exit too.
+# notification_port, console_port, backup_vendor_port (the simulated vendor's, which runs only when the
+# flags include --backup-vendor) and up_pid; stop_system undoes it, and runs on exit too.
 start_system() {
   local warehouse=$1 log=$2
   shift 2
   data_dir=$(mktemp -d)
-  read -r order_port inventory_port notification_port console_port < <(python3 -c '
+  read -r order_port inventory_port notification_port console_port backup_vendor_port < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(5)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
   "$warehouse" up --data-dir "$data_dir" --order-port "$order_port" --inventory-port "$inventory_port" \
-    --notification-port "$notification_port" --console-port "$console_port" --ready-timeout 60 "$@" > "$log" 2>&1 &
+    --notification-port "$notification_port" --console-port "$console_port" --backup-vendor-port "$backup_vendor_port" \
+    --ready-timeout 60 "$@" > "$log" 2>&1 &
   up_pid=$!
   trap stop_system EXIT
   # `up` exits non-zero when a service is not ready within --ready-timeout.

@@ -91,7 +91,8 @@ package struct ConsoleService: Sendable {
             indicators: configuration.upstreams.map { upstream in
                 ServiceHealthIndicator(
                     service: upstream.name.rawValue, url: upstream.url.appendingPathComponent("health/live"),
-                    httpClient: httpClient)
+                    httpClient: httpClient,
+                    timeout: ServiceHealthIndicator.timeout(under: configuration.healthTimeout))
             },
             timeout: configuration.healthTimeout
         )

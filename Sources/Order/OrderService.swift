@@ -130,7 +130,8 @@ package struct OrderService: Sendable {
                 ServiceHealthIndicator(
                     service: "inventory",
                     url: configuration.inventoryURL.appendingPathComponent("health/ready"),
-                    httpClient: httpClient
+                    httpClient: httpClient,
+                    timeout: ServiceHealthIndicator.timeout(under: configuration.healthTimeout)
                 ),
                 CircuitHealthIndicator(breaker: inventory.breaker),
             ],
@@ -177,7 +178,7 @@ package struct OrderService: Sendable {
                         credentials: edge.credentials, rules: ["getChaos": .admin, "putChaos": .admin, "retryOrder": .admin]),
                     CustomerListingMiddleware(
                         listing: configuration.customerListing, credentials: edge.credentials, operations: ["listOrders"]),
-                    LocationHeaderMiddleware(),
+                    UnescapedHeadersMiddleware(.location),
                     RequestBodyMiddleware(limit: configuration.bodyLimit, schemas: OrderBodySchemas.byOperation),
                 ]
             )

@@ -1,3 +1,4 @@
+import BackupVendor
 import Console
 import Inventory
 import Notification
@@ -12,6 +13,7 @@ extension ServiceName {
         case .inventory: InventoryService.self
         case .notification: NotificationService.self
         case .console: ConsoleService.self
+        case .backupVendor: BackupVendorService.self
         }
     }
 }

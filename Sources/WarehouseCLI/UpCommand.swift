@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backup
 import Foundation
 import Inventory
 import Logging
@@ -41,14 +42,20 @@ struct UpCommand: AsyncParsableCommand {
         "replicas", group: CommonSettings.systemGroup, default: ReplicaCounts(), defaultDescription: "one of each",
         help: "Run several processes of a service, such as order=2,inventory=2, on one PostgreSQL database (--postgres or --database-url), behind HAProxy (Debian's haproxy package) on the service's port, which sends requests only to replicas whose /health/ready passes.")
 
-    /// Each service's port, the ready timeout, the database, and every setting of every service that is
-    /// not decided per child (its port, its database, the others' URLs).
+    /// Each service's port, the ready timeout, the database, whether to run each stand-in, the backups, and
+    /// every setting of every service that is not decided per child (its port, its database, the others' URLs).
     static var declaredSettings: [any SettingDeclaration] {
         var seen = Set<String>()
         let shared = SystemDeclaration.services.flatMap { $0.name.definition.declaredSettings }
             .filter { !$0.isPerProcess && seen.insert($0.name).inserted }
         let ports: [any SettingDeclaration] = SystemDeclaration.services.map { $0.name.portSetting }
-        return ports + [readyTimeout, postgres, databaseURL, replicas] + shared
+        let standIns: [any SettingDeclaration] = SystemDeclaration.services.filter(\.isStandIn).map { $0.name.runSetting }
+        return ports + [readyTimeout, postgres, databaseURL, replicas] + standIns + BackupSettings.all + shared
+    }
+
+    /// The services this `up` runs: every one but the stand-ins it was not asked to run.
+    static func services(_ settings: Settings) -> [ServiceDescriptor] {
+        SystemDeclaration.services.filter { !$0.isStandIn || settings[$0.name.runSetting] }
     }
 
     @Argument(parsing: .allUnrecognized, help: .hidden)
@@ -84,7 +91,7 @@ struct UpCommand: AsyncParsableCommand {
                     throw SettingsError.conflict("--replicas runs HAProxy in front of the replicas: install the Debian package haproxy")
                 }
             }
-            let children = try SystemDeclaration.services.flatMap {
+            let children = try Self.services(settings).flatMap {
                 try Self.children($0, count: counts.count(of: $0.name), of: settings, addresses: addresses, database: database)
             }
             return (settings, addresses, children)
@@ -145,11 +152,19 @@ struct UpCommand: AsyncParsableCommand {
         }
         let (_, addresses, children) = try plan(database: cluster.map { .postgres($0.url) })
 
+        let running = Set(children.map(\.name))
         let supervisor = Supervisor(children: children, runDirectory: directory.appendingPathComponent("run"), logger: logger)
+        let shared = try Self.database(
+            settings, local: cluster.map { .postgres($0.url) }, flagGiven: settingArguments.contains(where: Self.isDatabaseURLFlag))
+        let backups = BackupSchedule(
+            settings, dataDirectory: directory, addresses: addresses, runsVendor: running.contains(.backupVendor),
+            onPostgreSQL: shared != nil)
         let announcer = ReadinessAnnouncer(
-            endpoints: SystemDeclaration.startOrder.map { ServiceEndpoint(name: $0.name, url: addresses.url(of: $0.name)) },
+            endpoints: SystemDeclaration.startOrder.filter { running.contains($0.name) }.map {
+                ServiceEndpoint(name: $0.name, url: addresses.url(of: $0.name))
+            },
             timeout: .seconds(settings[Self.readyTimeout]),
-            banner: Self.banner(addresses: addresses, dataDirectory: directory)
+            banner: Self.banner(addresses: addresses, running: running, dataDirectory: directory, backups: backups)
         )
         // Listed first, so the group stops it last: after every service has stopped.
         let database: [ServiceGroupConfiguration.ServiceConfiguration] = cluster.map { [.init(service: LocalPostgresService(server: $0))] } ?? []
@@ -160,21 +175,23 @@ struct UpCommand: AsyncParsableCommand {
                     .init(
                         service: announcer, successTerminationBehavior: .ignore,
                         failureTerminationBehavior: .gracefullyShutdownGroup),
-                ],
+                ] + (backups.scheduler(logger: logger).map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))
         try await group.run()
     }
 
-    /// Where each service listens: `--host` and each `--<name>-port`, which must differ.
+    /// Where each service listens: `--host` and each `--<name>-port`, which must differ among the
+    /// services this `up` runs.
     static func addresses(_ settings: Settings) throws(SettingsError) -> SystemAddresses {
         var addresses = SystemAddresses(host: settings[CommonSettings.host])
         for service in SystemDeclaration.services {
             addresses.ports[service.name] = settings[service.name.portSetting]
         }
-        guard Set(addresses.ports.values).count == addresses.ports.count else {
-            let flags = SystemDeclaration.services.map(\.name.portSetting.flag).joined(separator: ", ")
+        let running = services(settings)
+        guard Set(running.map { addresses.port(of: $0.name) }).count == running.count else {
+            let flags = running.map(\.name.portSetting.flag).joined(separator: ", ")
             throw .conflict("the ports of the services (\(flags)) must differ")
         }
         return addresses
@@ -244,10 +261,13 @@ struct UpCommand: AsyncParsableCommand {
         )
     }
 
-    /// What `up` prints once every service is ready: the page to open first, then the others.
-    static func banner(addresses: SystemAddresses, dataDirectory: URL) -> String {
-        let services =
-            SystemDeclaration.services.filter(\.isHumanWindow) + SystemDeclaration.services.filter { !$0.isHumanWindow }
+    /// What `up` prints once every service is ready: the page to open first, then the others, then
+    /// where the data and its backups are.
+    static func banner(
+        addresses: SystemAddresses, running: Set<ServiceName>, dataDirectory: URL, backups: BackupSchedule
+    ) -> String {
+        let declared = SystemDeclaration.services.filter { running.contains($0.name) }
+        let services = declared.filter(\.isHumanWindow) + declared.filter { !$0.isHumanWindow }
         let width = services.map(\.name.rawValue.count).max() ?? 0
         var lines = ["warehouse is up"]
         for service in services {
@@ -256,6 +276,7 @@ struct UpCommand: AsyncParsableCommand {
         }
         lines.append("  \("data".padding(toLength: width + 2, withPad: " ", startingAt: 0))\(dataDirectory.path)")
         lines.append("  admin token in \(Credential.admin.fileURL(in: dataDirectory).path)")
+        lines.append("  \("backups".padding(toLength: width + 2, withPad: " ", startingAt: 0))\(backups.summary)")
         lines.append("Ctrl-C stops everything.")
         return lines.joined(separator: "\n")
     }

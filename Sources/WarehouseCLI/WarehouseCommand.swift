@@ -5,10 +5,10 @@ import WarehouseKit
 package struct WarehouseCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "warehouse",
-        abstract: "The Valerix order, inventory and notification platform.",
+        abstract: "The Valerix order, inventory and notification platform, and its backups.",
         subcommands: [
             UpCommand.self, ServeCommand.self, ChaosCommand.self, LoadCommand.self, EventsCommand.self, SettingsCommand.self,
-            ProbeCommand.self,
+            ProbeCommand.self, BackupCommand.self,
         ]
     )
 

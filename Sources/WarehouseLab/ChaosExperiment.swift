@@ -160,14 +160,7 @@ package struct ChaosExperiment: Sendable {
         started: ContinuousClock.Instant
     ) async throws -> Run {
         let token = try system.adminToken
-        for item in workload.catalogue {
-            let body = try JSONSerialization.data(withJSONObject: ["name": "Lab item \(item.sku)", "stock": item.stock])
-            let reply = try await http.send(
-                .PUT, system.inventoryURL + "/products/\(item.sku)", json: body, headers: [("Authorization", "Bearer \(token)")])
-            guard reply.status == 201 || reply.status == 200 else {
-                throw LabError.unexpected("restock \(item.sku) answered \(reply.status)")
-            }
-        }
+        try await system.restock(for: workload, http: http)
         logger.info("workload starts", metadata: ["mode": "\(mode.rawValue)", "orders": "\(workload.orders.count)"])
 
         let client = ShopperClient(http: http, orderURL: system.orderURL)

@@ -12,28 +12,37 @@ import WarehouseKit
 package final class SystemLauncher: Sendable {
     package let dataDirectory: URL
     package let addresses: SystemAddresses
+    /// The services this system runs: every one but the stand-ins it was not asked to run.
+    package let services: [ServiceName]
     /// The client it probes with; whoever made it shuts it down.
     package let http: LabHTTP
     private let process: ChildProcess
 
-    private init(dataDirectory: URL, addresses: SystemAddresses, http: LabHTTP, process: ChildProcess) {
+    private init(dataDirectory: URL, addresses: SystemAddresses, services: [ServiceName], http: LabHTTP, process: ChildProcess) {
         self.dataDirectory = dataDirectory
         self.addresses = addresses
+        self.services = services
         self.http = http
         self.process = process
     }
 
     /// Starts `executable up` with `arguments` (and `environment` added to this process's) and returns
-    /// once every service is ready.
+    /// once every service it runs is ready (a stand-in such as the backup vendor runs when `arguments`
+    /// hold its flag, `--backup-vendor`).
+    ///
+    /// - Parameter dataDirectory: the data directory to run on (a restored one, say); a fresh one by default.
     package static func start(
         executable: URL,
         arguments: [String] = [],
         environment: [String: String] = [:],
         http: LabHTTP,
         logFile: URL? = nil,
+        dataDirectory: URL? = nil,
         readyTimeout: Duration = .seconds(60)
     ) async throws -> SystemLauncher {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-lab-\(UUID().uuidString)")
+        let directory =
+            dataDirectory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-lab-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ports = try FreePorts.take(SystemDeclaration.services.count)
         let addresses = SystemAddresses(
@@ -47,7 +56,9 @@ package final class SystemLauncher: Sendable {
             environment: environment,
             logFile: logFile ?? directory.appendingPathComponent("up.log")
         )
-        let launcher = SystemLauncher(dataDirectory: directory, addresses: addresses, http: http, process: process)
+        let services = SystemDeclaration.services.filter { !$0.isStandIn || arguments.contains($0.name.runSetting.flag) }
+        let launcher = SystemLauncher(
+            dataDirectory: directory, addresses: addresses, services: services.map(\.name), http: http, process: process)
         do {
             try await launcher.waitUntilReady(timeout: readyTimeout)
         } catch {
@@ -68,6 +79,7 @@ package final class SystemLauncher: Sendable {
     package var inventoryURL: String { url(of: .inventory) }
     package var notificationURL: String { url(of: .notification) }
     package var consoleURL: String { url(of: .console) }
+    package var backupVendorURL: String { url(of: .backupVendor) }
 
     package var adminToken: String {
         get throws { try token(.admin) }
@@ -92,7 +104,9 @@ package final class SystemLauncher: Sendable {
 
     /// Returns once every service answers its readiness probe, in the order they depend on each other.
     package func waitUntilReady(timeout: Duration) async throws {
-        let endpoints = SystemDeclaration.startOrder.map { ServiceEndpoint(name: $0.name, url: addresses.url(of: $0.name)) }
+        let endpoints = SystemDeclaration.startOrder.filter { services.contains($0.name) }.map {
+            ServiceEndpoint(name: $0.name, url: addresses.url(of: $0.name))
+        }
         try await ReadinessProbe.ready.waitUntilUp(endpoints, timeout: timeout, client: http.client) {
             guard self.process.isRunning else { throw LabError.exited(self.log()) }
         }

@@ -166,6 +166,17 @@ struct ConsoleRoutesTests {
         }
     }
 
+    @Test("the console's own checks wait as long as its health timeout says, not the indicator's default")
+    func ownChecksFollowTheHealthTimeout() async throws {
+        try await withConsole(orderPath: "slow") { client in
+            let response = try await client.execute(uri: "/api/health", method: .get)
+            let overview = try response.decode(HealthOverview.self)
+            let console = try #require(overview.services.last)
+            #expect(console.name == "console")
+            #expect(console.reasons == [], "a second's answer is in time for a 30 s health timeout")
+        }
+    }
+
     @Test("GET /api/health: a tile per service with the reasons it does not pass")
     func health() async throws {
         try await withConsole(orderURL: URL(string: "http://127.0.0.1:9")!) { client in

@@ -95,6 +95,11 @@ func makeStubRouter() -> Router<BasicRequestContext> {
             body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(report))))
     }
     router.get("/health/live") { _, _ in "{}" }
+    // A service that is alive but slow to say so: past the 700 ms an indicator waits by default.
+    router.get("/slow/health/live") { _, _ in
+        try await Task.sleep(for: .seconds(1))
+        return "{}"
+    }
     return router
 }
 
@@ -106,8 +111,11 @@ struct StubProduct: Codable, Sendable, Equatable {
 
 /// Runs the stub on a free port and the console in process in front of it (or in front of `orderURL`
 /// when given, such as a port nobody listens on).
+/// - Parameter orderPath: where on the stub the order service lives, when `orderURL` is not given
+///   (`/slow`: its `/health/live` takes a second).
 func withConsole(
     orderURL: URL? = nil,
+    orderPath: String = "",
     upstreamTimeout: Duration = .seconds(10),
     _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void
 ) async throws {
@@ -117,7 +125,7 @@ func withConsole(
         let port = try #require(stubClient.port)
         let stubURL = URL(string: "http://127.0.0.1:\(port)")!
         var configuration = ConsoleConfiguration(upstreams: [
-            ServiceEndpoint(name: .order, url: orderURL ?? stubURL), ServiceEndpoint(name: .inventory, url: stubURL),
+            ServiceEndpoint(name: .order, url: orderURL ?? (orderPath.isEmpty ? stubURL : stubURL.appendingPathComponent(orderPath))), ServiceEndpoint(name: .inventory, url: stubURL),
             ServiceEndpoint(name: .notification, url: stubURL),
         ])
         configuration.upstreamTimeout = upstreamTimeout

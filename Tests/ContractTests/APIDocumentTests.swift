@@ -10,7 +10,7 @@ struct APIDocumentTests {
     /// Each service's document, in the order the page lists them.
     static let services = [
         ("Order service", "Order"), ("Inventory service", "Inventory"), ("Notification service", "Notification"),
-        ("Console", "Console"),
+        ("Console", "Console"), ("Backup vendor (simulated)", "BackupVendor"),
     ]
 
     @Test("docs/API.md lists every operation of every document as the document says it")
@@ -55,8 +55,8 @@ struct APIDocumentTests {
     }
 
     /// Who may call an operation, by the alternatives of its `security`: nothing when it is open,
-    /// `(admin)`, `(service token)`, `(service or admin token)`, or `(admin for more)` when it is open
-    /// and the admin token shows more.
+    /// `(admin)`, `(service token)`, `(service or admin token)`, `(admin for more)` when it is open
+    /// and the admin token shows more, or `(vendor token)` for the backup vendor's account token.
     static func credential(_ security: [DereferencedSecurityRequirement]) -> String {
         let alternatives = Set(security.map { $0.schemes.keys.sorted().joined(separator: "+") })
         switch alternatives {
@@ -65,6 +65,7 @@ struct APIDocumentTests {
         case ["serviceToken"]: return " (service token)"
         case ["serviceToken", "adminToken"]: return " (service or admin token)"
         case ["", "adminToken"]: return " (admin for more)"
+        case ["vendorToken"]: return " (vendor token)"
         default: return " (\(alternatives.sorted().joined(separator: " or ")))"
         }
     }

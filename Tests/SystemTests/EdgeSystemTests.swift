@@ -77,7 +77,9 @@ struct EdgeSystemTests {
 
     /// A page on evil.example whose name was made to resolve to 127.0.0.1 sends `Host: evil.example`.
     @Test func everyServiceRefusesAHostItDoesNotAnswerFor() async throws {
-        try await SystemLauncher.with(environment: ["WAREHOUSE_ALLOWED_HOSTS": "warehouse.test,.corp.example"]) { system in
+        // The simulated backup vendor too: it stands behind the same edge as every service.
+        try await SystemLauncher.with(["--backup-vendor"], environment: ["WAREHOUSE_ALLOWED_HOSTS": "warehouse.test,.corp.example"]) {
+            system in
             for service in ServiceName.allCases {
                 let url = system.url(of: service) + "/health/live"
                 let refused = try await system.request(.GET, url, headers: [("Host", "evil.example")])

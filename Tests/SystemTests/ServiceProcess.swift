@@ -10,11 +10,13 @@ import WarehouseLab
 final class ServiceProcess: @unchecked Sendable {
     // Unchecked: `process` is only touched from the test that owns it.
     let url: String
+    let dataDirectory: URL
     private let process: Process
     private let logFile: URL
 
-    private init(url: String, process: Process, logFile: URL) {
+    private init(url: String, dataDirectory: URL, process: Process, logFile: URL) {
         self.url = url
+        self.dataDirectory = dataDirectory
         self.process = process
         self.logFile = logFile
     }
@@ -47,7 +49,8 @@ final class ServiceProcess: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         try process.run()
-        let started = ServiceProcess(url: "http://127.0.0.1:\(port)", process: process, logFile: logFile)
+        let started = ServiceProcess(
+            url: "http://127.0.0.1:\(port)", dataDirectory: dataDirectory, process: process, logFile: logFile)
         do {
             try await eventually("\(service) serves /health/live", timeout: .seconds(60)) {
                 guard process.isRunning else { throw LabError.exited(started.log()) }

@@ -104,11 +104,20 @@ struct TrustSystemTests {
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: parent) }
 
-        // A data directory `up` makes: 0700, both token files 0600.
-        try await SystemLauncher.with { system in
+        // A data directory `up` makes: 0700, both token files 0600, and so the simulated vendor's account
+        // token in its store; the install's service token opens nothing at the vendor, its own token does.
+        try await SystemLauncher.with(["--backup-vendor"]) { system in
             #expect(SecretFile.mode(system.dataDirectory.path) == 0o700)
             #expect(SecretFile.mode(Credential.admin.fileURL(in: system.dataDirectory).path) == 0o600)
             #expect(SecretFile.mode(Credential.service.fileURL(in: system.dataDirectory).path) == 0o600)
+            let vendorFile = Credential.admin.fileURL(in: system.dataDirectory.appendingPathComponent("backup-vendor"))
+            #expect(SecretFile.mode(vendorFile.path) == 0o600)
+            let vendorToken = try String(contentsOf: vendorFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            for (token, status) in [(try system.serviceToken, 401), (vendorToken, 200)] {
+                let reply = try await system.request(
+                    .GET, system.backupVendorURL + "/accounts/warehouse/packs", headers: [("Authorization", "Bearer \(token)")])
+                #expect(reply.status == status)
+            }
         }
 
         // A token file someone made readable by everyone: narrowed at start, and said so.

@@ -1,7 +1,9 @@
+import Backup
 import Foundation
 import Inventory
-import Testing
+import Logging
 import Order
+import Testing
 import WarehouseKit
 
 @testable import WarehouseCLI
@@ -52,6 +54,9 @@ struct UpCommandTests {
         case .console:
             #expect(!child.arguments.contains("--gremlin-every"))
             #expect(!child.arguments.contains("--order-deadline-ms"))
+        case .backupVendor:
+            #expect(!child.arguments.contains("--gremlin-every"))
+            #expect(!child.arguments.contains("--backup-every"), "the backups are up's, not the vendor's")
         }
         if service != .notification { #expect(child.startsAfter.isEmpty) }
     }
@@ -100,14 +105,69 @@ struct UpCommandTests {
         #expect(environment[Supervisor.pidEnvironmentKey] != nil)
     }
 
-    @Test("the banner points at the console first, then every other service")
-    func banner() {
-        let banner = UpCommand.banner(addresses: SystemAddresses(), dataDirectory: URL(fileURLWithPath: "/tmp/data"))
+    @Test("the banner points at the console first, then every other service it runs, then the data and its backups")
+    func banner() throws {
+        let settings = try upSettings([])
+        let directory = URL(fileURLWithPath: "/tmp/data")
+        let backups = BackupSchedule(settings, dataDirectory: directory, addresses: SystemAddresses(), runsVendor: false)
+        let banner = UpCommand.banner(
+            addresses: SystemAddresses(), running: Set(UpCommand.services(settings).map(\.name)), dataDirectory: directory,
+            backups: backups)
         let lines = banner.split(separator: "\n").map(String.init)
         #expect(lines[1] == "  console       http://127.0.0.1:8090   <- open this in a browser")
         #expect(lines[2] == "  order         http://127.0.0.1:8080")
         #expect(lines[3] == "  inventory     http://127.0.0.1:8081")
         #expect(lines[4] == "  notification  http://127.0.0.1:8082")
+        #expect(lines[5].hasPrefix("  data"))
+        #expect(lines[7] == "  backups       every 15 min to /tmp/data/backup, kept local (no --backup-vendor-url)")
+    }
+
+    @Test("the backup vendor, a stand-in, runs only when asked; then backups ship to it")
+    func standInOnlyWhenAsked() throws {
+        let plain = try upSettings([])
+        #expect(!UpCommand.services(plain).map(\.name).contains(.backupVendor))
+        #expect(UpCommand.services(plain).count == ServiceName.allCases.count - 1)
+        // Its default port may be taken by a service when it does not run.
+        _ = try UpCommand.addresses(try upSettings(["--order-port", "8083"]))
+
+        let asked = try upSettings(["--backup-vendor", "--backup-vendor-port", "9083"])
+        #expect(UpCommand.services(asked).map(\.name).contains(.backupVendor))
+        #expect(throws: SettingsError.self) {
+            try UpCommand.addresses(try upSettings(["--backup-vendor", "--order-port", "8083"]))
+        }
+        let addresses = try UpCommand.addresses(asked)
+        let backups = BackupSchedule(asked, dataDirectory: URL(fileURLWithPath: "/d"), addresses: addresses, runsVendor: true)
+        #expect(backups.vendorURL?.absoluteString == "http://127.0.0.1:9083")
+        #expect(backups.shipArguments.starts(with: ["backup", "ship", "--vendor-url", "http://127.0.0.1:9083", "--account", "warehouse"]))
+        #expect(backups.snapshotArguments == ["backup", "snapshot", "--keep", "hourly=48,daily=30,monthly=12", "--data-dir", "/d", "--repository", "/d/backup"])
+    }
+
+    @Test("the backup settings are read like every other: flags, WAREHOUSE_* variables, the token from the environment only")
+    func backupSettings() throws {
+        let settings = try upSettings(
+            ["--backup-every", "0"],
+            ["WAREHOUSE_BACKUP_KEEP": "daily=7", "WAREHOUSE_BACKUP_VENDOR_URL": "https://vendor.example", "WAREHOUSE_BACKUP_VENDOR_TOKEN": "s3cret"])
+        let backups = BackupSchedule(settings, dataDirectory: URL(fileURLWithPath: "/d"), addresses: SystemAddresses(), runsVendor: false)
+        #expect(backups.interval == nil)
+        #expect(backups.keep == RetentionPolicy(hourly: 0, daily: 7, monthly: 0))
+        #expect(backups.vendorURL?.absoluteString == "https://vendor.example")
+        #expect(backups.scheduler(logger: Logger(label: "test")) == nil)
+        #expect(throws: SettingsError.self) { try upSettings(["--backup-vendor-token", "s3cret"]) }
+        #expect(throws: SettingsError.self) { try upSettings(["--backup-every", "0.001"]) }
+        #expect(throws: SettingsError.self) { try upSettings(["--backup-keep", "weekly=3"]) }
+        #expect(throws: SettingsError.self) { try upSettings(["--backup-account", "../x"]) }
+    }
+
+    @Test("on PostgreSQL, backups are off and the banner says why: restore points copy SQLite files")
+    func backupsOffOnPostgreSQL() throws {
+        let settings = try upSettings(["--backup-every", "5"])
+        let backups = BackupSchedule(
+            settings, dataDirectory: URL(fileURLWithPath: "/d"), addresses: SystemAddresses(), runsVendor: false, onPostgreSQL: true)
+        #expect(backups.interval == nil)
+        #expect(backups.scheduler(logger: Logger(label: "test")) == nil)
+        #expect(backups.summary.contains("PostgreSQL"))
+        let onSQLite = BackupSchedule(settings, dataDirectory: URL(fileURLWithPath: "/d"), addresses: SystemAddresses(), runsVendor: false)
+        #expect(onSQLite.interval == .seconds(300))
     }
 
     @Test("every service has a definition under its own name")

@@ -20,7 +20,7 @@ struct SystemDeclarationTests {
                 #expect(order.firstIndex(of: dependency)! < order.firstIndex(of: service.name)!, "\(dependency) before \(service.name)")
             }
         }
-        #expect(order == [.inventory, .order, .notification, .console])
+        #expect(order == [.inventory, .order, .notification, .console, .backupVendor])
     }
 
     @Test("a service starts after the ones it waits for, which are among those it calls")
@@ -30,6 +30,14 @@ struct SystemDeclarationTests {
         }
         #expect(ServiceName.notification.descriptor.startsAfter == [.order])
         #expect(ServiceName.order.descriptor.startsAfter.isEmpty, "the core waits for nobody to start")
+    }
+
+    @Test("databases are copied followers first: notification before order, order before inventory")
+    func copyOrder() {
+        #expect(SystemDeclaration.databasesInCopyOrder.map(\.name) == [.notification, .order, .inventory])
+        #expect(SystemDeclaration.services.filter(\.isStandIn).map(\.name) == [.backupVendor])
+        #expect(ServiceName.backupVendor.runSetting.flag == "--backup-vendor")
+        #expect(ServiceName.backupVendor.portSetting.defaultText == "8083")
     }
 
     @Test("addresses default to each service's port on loopback")

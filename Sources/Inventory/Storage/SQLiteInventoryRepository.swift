@@ -248,7 +248,7 @@ package struct SQLiteInventoryRepository: InventoryRepository {
         }
     }
 
-    private static func fetchDeduction(_ db: Database, key: String) throws -> (record: DeductionRecord, fingerprint: String)? {
+    static func fetchDeduction(_ db: Database, key: String) throws -> (record: DeductionRecord, fingerprint: String)? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM deductions WHERE key = ?"), arguments: [key])
         else { return nil }
         let lines = try decoder.decode([StockLine].self, from: Data((row["lines"] as String).utf8))

@@ -31,13 +31,23 @@ package struct ISO8601FormatStyleTranscoder: DateTranscoder {
         if let date = try? Self.withFraction.parse(text) { return date }
         return try Self.withoutFraction.parse(text)
     }
+
+    /// Whether `text` is a date this transcoder reads (for body schemas, which check before decoding).
+    package static func isDate(_ text: String) -> Bool {
+        (try? ISO8601FormatStyleTranscoder().decode(text)) != nil
+    }
 }
 
-/// Generated servers encode header values in OpenAPI's "simple" style, which percent-encodes `/`, so
-/// `Location: /orders/42` would leave as `%2Forders%2F42`. A `Location` is a URI reference already;
-/// this restores it.
-package struct LocationHeaderMiddleware: ServerMiddleware {
-    package init() {}
+/// Generated servers encode header values in OpenAPI's "simple" style, which percent-encodes characters
+/// such as `/`, `=` and `:`, so `Location: /orders/42` would leave as `%2Forders%2F42` and
+/// `Content-Digest: sha-256=:…:` as `sha-256%3D%3A…`. Headers whose values are already what they must be
+/// on the wire (a URI reference, a structured field) are restored here.
+package struct UnescapedHeadersMiddleware: ServerMiddleware {
+    package let names: [HTTPField.Name]
+
+    package init(_ names: HTTPField.Name...) {
+        self.names = names
+    }
 
     package func intercept(
         _ request: HTTPRequest,
@@ -47,9 +57,38 @@ package struct LocationHeaderMiddleware: ServerMiddleware {
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         var (response, responseBody) = try await next(request, body, metadata)
-        if let location = response.headerFields[.location], let decoded = location.removingPercentEncoding {
-            response.headerFields[.location] = decoded
-        }
+        response.headerFields.unescape(names)
         return (response, responseBody)
     }
+}
+
+/// The same for a generated client's requests.
+package struct UnescapedRequestHeadersMiddleware: ClientMiddleware {
+    package let names: [HTTPField.Name]
+
+    package init(_ names: HTTPField.Name...) {
+        self.names = names
+    }
+
+    package func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var request = request
+        request.headerFields.unescape(names)
+        return try await next(request, body, baseURL)
+    }
+}
+
+extension HTTPFields {
+    mutating func unescape(_ names: [HTTPField.Name]) {
+        for name in names {
+            if let value = self[name], let decoded = value.removingPercentEncoding { self[name] = decoded }
+        }
+    }
+}
+
+extension HTTPField.Name {
+    /// RFC 9530.
+    package static let contentDigest = HTTPField.Name("Content-Digest")!
 }

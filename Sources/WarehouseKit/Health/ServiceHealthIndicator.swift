@@ -20,6 +20,13 @@ package struct ServiceHealthIndicator: HealthIndicator {
     /// What a failed check counts as for the caller.
     package let severity: HealthStatus
 
+    /// A check's limit under a monitor's: 100 ms less (the 700 ms default under the monitor's 800), so the
+    /// check's own output ("no answer within …") is the one reported, and a check never gives up at
+    /// 700 ms while its monitor would wait longer; half the monitor's under a monitor of 200 ms or less.
+    package static func timeout(under monitorTimeout: Duration) -> Duration {
+        max(monitorTimeout - .milliseconds(100), monitorTimeout / 2)
+    }
+
     package var key: String { "\(service):responseTime" }
     package var displayName: String { service }
 

@@ -3,7 +3,7 @@ import HTTPTypes
 import OpenAPIRuntime
 
 /// Sends `Authorization: Bearer <token>` with every call a generated client makes: how the order
-/// service shows inventory its service token.
+/// service shows inventory its service token, and `backup ship` the vendor its account token.
 package struct BearerClientMiddleware: ClientMiddleware {
     package let token: BearerToken
 

@@ -14,7 +14,7 @@ package enum CommonSettings {
         "host", group: group, default: "127.0.0.1", help: "Address the services listen on.")
 
     package static let port = Setting<Int?>(
-        "port", group: group, default: nil, defaultDescription: "the service's own (order 8080, inventory 8081, notification 8082, console 8090)",
+        "port", group: group, default: nil, defaultDescription: "the service's own (order 8080, inventory 8081, notification 8082, console 8090, backup-vendor 8083)",
         rule: .within(1...65_535), perProcess: true,
         help: "Port the service listens on (`warehouse up` takes one per service: --order-port, ...).")
 
@@ -127,6 +127,14 @@ extension ServiceName {
             default: ServiceURL(SystemAddresses().url(of: self)),
             perProcess: true,
             help: "Base URL of the \(rawValue) service (for the services that call it).")
+    }
+
+    /// `--<name>`: whether `warehouse up` runs this stand-in for a service outside the system
+    /// (`ServiceDescriptor.isStandIn`).
+    package var runSetting: Setting<Bool> {
+        Setting(
+            rawValue, group: CommonSettings.systemGroup, default: false,
+            help: "Also run \(rawValue), a stand-in for a service outside the system: \(descriptor.purpose).")
     }
 
     /// `--<name>-port`: the port `warehouse up` gives this service.

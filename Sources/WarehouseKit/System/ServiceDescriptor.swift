@@ -19,6 +19,9 @@ package struct ServiceDescriptor: Sendable, Equatable {
     package let purpose: String
     /// The page a person opens: the start-up banner points at it.
     package let isHumanWindow: Bool
+    /// A stand-in for a service outside the system (the simulated backup vendor): `warehouse up` runs it
+    /// only when given `--<name>`, no service calls it, and the system is up without it.
+    package let isStandIn: Bool
 
     package init(
         name: ServiceName,
@@ -27,7 +30,8 @@ package struct ServiceDescriptor: Sendable, Equatable {
         startsAfter: [ServiceName] = [],
         databaseFile: String? = nil,
         purpose: String,
-        isHumanWindow: Bool = false
+        isHumanWindow: Bool = false,
+        isStandIn: Bool = false
     ) {
         self.name = name
         self.defaultPort = defaultPort
@@ -36,5 +40,6 @@ package struct ServiceDescriptor: Sendable, Equatable {
         self.databaseFile = databaseFile
         self.purpose = purpose
         self.isHumanWindow = isHumanWindow
+        self.isStandIn = isStandIn
     }
 }

@@ -3,6 +3,7 @@
 /// settings.
 package enum ServiceName: String, CaseIterable, Sendable, Codable, CustomStringConvertible {
     case order, inventory, notification, console
+    case backupVendor = "backup-vendor"
 
     package var description: String { rawValue }
 

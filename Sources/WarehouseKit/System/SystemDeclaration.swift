@@ -33,11 +33,25 @@ package enum SystemDeclaration {
             purpose: "the human window: catalogue, orders, a customer's notifications, health, chaos switches, the latency dashboard",
             isHumanWindow: true
         ),
+        ServiceDescriptor(
+            name: .backupVendor,
+            defaultPort: 8083,
+            purpose: "the old-school backup vendor, simulated; it keeps the packs the backups send, one upload per account per UTC day",
+            isStandIn: true
+        ),
     ]
 
     package static func descriptor(_ name: ServiceName) -> ServiceDescriptor {
         // Every case has an entry: `SystemDeclarationTests` checks it.
         services.first { $0.name == name }!
+    }
+
+    /// The services whose databases make up the system's data, each before the services it learns from
+    /// (the reverse of `startOrder`): notification (which reads order's feed), then order (which is told
+    /// inventory's outcomes), then inventory. Copied one after the other in this order, each copy holds
+    /// no more than the later ones know of: a follower is never ahead of what it follows.
+    package static var databasesInCopyOrder: [ServiceDescriptor] {
+        startOrder.reversed().filter { $0.databaseFile != nil }
     }
 
     /// Every service after the services it depends on: the order in which `warehouse up` waits for them.

@@ -1,0 +1,83 @@
+import Backup
+import Foundation
+import GRDB
+import WarehouseKit
+import WarehouseTestSupport
+
+/// A data directory with a live SQLite database (WAL, as the services run them): `ledger.sqlite`, where
+/// every write moves money between accounts in one transaction, so a consistent copy always sums to
+/// `LiveDatabase.total`, and appends a row to `entries` (the database grows as a service's does).
+final class LiveDatabase: Sendable {
+    static let total = 1_000_000
+    static let accounts = 100
+    let pool: DatabasePool
+    let url: URL
+
+    init(directory: URL, name: String = "ledger.sqlite") throws {
+        url = directory.appendingPathComponent(name)
+        pool = try SQLiteStore.open(path: url.path, durability: .normal)
+        try pool.write { db in
+            try db.execute(sql: "CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)")
+            try db.execute(sql: "CREATE TABLE entries (id INTEGER PRIMARY KEY, note TEXT NOT NULL)")
+            for id in 0..<Self.accounts {
+                try db.execute(sql: "INSERT INTO accounts VALUES (?, ?)", arguments: [id, Self.total / Self.accounts])
+            }
+        }
+    }
+
+    /// `count` transfers, each with a new entry row, each its own transaction. GRDB's async writes wait
+    /// for its writer queue without holding a thread of the cooperative pool (`offThePool`).
+    func write(_ count: Int, seed: Int = 0) async throws {
+        for step in 0..<count {
+            try await pool.write { db in
+                let from = (step * 7 + seed) % Self.accounts
+                let to = (step * 13 + seed + 1) % Self.accounts
+                try db.execute(sql: "UPDATE accounts SET balance = balance - 1 WHERE id = ?", arguments: [from])
+                try db.execute(sql: "UPDATE accounts SET balance = balance + 1 WHERE id = ?", arguments: [to])
+                try db.execute(
+                    sql: "INSERT INTO entries (note) VALUES (?)", arguments: [String(repeating: "x", count: 200) + "\(step)"])
+            }
+        }
+    }
+
+    static func sum(of url: URL) throws -> Int {
+        let queue = try DatabaseQueue(path: url.path)
+        defer { try? queue.close() }
+        return try queue.read { db in try Int.fetchOne(db, sql: "SELECT SUM(balance) FROM accounts") ?? -1 }
+    }
+
+    static func entries(of url: URL) throws -> Int {
+        let queue = try DatabaseQueue(path: url.path)
+        defer { try? queue.close() }
+        return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entries") ?? -1 }
+    }
+}
+
+extension BackupRepository {
+    /// A new repository in `directory/repo`.
+    static func scratch(in directory: URL) throws -> BackupRepository {
+        try BackupRepository.openOrCreate(at: directory.appendingPathComponent("repo"))
+    }
+}
+
+/// A restore point of `database`, taken now (or at `time`), on a thread of its own: a snapshot copies,
+/// chunks, compresses and waits on `syncfs`, all of it blocking (`offThePool`).
+func snapshot(_ database: LiveDatabase, into repository: BackupRepository, time: Date = Date()) async throws -> SnapshotReport {
+    let (root, source) = (repository.root, SnapshotSource(name: "ledger.sqlite", url: database.url))
+    return try await offThePool { try Snapshotter(repository: BackupRepository.open(at: root)).snapshot([source], time: time) }
+}
+
+/// The file of one stored chunk that a restore point needs (not a list blob).
+func someChunkFile(of point: RestorePoint, in repository: BackupRepository) throws -> URL {
+    let codec = try ChunkCodec()
+    let blob = try repository.chunks.read(point.databases[0].lists[0], codec: codec, neededBy: "test")
+    let refs = try ChunkList.refs(in: blob, source: "test")
+    return repository.chunks.url(of: refs[refs.count / 2].id)
+}
+
+func flipByte(in file: URL, at fraction: Double = 0.5) throws {
+    var data = try Data(contentsOf: file)
+    let index = min(data.count - 1, max(6, Int(Double(data.count) * fraction)))
+    data[index] ^= 0x5A
+    try data.write(to: file)
+}
