@@ -50,8 +50,12 @@ package struct RestoreCheck {
     package let inventoryURL: String
     package let notificationURL: String
 
-    /// The restored system's admin token (for the subscription).
+    /// The restored system's admin token (the subscription, the notification audit, the reads below).
     package let adminToken: String
+
+    /// The admin's reads: a deduction's record (the services' or the admin's) and every customer's orders
+    /// (the admin's under `--customer-listing admin`).
+    private var authorization: [(String, String)] { [("Authorization", "Bearer \(adminToken)")] }
 
     package init(http: LabHTTP, orderURL: String, inventoryURL: String, notificationURL: String, adminToken: String) {
         self.http = http
@@ -131,7 +135,7 @@ package struct RestoreCheck {
 
         for order in restored where order.status != "pending" {
             let reply = try await http.send(
-                .GET, inventoryURL + "/deductions/\(order.id)", json: nil, headers: [], timeout: .seconds(10))
+                .GET, inventoryURL + "/deductions/\(order.id)", json: nil, headers: authorization, timeout: .seconds(10))
             guard reply.status == 200, let deduction = try? reply.json(DeductionState.self) else {
                 report.violations.append(
                     "order \(order.id) is \(order.status) but inventory has no record of its deduction (\(reply.status))")
@@ -179,7 +183,7 @@ package struct RestoreCheck {
         var orders: [Contract.Order] = []
         while true {
             let page = try await http.send(
-                .GET, orderURL + "/orders?limit=500&offset=\(orders.count)", json: nil, headers: [], timeout: .seconds(10)
+                .GET, orderURL + "/orders?limit=500&offset=\(orders.count)", json: nil, headers: authorization, timeout: .seconds(10)
             ).json(Contract.OrderList.self).orders
             orders += page
             if page.count < 500 { return orders }
