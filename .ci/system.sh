@@ -15,6 +15,9 @@ import socket
 socks = [socket.socket() for _ in range(5)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
+  # Emptied before `up` starts: the redirection below happens in the background, and a log left by an
+  # earlier run into the same report directory would otherwise say "warehouse is up" at once.
+  : > "$log"
   "$warehouse" up --data-dir "$data_dir" --order-port "$order_port" --inventory-port "$inventory_port" \
     --notification-port "$notification_port" --console-port "$console_port" --backup-vendor-port "$backup_vendor_port" \
     --ready-timeout 60 "$@" > "$log" 2>&1 &
