@@ -20,7 +20,7 @@ struct UpCommandTests {
     func childSettingsRoundTrip(_ service: ServiceName) throws {
         let settings = try upSettings(
             ["--order-port", "9080", "--inventory-port", "9081", "--gremlin-every", "5", "--order-deadline-ms", "1500",
-             "--naive"],
+             "--naive", "--attention-after-s", "60", "--deduction-retention-h", "100", "--backup-every", "5"],
             ["WAREHOUSE_DURABILITY": "normal", "WAREHOUSE_ADMIN_TOKEN": "t0ken", "WAREHOUSE_PORT": "1"])
         let addresses = try UpCommand.addresses(settings)
         let child = try UpCommand.child(service.descriptor, of: settings, addresses: addresses)
@@ -43,10 +43,12 @@ struct UpCommandTests {
         switch service {
         case .order:
             #expect(read[OrderSettings.deadline] == 1500)
+            #expect(read[OrderSettings.attentionAfter] == 60)
             #expect(!read.isGiven(CommonSettings.seedDemo))
         case .inventory:
             #expect(read[CommonSettings.seedDemo])
             #expect(child.arguments.contains("--gremlin-every"))
+            #expect(read[DeductionRetention.setting] == 100)
         case .notification:
             #expect(child.startsAfter.map(\.name) == [.order], "it reads order's feed, so it starts once order is ready")
             #expect(!child.arguments.contains("--gremlin-every"))
@@ -57,6 +59,7 @@ struct UpCommandTests {
         case .backupVendor:
             #expect(!child.arguments.contains("--gremlin-every"))
             #expect(!child.arguments.contains("--backup-every"), "the backups are up's, not the vendor's")
+            #expect(!child.arguments.contains("--attention-after-s") && !child.arguments.contains("--deduction-retention-h"))
         }
         if service != .notification { #expect(child.startsAfter.isEmpty) }
     }
