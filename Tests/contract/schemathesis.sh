@@ -22,13 +22,30 @@ start_system "$warehouse" "$report_dir/up.log" --backup-vendor
 token=$(cat "$data_dir/admin-token")
 
 status=0
+# fuzz SERVICE PORT PHASES TOKEN: one schemathesis run; its exit status.
+fuzz() {
+  schemathesis run "Sources/$1/openapi.yaml" --url "http://127.0.0.1:$2" \
+    --checks all --exclude-checks positive_data_acceptance --exclude-path /admin/chaos \
+    --phases "$3" --max-examples 100 --seed 1 --generation-database none --workers 2 \
+    -H "Authorization: Bearer $4" > "$report_dir/$1.log" 2>&1
+}
 run() {
   local service=$1 port=$2 phases=$3 token=${4:-$token}
   echo "-- $service (phases: $phases)"
-  schemathesis run "Sources/$service/openapi.yaml" --url "http://127.0.0.1:$port" \
-    --checks all --exclude-checks positive_data_acceptance --exclude-path /admin/chaos \
-    --phases "$phases" --max-examples 100 --seed 1 --generation-database none --workers 2 \
-    -H "Authorization: Bearer $token" > "$report_dir/$service.log" 2>&1 || status=1
+  if ! fuzz "$service" "$port" "$phases" "$token"; then
+    # CPython 3.11.7's parser can fail inside hypothesis while it describes a filter ("AST constructor
+    # recursion depth mismatch", the Inventory case above); it struck Notification's coverage phase in
+    # a CI rehearsal on 2026-12-03 and passed in the next run. That is the fuzzer failing, not the
+    # service: run the other phases again and say so. Any other failure fails the stage.
+    if [[ $phases == *coverage* ]] && grep -q 'AST constructor recursion depth mismatch' "$report_dir/$service.log"; then
+      mv "$report_dir/$service.log" "$report_dir/$service-coverage-crash.log"
+      phases=${phases/coverage,/}
+      echo "   schemathesis itself crashed in the coverage phase (CPython 3.11.7's parser; $service-coverage-crash.log); again without it: $phases"
+      fuzz "$service" "$port" "$phases" "$token" || status=1
+    else
+      status=1
+    fi
+  fi
   sed -n '/SUMMARY/,$p' "$report_dir/$service.log"
 }
 run Order "$order_port" examples,coverage,fuzzing,stateful
