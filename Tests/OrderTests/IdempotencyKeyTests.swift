@@ -71,9 +71,11 @@ struct IdempotencyKeyTests {
 
     @Test("a second request while the first with the same key is in flight is refused as in progress")
     func inFlight() async throws {
-        let gate = Gate()
-        // The gate, not the (generous) deadline, ends the first request.
-        try await withOrderFixture(.after(gate, .applied)) { fixture in
+        // The gate, not the (generous) deadline, ends the first request; one per backend (one shared
+        // would be open already on the second).
+        try await withOrderFixture { fixture in
+            let gate = Gate()
+            fixture.inventory.script(.after(gate, .applied))
             defer { gate.open() }
             let placement = fixture.flow.placement
             let first = Task { try await placement.place(draft, idempotencyKey: "key-1") }

@@ -129,9 +129,11 @@ struct OrderCreateAPITests {
 
     @Test("a second request while the first with the same key is in flight: 409 with Retry-After")
     func inFlight() async throws {
-        let gate = Gate()
-        // The gate, not the (generous) deadline, ends the first request.
-        try await withOrderService(.after(gate, .applied)) { client, fixture in
+        // The gate, not the (generous) deadline, ends the first request; one per backend (one shared
+        // would be open already on the second).
+        try await withOrderService { client, fixture in
+            let gate = Gate()
+            fixture.inventory.script(.after(gate, .applied))
             defer { gate.open() }
             let first = Task { try await client.postOrder(headers: .json(idempotencyKey: "checkout-7")) }
             await fixture.inventory.waitForCalls(1)

@@ -210,8 +210,10 @@ struct ReconcilerDrainTests {
 
     @Test("a slow order holds one slot, not a round: the rest of the backlog drains past it")
     func aSlowOrderHoldsOneSlot() async throws {
-        let gate = Gate()
-        try await withOrderFixture(.holdingFirst(gate)) { fixture in
+        try await withOrderFixture { fixture in
+            // A gate of its own for each backend: one shared would be open already on the second.
+            let gate = Gate()
+            fixture.inventory.script(.holdingFirst(gate))
             _ = try await backlog(10, in: fixture.database)
             var reconciler = fixture.flow.reconciler
             reconciler.concurrency = 2
