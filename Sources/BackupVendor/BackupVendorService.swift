@@ -21,6 +21,8 @@ package struct BackupVendorConfiguration: Sendable {
     /// Whether `PUT /admin/clock` may move its clock (tests).
     package var settableClock = false
     package var maximumPackBytes: Int64 = 1 << 30
+    /// The longest `/health` waits for its check of the store.
+    package var healthTimeout = HealthMonitor.defaultTimeout
 
     package init(storeDirectory: URL, token: BearerToken, edge: EdgePolicy = EdgePolicy()) {
         self.storeDirectory = storeDirectory
@@ -57,7 +59,8 @@ package struct BackupVendorService: Sendable {
         self.store = try VendorStore(directory: configuration.storeDirectory)
         self.clock = VendorClock(settable: configuration.settableClock)
         self.health = HealthMonitor(
-            serviceId: ServiceName.backupVendor.rawValue, indicators: [StoreHealthIndicator(directory: configuration.storeDirectory)])
+            serviceId: ServiceName.backupVendor.rawValue, indicators: [StoreHealthIndicator(directory: configuration.storeDirectory)],
+            timeout: configuration.healthTimeout)
         self.registry = PrometheusCollectorRegistry()
         self.metrics = VendorMetrics(registry: registry)
         self.logger = logger

@@ -24,6 +24,8 @@ func withVendor(
         var configuration = BackupVendorConfiguration(storeDirectory: directory, token: BearerToken(vendorToken))
         configuration.settableClock = settableClock
         configuration.maximumPackBytes = maximumPackBytes
+        // Generous, so a crowded test run (two busy cores) cannot turn a store that answers into a timeout.
+        configuration.healthTimeout = .seconds(30)
         let service = try BackupVendorService(configuration: configuration, logger: quietLogger)
         try await service.makeApplication().test(setup) { client in try await body(client, service) }
     }

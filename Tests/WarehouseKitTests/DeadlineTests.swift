@@ -23,19 +23,17 @@ struct DeadlineTests {
     func deadlineWithStubbornOperation() async throws {
         let release = Gate()
         let finished = Gate()
-        let clock = ContinuousClock()
-        let started = clock.now
         await #expect(throws: DeadlineExceeded()) {
-            try await withDeadline(started + .milliseconds(100)) {
+            try await withDeadline(.now + .milliseconds(100)) {
                 await release.wait()  // not cancellable: only `release.open()` ends it
                 finished.open()
                 return 1
             }
         }
-        let elapsed = clock.now - started
-        // The operation cannot have finished: it is still parked on the gate.
+        // Returning at all is the proof: the operation cannot have finished, it is still parked on the
+        // gate. (No bound on the elapsed time: on a starved machine this task itself may wait seconds
+        // for a thread, which says nothing about `withDeadline`.)
         #expect(!finished.isOpen)
-        #expect(elapsed < .seconds(10))
         // Let the abandoned operation end so nothing outlives the test.
         release.open()
         await finished.wait()

@@ -1,6 +1,8 @@
 import Testing
 import WarehouseKit
 
+/// A wait that the bell should end is given an hour, so a lost ring shows as the suite's time limit, not as
+/// a bound on elapsed time that a starved machine could exceed by itself.
 @Suite("Doorbell", .timeLimit(.minutes(1)))
 struct DoorbellTests {
     let clock = ContinuousClock()
@@ -9,17 +11,15 @@ struct DoorbellTests {
     func ringBeforeWait() async {
         let bell = Doorbell()
         bell.ring()
-        let elapsed = await clock.measure { await bell.wait(atMost: .seconds(3600)) }
-        #expect(elapsed < .seconds(10))
+        await bell.wait(atMost: .seconds(3600))
     }
 
     @Test("a ring from another task ends the wait")
     func ringFromAnotherTask() async {
         let bell = Doorbell()
-        let clock = self.clock
-        let waiter = Task { await clock.measure { await bell.wait(atMost: .seconds(3600)) } }
+        let waiter = Task { await bell.wait(atMost: .seconds(3600)) }
         bell.ring()
-        #expect(await waiter.value < .seconds(10))
+        await waiter.value
     }
 
     @Test("without a ring the wait lasts its timeout")
@@ -42,9 +42,8 @@ struct DoorbellTests {
     @Test("cancelling the waiting task ends the wait")
     func cancellation() async {
         let bell = Doorbell()
-        let clock = self.clock
-        let waiter = Task { await clock.measure { await bell.wait(atMost: .seconds(3600)) } }
+        let waiter = Task { await bell.wait(atMost: .seconds(3600)) }
         waiter.cancel()
-        #expect(await waiter.value < .seconds(10))
+        await waiter.value
     }
 }

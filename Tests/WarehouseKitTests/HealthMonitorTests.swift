@@ -88,10 +88,8 @@ struct HealthMonitorTests {
             indicators: [StuckIndicator(gate: gate)],
             timeout: .milliseconds(100)
         )
-        let clock = ContinuousClock()
-        let started = clock.now
+        // The check never ends until the gate opens, after the report: returning at all is the proof.
         let report = await monitor.report()
-        #expect(clock.now - started < .seconds(10))
         gate.open()
 
         #expect(report.status == .fail)

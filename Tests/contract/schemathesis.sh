@@ -26,15 +26,35 @@ service_token=$(cat "$data_dir/service-token")
 vendor_token=$(cat "$data_dir/backup-vendor/admin-token")
 
 status=0
+# fuzz NAME SERVICE PORT PHASES TOKEN [schemathesis options...]: one schemathesis run; its exit status.
+fuzz() {
+  local name=$1 service=$2 port=$3 phases=$4 token=$5
+  shift 5
+  schemathesis run "Sources/$service/openapi.yaml" --url "http://127.0.0.1:$port" \
+    --checks all --exclude-checks positive_data_acceptance --exclude-path /admin/chaos \
+    --phases "$phases" --max-examples 100 --seed 1 --generation-database none --workers 2 \
+    -H "Authorization: Bearer $token" "$@" > "$report_dir/$name.log" 2>&1
+}
 # run NAME SERVICE PORT PHASES TOKEN [schemathesis options...]
 run() {
   local name=$1 service=$2 port=$3 phases=$4 token=$5
   shift 5
   echo "-- $name (phases: $phases)"
-  schemathesis run "Sources/$service/openapi.yaml" --url "http://127.0.0.1:$port" \
-    --checks all --exclude-checks positive_data_acceptance --exclude-path /admin/chaos \
-    --phases "$phases" --max-examples 100 --seed 1 --generation-database none --workers 2 \
-    -H "Authorization: Bearer $token" "$@" > "$report_dir/$name.log" 2>&1 || status=1
+  if ! fuzz "$name" "$service" "$port" "$phases" "$token" "$@"; then
+    # CPython 3.11.7's parser can fail inside hypothesis while it describes a filter ("AST constructor
+    # recursion depth mismatch", the Inventory case above); in CI rehearsals on 2026-12-03 it struck the
+    # coverage phase of Notification, then of Notification and the vendor, and of neither in between.
+    # That is the fuzzer failing, not the service: run the other phases again and say so. Any other
+    # failure fails the stage.
+    if [[ $phases == *coverage* ]] && grep -q 'AST constructor recursion depth mismatch' "$report_dir/$name.log"; then
+      mv "$report_dir/$name.log" "$report_dir/$name-coverage-crash.log"
+      phases=${phases/coverage,/}
+      echo "   schemathesis itself crashed in the coverage phase (CPython 3.11.7's parser; $name-coverage-crash.log); again without it: $phases"
+      fuzz "$name" "$service" "$port" "$phases" "$token" "$@" || status=1
+    else
+      status=1
+    fi
+  fi
   sed -n '/SUMMARY/,$p' "$report_dir/$name.log"
 }
 # Each operation with the credential it is for: the admin token for the admin's and the public ones (an

@@ -34,7 +34,7 @@ package struct ServiceHealthIndicator: HealthIndicator {
         service: String,
         url: URL,
         httpClient: HTTPClient,
-        timeout: Duration = .milliseconds(700),
+        timeout: Duration = timeout(under: HealthMonitor.defaultTimeout),
         severity: HealthStatus = .warn
     ) {
         self.service = service
