@@ -65,7 +65,7 @@ struct PostgresOutageTests {
                 #expect(try await client.execute(uri: "/health/live", method: .get).status == .ok)
 
                 let refused = try await client.execute(
-                    uri: "/deductions/k1", method: .put, headers: .json,
+                    uri: "/deductions/k1", method: .put, headers: .service,
                     body: ByteBuffer(string: #"{"items": [{"sku": "SKU-A", "quantity": 3}]}"#))
                 #expect(refused.status == .serviceUnavailable)
                 #expect(refused.headers[.contentType] == "application/problem+json")
@@ -80,7 +80,7 @@ struct PostgresOutageTests {
                 #expect(healthy.status == .ok, "\(healthy.text)")
                 let applied = try await Self.firstAnswer {
                     try await client.execute(
-                        uri: "/deductions/k1", method: .put, headers: .json,
+                        uri: "/deductions/k1", method: .put, headers: .service,
                         body: ByteBuffer(string: #"{"items": [{"sku": "SKU-A", "quantity": 3}]}"#))
                 }
                 #expect(applied.status == .created, "\(applied.text)")

@@ -126,7 +126,9 @@ struct ReplicaSystemTests {
             // every order's placement and settlement, the same on both.
             var feeds: [[Int64]] = []
             for order in topology.orders {
-                let page = try await SystemLauncher.send(.GET, order.url + "/events?after=0&limit=500").json(FeedPage.self)
+                let page = try await SystemLauncher.send(
+                    .GET, order.url + "/events?after=0&limit=500", headers: [("Authorization", "Bearer \(try Self.adminToken(topology))")]
+                ).json(FeedPage.self)
                 feeds.append(page.events.map(\.position))
                 #expect(page.events.count == 2 * keys.count, "placed and shipped, once per order")
             }
@@ -187,9 +189,14 @@ struct ReplicaSystemTests {
         return try await SystemLauncher.send(.POST, orderURL + "/orders", body: body, headers: headers)
     }
 
-    private static func putProduct(_ topology: Topology, stock: Int) async throws {
-        let token = try String(contentsOf: topology.directory.appendingPathComponent("admin-token"), encoding: .utf8)
+    /// The admin token the first process wrote into the shared data directory.
+    private static func adminToken(_ topology: Topology) throws -> String {
+        try String(contentsOf: topology.directory.appendingPathComponent("admin-token"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func putProduct(_ topology: Topology, stock: Int) async throws {
+        let token = try adminToken(topology)
         let reply = try await SystemLauncher.send(
             .PUT, topology.inventories[0].url + "/products/\(sku)", body: Data(#"{"name": "Hot", "stock": \#(stock)}"#.utf8),
             headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")])
