@@ -7,7 +7,7 @@ import Testing
 import WarehouseKit
 
 /// The console in process, in front of a stub service on a real port.
-@Suite("Console routes", .timeLimit(.minutes(1)))
+@Suite("Console routes", .timeLimit(.minutes(3)))
 struct ConsoleRoutesTests {
     @Test(
         "the page and its files are served, with a strict content security policy",
@@ -192,7 +192,7 @@ struct ConsoleRoutesTests {
             #expect(inventory.status == .warn)
             #expect(inventory.reasons.count == 1)
             #expect(inventory.reasons.first?.hasPrefix("inventory unreachable: ") == true)
-            #expect(overview.services[2].status == .warn)
+            #expect(overview.services[2].status == .warn, "\(overview.services[2])")
             let console = overview.services[3]
             #expect(console.status == .warn)
             #expect(console.reasons.count == 1)

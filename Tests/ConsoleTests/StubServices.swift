@@ -130,8 +130,10 @@ func withConsole(
         ])
         configuration.upstreamTimeout = upstreamTimeout
         configuration.bodyLimit = 1024
-        // Generous, so a loaded machine cannot turn a check that answers into a timeout.
-        configuration.healthTimeout = .seconds(30)
+        // Generous, so a loaded machine cannot turn a check that answers into a timeout: a CI run with
+        // 600 tests on two cores once saw the stub's /health unanswered after 30 s. The suite's time limit
+        // still ends a hang.
+        configuration.healthTimeout = .seconds(60)
         // The client the console runs with. The shared one retried refused connections for its 10 s
         // connect timeout on a port nobody listens on: the console suite took 33 s instead of 5.
         let httpClient = ConsoleService.makeHTTPClient()
