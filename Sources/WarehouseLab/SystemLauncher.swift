@@ -44,19 +44,21 @@ package final class SystemLauncher: Sendable {
             dataDirectory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-lab-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let ports = try FreePorts.take(SystemDeclaration.services.count)
+        // A port only for what runs: a stand-in's port flag is left out unless it is asked for, so an
+        // older build that has no such stand-in (`--system-executable`) still starts.
+        let services = SystemDeclaration.services.filter { !$0.isStandIn || arguments.contains($0.name.runSetting.flag) }
+        let ports = try FreePorts.take(services.count)
         let addresses = SystemAddresses(
             host: "127.0.0.1",
-            ports: Dictionary(uniqueKeysWithValues: zip(SystemDeclaration.services.map(\.name), ports))
+            ports: Dictionary(uniqueKeysWithValues: zip(services.map(\.name), ports))
         )
-        let portArguments = SystemDeclaration.services.flatMap { [$0.name.portSetting.flag, "\(addresses.port(of: $0.name))"] }
+        let portArguments = services.flatMap { [$0.name.portSetting.flag, "\(addresses.port(of: $0.name))"] }
         let process = try ChildProcess(
             executable: executable,
             arguments: ["up", "--data-dir", directory.path] + portArguments + arguments,
             environment: environment,
             logFile: logFile ?? directory.appendingPathComponent("up.log")
         )
-        let services = SystemDeclaration.services.filter { !$0.isStandIn || arguments.contains($0.name.runSetting.flag) }
         let launcher = SystemLauncher(
             dataDirectory: directory, addresses: addresses, services: services.map(\.name), http: http, process: process)
         do {
