@@ -94,12 +94,22 @@ package final class SystemLauncher: Sendable {
         try String(contentsOf: credential.fileURL(in: dataDirectory), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The pid of a running service, or nil while it is being restarted.
+    /// The pid of a running service, or nil while it is being restarted. `service` names a process as
+    /// `up` does (`ReplicaCounts.instances(of:)`): `order`, or `order-2` of its replicas.
     package func pid(of service: String) -> Int32? {
-        let file = dataDirectory.appendingPathComponent("run/\(service).pid")
-        return (try? String(contentsOf: file, encoding: .utf8)).flatMap {
-            Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
+        runFile("\(service).pid").flatMap { Int32($0) }
+    }
+
+    /// Where a running process serves: a service's URL, or a replica's own, behind its balancer
+    /// (`order-2`); nil while it is being restarted.
+    package func url(ofInstance instance: String) -> String? {
+        runFile("\(instance).url")
+    }
+
+    /// A file the supervisor keeps in `DIR/run` while a child runs, trimmed.
+    private func runFile(_ name: String) -> String? {
+        (try? String(contentsOf: dataDirectory.appendingPathComponent("run/\(name)"), encoding: .utf8))
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
     /// Returns once every service answers its readiness probe, in the order they depend on each other.
