@@ -100,10 +100,12 @@ package final class SystemLauncher: Sendable {
         runFile("\(service).pid").flatMap { Int32($0) }
     }
 
-    /// Where a running process serves: a service's URL, or a replica's own, behind its balancer
-    /// (`order-2`); nil while it is being restarted.
+    /// Where a process serves: a service that runs alone at the service's URL (also under a build from
+    /// before `run/<instance>.url`, for `chaos --system-executable`), a replica (`order-2`) at its own,
+    /// behind its balancer; nil while that replica is being restarted.
     package func url(ofInstance instance: String) -> String? {
-        runFile("\(instance).url")
+        if let service = ServiceName(rawValue: instance) { return url(of: service) }
+        return runFile("\(instance).url")
     }
 
     /// A file the supervisor keeps in `DIR/run` while a child runs, trimmed.
