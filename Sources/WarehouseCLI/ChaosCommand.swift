@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import WarehouseKit
 import WarehouseLab
 
 /// `warehouse chaos`: the Schrödinger experiment, naive design against ours, on real processes.
@@ -15,6 +16,11 @@ struct ChaosCommand: AsyncParsableCommand {
             chaos-report.md and chaos-report.json. Exits non-zero when an invariant of the resilient design breaks, \
             or when any fault landed on fewer than half of the deductions (or orders) it should have hit: such a run \
             proves nothing.
+
+            With --postgres every service keeps its data in a throwaway PostgreSQL cluster; with --replicas too, \
+            order and inventory run as replicas behind HAProxy, and each kill -9 of a replicated tier strikes one \
+            replica, in turn (order-1, then order-2, …), while the others serve. The fault ledger lives in the \
+            shared database and is read once.
             """
     )
 
@@ -27,6 +33,12 @@ struct ChaosCommand: AsyncParsableCommand {
     var drainLimit = 60
     @Option(help: "The warehouse executable whose system is tested (another build, for a before/after comparison).")
     var systemExecutable: String?
+    @Flag(help: "Run the system on a throwaway PostgreSQL cluster (warehouse up --postgres) instead of an SQLite file per service.")
+    var postgres = false
+    @Option(
+        help: "Replicas of order and inventory behind HAProxy, such as order=2,inventory=2 (warehouse up --replicas; needs --postgres).",
+        transform: Self.replicaCounts)
+    var replicas = ReplicaCounts()
 
     enum ModeChoice: String, ExpressibleByArgument, CaseIterable {
         case naive, resilient, both
@@ -36,6 +48,19 @@ struct ChaosCommand: AsyncParsableCommand {
         guard (10...100_000).contains(orders) else { throw ValidationError("--orders must be between 10 and 100000") }
         guard (1...512).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 512") }
         guard (1...3600).contains(drainLimit) else { throw ValidationError("--drain-limit must be between 1 and 3600") }
+        if replicas.isReplicated {
+            guard postgres else {
+                throw ValidationError("--replicas needs --postgres: replicas share one PostgreSQL database (an SQLite file has one writer)")
+            }
+            guard HAProxyBalancer.executable() != nil else {
+                throw ValidationError("--replicas runs HAProxy in front of the replicas: install the Debian package haproxy")
+            }
+        }
+    }
+
+    private static func replicaCounts(_ text: String) throws -> ReplicaCounts {
+        guard let counts = ReplicaCounts(settingText: text) else { throw ValidationError("--replicas must be \(ReplicaCounts.settingExpectation)") }
+        return counts
     }
 
     func run() async throws {
@@ -49,6 +74,7 @@ struct ChaosCommand: AsyncParsableCommand {
         configuration.concurrency = concurrency
         configuration.seed = seed
         configuration.logDirectory = directory
+        if postgres { configuration.runOnPostgres(replicas: replicas) }
         let experiment = ChaosExperiment(configuration: configuration, logger: logger)
         let modes: [ChaosMode] = mode == .both ? [.naive, .resilient] : [ChaosMode(rawValue: mode.rawValue)!]
         var runs: [ChaosExperiment.Run] = []

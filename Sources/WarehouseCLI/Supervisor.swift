@@ -41,7 +41,8 @@ struct ChildSpec: Sendable {
 /// growing backoff if it keeps dying before that), and on graceful shutdown
 /// sends every child SIGTERM, waiting for it to finish (SIGKILL after `stopTimeout`).
 ///
-/// Each child's pid is written to `DIR/run/<instance>.pid` while it runs, for tests and operators.
+/// Each child's pid is written to `DIR/run/<instance>.pid` while it runs, and where it serves to
+/// `DIR/run/<instance>.url` (a replica's own port, behind its balancer), for tests and operators.
 final class Supervisor: Service, Sendable {
     static let pidEnvironmentKey = "WAREHOUSE_SUPERVISOR_PID"
 
@@ -142,6 +143,8 @@ final class Supervisor: Service, Sendable {
         // Shutdown began while the child was starting: it has missed the SIGTERM, so send it now.
         if stoppedMeanwhile { kill(pid, SIGTERM) }
         let pidFile = runDirectory.appendingPathComponent("\(child.instance).pid")
+        let urlFile = runDirectory.appendingPathComponent("\(child.instance).url")
+        try? "\(child.url.absoluteString)\n".write(to: urlFile, atomically: true, encoding: .utf8)
         try? "\(pid)\n".write(to: pidFile, atomically: true, encoding: .utf8)
         logger.info("\(LogMessage.childStarted)", metadata: ["child": "\(child.instance)", "pid": "\(pid)"])
         let ready = Task { await Self.waitUntilReady(child) }
@@ -153,6 +156,7 @@ final class Supervisor: Service, Sendable {
             if state.running[child.instance] == pid { state.running[child.instance] = nil }
         }
         try? FileManager.default.removeItem(at: pidFile)
+        try? FileManager.default.removeItem(at: urlFile)
         return (status, becameReady)
     }
 

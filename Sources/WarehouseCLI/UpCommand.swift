@@ -92,7 +92,7 @@ struct UpCommand: AsyncParsableCommand {
                 }
             }
             let children = try Self.services(settings).flatMap {
-                try Self.children($0, count: counts.count(of: $0.name), of: settings, addresses: addresses, database: database)
+                try Self.children($0, replicas: counts, of: settings, addresses: addresses, database: database)
             }
             return (settings, addresses, children)
         } catch {
@@ -197,19 +197,21 @@ struct UpCommand: AsyncParsableCommand {
         return addresses
     }
 
-    /// The processes of `service`: the one child that serves it, or `count` replicas on free ports
-    /// and the HAProxy balancer that takes the service's port in front of them.
+    /// The processes of `service`: the one child that serves it, or its replicas on free ports and the
+    /// HAProxy balancer that takes the service's port in front of them.
     static func children(
-        _ service: ServiceDescriptor, count: Int, of settings: Settings, addresses: SystemAddresses, database: DatabaseURL?
+        _ service: ServiceDescriptor, replicas counts: ReplicaCounts, of settings: Settings, addresses: SystemAddresses,
+        database: DatabaseURL?
     ) throws -> [ChildSpec] {
-        guard count > 1, let haproxy = HAProxyBalancer.executable() else {
+        let instances = counts.instances(of: service.name)
+        guard instances.count > 1, let haproxy = HAProxyBalancer.executable() else {
             return [try child(service, of: settings, addresses: addresses, database: database)]
         }
-        let ports = try FreePorts.take(count)
+        let ports = try FreePorts.take(instances.count)
         var replicas: [ChildSpec] = []
-        for (index, port) in ports.enumerated() {
+        for (instance, port) in zip(instances, ports) {
             var spec = try child(service, of: settings, addresses: addresses, database: database, port: port)
-            spec.instance = "\(service.name)-\(index + 1)"
+            spec.instance = instance
             replicas.append(spec)
         }
         let balancer = HAProxyBalancer(

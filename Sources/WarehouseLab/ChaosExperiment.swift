@@ -3,10 +3,6 @@ import Logging
 import Synchronization
 import WarehouseKit
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The two designs the experiment compares on the same workload and fault schedule.
 package enum ChaosMode: String, Sendable, Codable, CaseIterable {
     /// No retries, no reconciler, no idempotency: the design this project replaces (`--naive`).
@@ -45,6 +41,10 @@ package struct ChaosExperiment: Sendable {
         package var slack: Duration = .milliseconds(100)
         /// Where each run's `warehouse up` log goes (nil: a temporary file).
         package var logDirectory: URL?
+        /// Every service on one throwaway PostgreSQL cluster (`up --postgres`) instead of an SQLite file each.
+        package var postgres = false
+        /// Replicas of order and inventory behind HAProxy (`up --replicas`; PostgreSQL only).
+        package private(set) var replicas = ReplicaCounts()
 
         package init(executable: URL) {
             self.executable = executable
@@ -55,8 +55,37 @@ package struct ChaosExperiment: Sendable {
         /// same ids, and the seeded faults, chosen by id, hit the same orders. A lab's token on loopback.
         var serviceToken: String { String(format: "lab-service-token-seed-%020llu", seed) }
 
+        /// Runs the system on PostgreSQL with `replicas`. A replicated order service is killed three times
+        /// instead of once, so each of its replicas is killed while the other serves, as inventory's are.
+        package mutating func runOnPostgres(replicas: ReplicaCounts) {
+            postgres = true
+            self.replicas = replicas
+            if replicas.count(of: .order) > 1 { orderKills = [0.3, 0.55, 0.8] }
+        }
+
+        /// What the system runs on, for the report.
+        package var topology: String {
+            let replicated = ReplicaCounts.replicable.filter { replicas.count(of: $0) > 1 }
+            let processes =
+                replicated.isEmpty
+                ? "one process of each service"
+                : replicated.map { "\($0.rawValue) ×\(replicas.count(of: $0))" }.joined(separator: " and ")
+                    + " behind HAProxy, one replica of a tier killed at a time, in turn"
+            return (postgres ? "PostgreSQL (a throwaway local cluster), " : "SQLite files, ") + processes
+        }
+
+        /// The processes that inject faults, each of which the run switches off at its end.
+        package var faultInstances: [String] {
+            [ServiceName.inventory, .order].flatMap(replicas.instances(of:))
+        }
+
+        /// The flags of `warehouse up` for both modes: the faults and what the system runs on.
+        package var systemArguments: [String] {
+            faultArguments + (postgres ? ["--postgres"] : []) + (replicas.isReplicated ? ["--replicas", replicas.settingText] : [])
+        }
+
         /// The fault flags of `warehouse up`, the same for both modes.
-        var faultArguments: [String] {
+        package var faultArguments: [String] {
             [
                 "--chaos-seed", "\(seed)",
                 "--gremlin-fraction", "\(gremlinFraction)", "--gremlin-delay-ms", "\(Int(gremlinDelay.milliseconds))",
@@ -137,7 +166,7 @@ package struct ChaosExperiment: Sendable {
         let log = configuration.logDirectory?.appendingPathComponent("\(mode.rawValue)-up.log")
         let system = try await SystemLauncher.start(
             executable: configuration.executable,
-            arguments: configuration.faultArguments + (mode == .naive ? ["--naive"] : []),
+            arguments: configuration.systemArguments + (mode == .naive ? ["--naive"] : []),
             environment: [CommonSettings.serviceToken.environmentName: configuration.serviceToken],
             http: http,
             logFile: log
@@ -167,8 +196,8 @@ package struct ChaosExperiment: Sendable {
         let total = workload.orders.count
         let next = SharedCounter()
         let kills = KillSchedule(
-            inventoryAt: configuration.inventoryKills, orderAt: configuration.orderKills,
-            notificationAt: configuration.notificationKills, total: total)
+            [(.inventory, configuration.inventoryKills), (.order, configuration.orderKills), (.notification, configuration.notificationKills)],
+            replicas: configuration.replicas, total: total)
         let audit = NotificationAudit(
             http: http, orderURL: system.orderURL, notificationURL: system.notificationURL, adminToken: token)
         let lagWatch = Task { await LagWatch.watch(audit) }
@@ -204,7 +233,7 @@ package struct ChaosExperiment: Sendable {
             mode == .resilient
             ? await waitUntilSettled(acknowledged, system, http: http, until: ContinuousClock.now + configuration.drainLimit)
             : false
-        let faultsOff = try await FaultSwitch(system: system, token: token, http: http).turnOff()
+        let faultsOff = try await FaultSwitch(system: system, token: token, http: http, instances: configuration.faultInstances).turnOff()
         defer { faultsOff.cancel() }
         if mode == .resilient, !drained {
             _ = await waitUntilSettled(
@@ -241,7 +270,8 @@ package struct ChaosExperiment: Sendable {
             notifications: notifications,
             faults: FaultTally.tallies(configured: configuration, ledger: ledger, records: records),
             ledgerMissing: ledgerMissing,
-            circuit: mode == .naive
+            // Replicas of order log their breakers under one name into one file: their times cannot be told apart.
+            circuit: mode == .naive || configuration.replicas.count(of: .order) > 1
                 ? nil
                 : try? CircuitTime.read(log: system.logFile, service: "order", dependency: "inventory", until: Date()),
             drainSeconds: drained ? max(0, (lastFinal ?? workloadEnded).timeIntervalSince(workloadEnded)) : nil,
@@ -284,7 +314,8 @@ package struct ChaosExperiment: Sendable {
         }
     }
 
-    /// Inventory's fault ledger, or why it could not be read.
+    /// Inventory's fault ledger, or why it could not be read. It is kept in inventory's database, so
+    /// with replicas sharing one PostgreSQL database, one read through the balancer counts them all.
     private func readLedger(_ system: SystemLauncher, token: String, http: LabHTTP) async -> (Contract.FaultLedger?, String?) {
         do {
             let reply = try await Self.get(system.inventoryURL + "/admin/faults", headers: [("Authorization", "Bearer \(token)")], http: http)
@@ -326,44 +357,6 @@ package struct ChaosExperiment: Sendable {
             finalStock: Dictionary(uniqueKeysWithValues: products.filter { labSKUs.contains($0.sku) }.map { ($0.sku, $0.stock) }),
             orders: orders.filter { $0.customerId.hasPrefix("lab-") }
         )
-    }
-}
-
-/// Kills services with SIGKILL at fixed points of the workload: when order number k is about to be
-/// sent, so the same run kills at the same place every time; `warehouse up` restarts them.
-final class KillSchedule: Sendable {
-    private let plan: [Int: String]
-    private let state = Mutex<(log: [String], lastPid: [String: Int32])>(([], [:]))
-
-    init(inventoryAt: [Double], orderAt: [Double], notificationAt: [Double] = [], total: Int) {
-        var plan: [Int: String] = [:]
-        for (fractions, service) in [(inventoryAt, "inventory"), (orderAt, "order"), (notificationAt, "notification")] {
-            for fraction in fractions { plan[min(total - 1, max(0, Int((Double(total) * fraction).rounded())))] = service }
-        }
-        self.plan = plan
-    }
-
-    var log: [String] { state.withLock { $0.log } }
-
-    /// Kills the service planned for order `index`, if any, once it runs (a restart from an earlier kill
-    /// may still be under way).
-    func killIfPlanned(before index: Int, system: SystemLauncher, logger: Logger) async {
-        guard let service = plan[index] else { return }
-        let previous = state.withLock { $0.lastPid[service] }
-        let giveUp = ContinuousClock.now + .seconds(30)
-        var pid = system.pid(of: service)
-        while pid == nil || pid == previous, ContinuousClock.now < giveUp {
-            try? await Task.sleep(for: .milliseconds(10))
-            pid = system.pid(of: service)
-        }
-        guard let pid, pid != previous else { return }
-        let killed = kill(pid, SIGKILL) == 0
-        let line = "kill -9 \(service) before order \(index + 1)\(killed ? "" : " (failed)")"
-        logger.info("\(line)")
-        state.withLock {
-            $0.log.append(line)
-            $0.lastPid[service] = pid
-        }
     }
 }
 

@@ -5,6 +5,8 @@ package struct ExperimentReport: Sendable, Codable {
     package var seed: UInt64
     package var orders: Int
     package var concurrency: Int
+    /// What the system ran on: the database, and the replicas of each tier.
+    package var topology: String
     package var faults: [String]
     /// How many `kill -9`s each run planned.
     package var plannedKills: Int
@@ -16,6 +18,7 @@ package struct ExperimentReport: Sendable, Codable {
         seed = configuration.seed
         orders = configuration.orders
         concurrency = configuration.concurrency
+        topology = configuration.topology
         faults = [
             "\(Self.percent(configuration.gremlinFraction)) of deductions delayed \(Int(configuration.gremlinDelay.milliseconds)) ms (after commit)",
             "\(Self.percent(configuration.crashAfterCommitFraction)) of deductions: inventory exits after commit",
@@ -38,7 +41,7 @@ package struct ExperimentReport: Sendable, Codable {
 
     package var markdown: String {
         var text = "# Schrödinger's warehouse: naive design against ours\n\n"
-        text += "Seed \(seed), \(orders) orders, \(concurrency) concurrent clients. Faults, the same in every run; they stay on "
+        text += "Seed \(seed), \(orders) orders, \(concurrency) concurrent clients; \(topology). Faults, the same in every run; they stay on "
         text += "until our design's reconciler has brought every order to its final state (or the drain limit), and only then are "
         text += "switched off; an order counts as stuck once, faults off, the backlog has not shrunk for \(stallLimitSeconds) s (the naive design "
         text += "has no reconciler, so nothing is waited for):\n\n"
@@ -105,7 +108,7 @@ package struct ExperimentReport: Sendable, Codable {
             ("placement to final state p50 / p99 / max (ms)", { Self.milliseconds($0.shoppers.placementToFinal) }),
             (
                 "circuit open in all (times opened)",
-                { run in run.circuit.map { String(format: "%.1f s (%d)", $0.openSeconds, $0.openings) } ?? "no breaker" }
+                { run in run.circuit.map { String(format: "%.1f s (%d)", $0.openSeconds, $0.openings) } ?? (run.mode == .naive ? "no breaker" : "not measured") }
             ),
             (
                 "drain: last order final after the workload ended, faults on",

@@ -96,12 +96,24 @@ package final class SystemLauncher: Sendable {
         try String(contentsOf: credential.fileURL(in: dataDirectory), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The pid of a running service, or nil while it is being restarted.
+    /// The pid of a running service, or nil while it is being restarted. `service` names a process as
+    /// `up` does (`ReplicaCounts.instances(of:)`): `order`, or `order-2` of its replicas.
     package func pid(of service: String) -> Int32? {
-        let file = dataDirectory.appendingPathComponent("run/\(service).pid")
-        return (try? String(contentsOf: file, encoding: .utf8)).flatMap {
-            Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
+        runFile("\(service).pid").flatMap { Int32($0) }
+    }
+
+    /// Where a process serves: a service that runs alone at the service's URL (also under a build from
+    /// before `run/<instance>.url`, for `chaos --system-executable`), a replica (`order-2`) at its own,
+    /// behind its balancer; nil while that replica is being restarted.
+    package func url(ofInstance instance: String) -> String? {
+        if let service = ServiceName(rawValue: instance) { return url(of: service) }
+        return runFile("\(instance).url")
+    }
+
+    /// A file the supervisor keeps in `DIR/run` while a child runs, trimmed.
+    private func runFile(_ name: String) -> String? {
+        (try? String(contentsOf: dataDirectory.appendingPathComponent("run/\(name)"), encoding: .utf8))
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
     /// Returns once every service answers its readiness probe, in the order they depend on each other.

@@ -1,5 +1,3 @@
-import WarehouseKit
-
 /// How many processes of each service `warehouse up --replicas order=2,inventory=2` runs; one of any
 /// service not named.
 ///
@@ -7,15 +5,15 @@ import WarehouseKit
 /// have more than one: order (keys, leases and the feed decided by the database) and inventory (every
 /// deduction under advisory locks of its key and SKUs). Notification's feed cursor is not yet shared
 /// between replicas, and the console has nothing to scale.
-struct ReplicaCounts: SettingValue {
-    static let replicable: [ServiceName] = [.order, .inventory]
-    static let maximum = 8
+package struct ReplicaCounts: SettingValue {
+    package static let replicable: [ServiceName] = [.order, .inventory]
+    package static let maximum = 8
 
     private(set) var counts: [ServiceName: Int] = [:]
 
-    init() {}
+    package init() {}
 
-    init?(settingText: String) {
+    package init?(settingText: String) {
         for pair in settingText.split(separator: ",", omittingEmptySubsequences: false) {
             let parts = pair.split(separator: "=", omittingEmptySubsequences: false)
             guard parts.count == 2, let service = ServiceName(rawValue: String(parts[0])), Self.replicable.contains(service),
@@ -25,16 +23,23 @@ struct ReplicaCounts: SettingValue {
         }
     }
 
-    var settingText: String {
+    package var settingText: String {
         counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
     }
 
-    static var settingKind: String { "service=count,…" }
-    static var settingExpectation: String {
+    package static var settingKind: String { "service=count,…" }
+    package static var settingExpectation: String {
         "service=count pairs such as order=2,inventory=2 (\(replicable.map(\.rawValue).joined(separator: ", ")); 1 to \(maximum) each)"
     }
 
-    func count(of service: ServiceName) -> Int { counts[service] ?? 1 }
+    package func count(of service: ServiceName) -> Int { counts[service] ?? 1 }
 
-    var isReplicated: Bool { counts.values.contains { $0 > 1 } }
+    package var isReplicated: Bool { counts.values.contains { $0 > 1 } }
+
+    /// The names of the processes that serve `service`, as `up` names their pid files (`DIR/run/<name>.pid`)
+    /// and log lines: `order` when it runs alone, `order-1`, `order-2`, … when it has replicas.
+    package func instances(of service: ServiceName) -> [String] {
+        let count = count(of: service)
+        return count == 1 ? [service.rawValue] : (1...count).map { "\(service.rawValue)-\($0)" }
+    }
 }
