@@ -134,7 +134,10 @@ struct HealthSystemTests {
             let live = try await system.health(system.orderURL + "/health/live")
             #expect(live.status == 200)
             #expect(live.report.status == "pass")
-            #expect(live.elapsed < .milliseconds(500), "liveness does not wait for inventory")
+            // Liveness does not wait for inventory: it runs no dependency's check, only says how long the
+            // process has been up (a clock bound here failed a crowded run at 903 ms; the report's shape
+            // cannot).
+            #expect(live.report.checks.keys.sorted() == ["uptime"], "liveness ran checks: \(live.report.checks.keys.sorted())")
 
             let console = try await system.health(system.consoleURL + "/health", until: "the console says inventory timed out") {
                 $0.report.check("inventory:responseTime")?.output == "inventory unreachable: no answer within 1400 ms"
