@@ -19,7 +19,7 @@
 # prints how long notification took to read them all (its notification_feed_events_total reaching the
 # feed's latest position) and make the 50,000 notifications. Every report stays in OUT (default
 # reports/notification-bench); `uptime` before each round says how busy the machine was. DRAIN=no
-# skips the drain.
+# skips the drain; ROUNDS 0 runs the drain alone.
 set -euo pipefail
 new=$1 base=${2:-} rounds=${3:-3}
 out=${OUT:-reports/notification-bench}
@@ -152,7 +152,8 @@ notification=$(cat "$data_dir/run/notification.pid")
 kill -STOP "$notification"
 "$new" load --bench --orders 50000 --time-limit 600 --order-url "http://127.0.0.1:$order_port" \
   --inventory-url "http://127.0.0.1:$inventory_port" --data-dir "$data_dir" --report-dir "$out/backlog" > "$out/backlog.txt" 2>&1 || true
-latest=$(curl -sf "http://127.0.0.1:$order_port/events?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["latest"])')
+# The feed takes the service token or the admin token (README, "Security").
+latest=$(curl -sf -H "Authorization: Bearer $(cat "$data_dir/admin-token")" "http://127.0.0.1:$order_port/events?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["latest"])')
 # Every order event notification has read and applied since it started (it started with the system).
 read_events() {
   curl -sf --max-time 5 "http://127.0.0.1:$notification_port/metrics" | awk '/^notification_feed_events_total /{print int($2)}'
