@@ -89,7 +89,7 @@ struct ConsoleSystemTests {
         }
     }
 
-    /// The alert end to end, without waiting out a window: a 500 ms threshold; one fast order, then two
+    /// The alert end to end, without waiting out a window: a 500 ms threshold; one order, then two
     /// whose deductions the gremlin holds back 900 ms (well under a 4.5 s try timeout and a 5 s deadline,
     /// so they still ship on a crowded machine; the default 1 s try left 100 ms and once answered 202):
     /// the average is then at least (0 + 900 + 900) / 3 = 600 ms.
@@ -105,7 +105,10 @@ struct ConsoleSystemTests {
             #expect(try await system.placeOrder([("CABLE-HDMI21", 1)]).status == 201)
             let fast = try await system.request(.GET, system.orderURL + "/stats/latency").json(LatencyDTO.self)
             #expect(fast.count == 1)
-            #expect(fast.state == "ok")
+            // One order alone can take longer than 500 ms on a crowded machine (a CI rehearsal saw it):
+            // the state follows its average either way. The two slow ones below raise it whatever this was.
+            let fastAverage = try #require(fast.averageMs)
+            #expect(fast.state == (fastAverage > 500 ? "alert" : "ok"), "average \(fastAverage) ms: \(fast.state)")
 
             let gremlin = Data(#"{"gremlin": {"select": {"every": 1}, "delayMs": 900}}"#.utf8)
             let chaos = try await system.request(
