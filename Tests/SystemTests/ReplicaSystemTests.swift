@@ -22,7 +22,8 @@ struct ReplicaSystemTests {
         let directory: URL
     }
 
-    static func withTopology<T>(_ body: (Topology) async throws -> T) async throws -> T {
+    /// - Parameter inventoryArguments: more flags for both inventory processes (a chaos rule, say).
+    static func withTopology<T>(inventoryArguments: [String] = [], _ body: (Topology) async throws -> T) async throws -> T {
         try await withTemporaryDirectory { directory in
             var server = try await TestPostgres.server()
             // Each service keeps its schema, as in production; a test run's are its own.
@@ -38,7 +39,7 @@ struct ReplicaSystemTests {
                 for port in ports[2...] {
                     started.append(
                         try await serve(
-                            "inventory", port: port, directory: directory, ["--database-url", database("inventory")]))
+                            "inventory", port: port, directory: directory, ["--database-url", database("inventory")] + inventoryArguments))
                 }
                 for (port, inventory) in zip(ports[..<2], started) {
                     started.append(
@@ -134,6 +135,30 @@ struct ReplicaSystemTests {
             }
             #expect(feeds[0] == Array(1...Int64(2 * keys.count)))
             #expect(feeds[0] == feeds[1])
+        }
+    }
+
+    /// The gremlin's every-n-th rule counts deduction keys in the database both replicas share (each
+    /// key's ordinal is where the database first saw it), so it strikes the same keys whichever replica
+    /// serves them; a count per process would strike every 3rd key each replica saw: 5, 6, 11 and 12 here.
+    @Test("the gremlin's every-3rd choice strikes the same keys whichever inventory replica serves them")
+    func gremlinEveryNthAcrossReplicas() async throws {
+        try await Self.withTopology(inventoryArguments: ["--gremlin-every", "3", "--gremlin-delay-ms", "1"]) { topology in
+            try await Self.putProduct(topology, stock: 100)
+            let token = try String(contentsOf: topology.directory.appendingPathComponent("service-token"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            var delayed: [Int] = []
+            // One key after the other, alternating replicas: ordinals 1, 2, 3, … in this order.
+            for index in 1...12 {
+                let inventory = topology.inventories[index % 2]
+                let reply = try await SystemLauncher.send(
+                    .PUT, inventory.url + "/deductions/gremlin-\(index)",
+                    body: Data(#"{"items": [{"sku": "\#(Self.sku)", "quantity": 1}]}"#.utf8),
+                    headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")])
+                #expect(reply.status == 201, "\(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
+                if reply.headers["X-Gremlin-Delay"].first != nil { delayed.append(index) }
+            }
+            #expect(delayed == [3, 6, 9, 12], "delayed: \(delayed)")
         }
     }
 
