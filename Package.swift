@@ -55,6 +55,7 @@ let package = Package(
         .target(
             name: "WarehouseKit",
             dependencies: [
+                "CSpawn",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -157,6 +158,9 @@ let package = Package(
             swiftSettings: generatedTypes,
             plugins: openAPIGenerator
         ),
+        // posix_spawn's closefrom action, which Glibc's module does not export: `SpawnedProcess` starts
+        // children without Foundation's `Process`, whose fd scan crashes busy processes now and then.
+        .target(name: "CSpawn"),
         // syncfs(2), which Glibc's module does not export: one flush of a snapshot's new chunk files
         // instead of an fsync each.
         .target(name: "CBackupSync"),
@@ -258,6 +262,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(name: "WarehouseLabTests", dependencies: ["WarehouseLab", "WarehouseKit"]),

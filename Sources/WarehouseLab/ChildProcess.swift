@@ -1,48 +1,31 @@
 import Foundation
-import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import WarehouseKit
 
 /// A `warehouse` process the lab started, its output going to a log file.
 ///
-/// `@unchecked Sendable`: `Process` is not marked Sendable, but the calls made here after `run()`
-/// (`isRunning`, `processIdentifier`, `terminationStatus`) only read state Foundation guards itself.
-final class ChildProcess: @unchecked Sendable {
+/// Started with `SpawnedProcess`, not Foundation's `Process`: the lab runs inside test runners with
+/// many files open, where `Process.run()` crashes now and then.
+final class ChildProcess: Sendable {
     let logFile: URL
-    private let process: Process
+    private let process: SpawnedProcess
 
     /// Starts `executable` with `arguments`, its environment this process's plus `environment`.
     init(executable: URL, arguments: [String], environment: [String: String] = [:], logFile: URL) throws {
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        self.process = process
+        process = try SpawnedProcess(
+            executable: executable, arguments: arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, given in given }, output: .file(logFile))
         self.logFile = logFile
     }
 
     var isRunning: Bool { process.isRunning }
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
 
-    /// SIGTERM, then waits for the exit (SIGKILL after `timeout`); returns the exit status.
+    /// SIGTERM, then waits for the exit (SIGKILL after `timeout`); returns the exit status (the
+    /// negated signal for a process a signal ended).
     @discardableResult
     func terminate(timeout: Duration = .seconds(20)) async -> Int32 {
-        let pid = process.processIdentifier
-        if process.isRunning { kill(pid, SIGTERM) }
-        do {
-            try await eventually("\(pid) exits after SIGTERM", timeout: timeout) { !self.isRunning }
-        } catch {
-            kill(pid, SIGKILL)
-            try? await eventually("\(pid) exits after SIGKILL", timeout: .seconds(10)) { !self.isRunning }
-        }
-        return process.isRunning ? -1 : process.terminationStatus
+        await process.terminate(grace: timeout).code
     }
 
     /// What the process has written so far.

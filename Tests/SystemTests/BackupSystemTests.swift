@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import WarehouseKit
 import WarehouseLab
 
 #if canImport(Glibc)
@@ -202,27 +203,22 @@ struct BackupSystemTests {
 
     /// Runs the warehouse binary to its end.
     static func warehouse(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
-        let process = Process()
-        process.executableURL = try SystemLauncher.binary()
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let out = scratch.appendingPathComponent("out")
         let err = scratch.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        let exited = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exited.continuation.finish() }
-        try process.run()
-        for await _ in exited.stream {}
-        let signalled = process.terminationReason == .uncaughtSignal
+        let process = try SpawnedProcess(
+            executable: try SystemLauncher.binary(), arguments: arguments,
+            environment: ProcessInfo.processInfo.environment.merging(extra) { $1 }, output: .file(out), error: .file(err))
+        let exit = try await process.waitForExit()
+        let (status, signal): (Int32, Int32?) =
+            switch exit {
+            case .exited(let status): (status, nil)
+            case .signalled(let signal): (-1, signal)
+            }
         return Run(
-            status: signalled ? -1 : process.terminationStatus, signal: signalled ? process.terminationStatus : nil,
-            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            status: status, signal: signal, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import WarehouseKit
 import WarehouseLab
 
 #if canImport(Glibc)
@@ -183,20 +184,20 @@ struct NotificationSystemTests {
 
     @Test func eventsTailPrintsEachEventAsItArrives() async throws {
         try await SystemLauncher.with { system in
-            let tail = Process()
-            tail.executableURL = try SystemLauncher.binary()
-            tail.arguments = [
-                "events", "tail", "--from", system.orderURL, "--after", "0", "--count", "2", "--data-dir", system.dataDirectory.path,
-            ]
-            let output = Pipe()
-            tail.standardOutput = output
-            try tail.run()
+            let printed = system.dataDirectory.appendingPathComponent("tail.out")
+            let tail = try SpawnedProcess(
+                executable: try SystemLauncher.binary(),
+                arguments: [
+                    "events", "tail", "--from", system.orderURL, "--after", "0", "--count", "2", "--data-dir",
+                    system.dataDirectory.path,
+                ],
+                output: .file(printed), error: .inherit)
             let reply = try await system.placeOrder([("CABLE-HDMI21", 1)])
             let id = try reply.json(OrderDTO.self).id
-            try await eventually("tail printed two events and exited", timeout: .seconds(60)) { !tail.isRunning }
-            #expect(tail.terminationStatus == 0)
-            let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                .split(separator: "\n")
+            let exit = await tail.waitForExit(timeout: .seconds(60))
+            #expect(exit == .exited(0), "tail printed two events and exited: \(String(describing: exit))")
+            if exit == nil { await tail.terminate() }
+            let lines = ((try? String(contentsOf: printed, encoding: .utf8)) ?? "").split(separator: "\n")
             let events = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
             #expect(events.map { $0["type"] as? String } == ["com.valerix.order.placed", "com.valerix.order.shipped"])
             #expect(events.allSatisfy { $0["subject"] as? String == id && $0["specversion"] as? String == "1.0" })
@@ -259,16 +260,14 @@ struct PythonReceiver {
         var kind: String?
     }
 
-    let process: Process
+    let process: SpawnedProcess
     let log: URL
 
     static func start(port: Int, secret: String, log: URL, options: [String]) throws -> PythonReceiver {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("webhook/receiver.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "\(port)", secret, log.path] + options
-        try process.run()
+        let process = try SpawnedProcess(
+            executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", script.path, "\(port)", secret, log.path] + options)
         return PythonReceiver(process: process, log: log)
     }
 
@@ -277,10 +276,8 @@ struct PythonReceiver {
         return try text.split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
     }
 
-    /// SIGKILL: the test runner may have left SIGTERM ignored, and an ignored signal stays ignored in
-    /// the processes it starts (a receiver once outlived its test that way).
+    /// SIGKILL, from a `defer`; the process's own thread reaps it.
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.send(SIGKILL)
     }
 }

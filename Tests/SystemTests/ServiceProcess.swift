@@ -1,4 +1,5 @@
 import Foundation
+import WarehouseKit
 import WarehouseLab
 
 #if canImport(Glibc)
@@ -7,14 +8,13 @@ import WarehouseLab
 
 /// One service run with `warehouse serve <service>` as a container runs it, for tests that signal it
 /// themselves and watch how it stops (the lab's `ServiceLauncher` only ever stops it for them).
-final class ServiceProcess: @unchecked Sendable {
-    // Unchecked: `process` is only touched from the test that owns it.
+final class ServiceProcess: Sendable {
     let url: String
     let dataDirectory: URL
-    private let process: Process
+    private let process: SpawnedProcess
     private let logFile: URL
 
-    private init(url: String, dataDirectory: URL, process: Process, logFile: URL) {
+    private init(url: String, dataDirectory: URL, process: SpawnedProcess, logFile: URL) {
         self.url = url
         self.dataDirectory = dataDirectory
         self.process = process
@@ -30,25 +30,14 @@ final class ServiceProcess: @unchecked Sendable {
         _ service: String, port: Int, dataDirectory: URL, arguments: [String] = [], environment: [String: String] = [:],
         openFileLimit: Int? = nil, isLive: @escaping @Sendable (String) async -> Bool
     ) async throws -> ServiceProcess {
-        let process = Process()
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
         let command = ["serve", service, "--port", "\(port)", "--data-dir", dataDirectory.path] + arguments
-        if let openFileLimit {
-            // The shell lowers its own limit, then becomes the service (same pid).
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "ulimit -n \(openFileLimit) && exec \"$0\" \"$@\"", try SystemLauncher.binary().path] + command
-        } else {
-            process.executableURL = try SystemLauncher.binary()
-            process.arguments = command
-        }
         let logFile = dataDirectory.appendingPathComponent("\(service)-\(UUID().uuidString.prefix(8)).log")
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let process = try SpawnedProcess(
+            // The shell lowers its own limit, then becomes the service (same pid).
+            executable: openFileLimit == nil ? try SystemLauncher.binary() : URL(fileURLWithPath: "/bin/sh"),
+            arguments: openFileLimit.map { ["-c", "ulimit -n \($0) && exec \"$0\" \"$@\"", try SystemLauncher.binary().path] + command }
+                ?? command,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new }, output: .file(logFile))
         let started = ServiceProcess(
             url: "http://127.0.0.1:\(port)", dataDirectory: dataDirectory, process: process, logFile: logFile)
         do {
@@ -65,7 +54,7 @@ final class ServiceProcess: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
 
     /// How many files the process has open now (`/proc/PID/fd`).
     var openFiles: Int {
@@ -74,19 +63,19 @@ final class ServiceProcess: @unchecked Sendable {
 
     /// Sends `signal` to the process, as an orchestrator does (SIGTERM to stop a container).
     func signal(_ signal: Int32) {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.send(signal)
     }
 
-    /// Waits for the process to exit on its own and returns its exit status.
+    /// Waits for the process to exit on its own and returns its exit status (the negated signal when a
+    /// signal ended it).
     func waitForExit(timeout: Duration) async throws -> Int32 {
-        try await eventually("\(url) exits", timeout: timeout) { !self.process.isRunning }
-        return process.terminationStatus
+        guard let exit = await process.waitForExit(timeout: timeout) else { throw LabError.timedOut("\(url) exits") }
+        return exit.code
     }
 
-    /// SIGTERM, then waits for the exit.
+    /// SIGTERM, then waits for the exit (SIGKILL after 30 s).
     func stop() async {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        try? await eventually("\(url) exits after SIGTERM", timeout: .seconds(30)) { !self.process.isRunning }
+        await process.terminate(grace: .seconds(30))
     }
 
     func log() -> String {

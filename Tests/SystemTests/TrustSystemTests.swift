@@ -209,20 +209,14 @@ struct TrustSystemTests {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-run-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = try SystemLauncher.binary()
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let giveUp = ContinuousClock.now + .seconds(60)
-        while process.isRunning, ContinuousClock.now < giveUp { try await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        let process = try SpawnedProcess(
+            executable: try SystemLauncher.binary(), arguments: arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new }, output: .file(log))
+        var exit = await process.waitForExit(timeout: .seconds(60))
+        if exit == nil {
+            process.send(SIGKILL)
+            exit = try await process.waitForExit()
         }
-        return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        return (exit?.code ?? -1, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -86,24 +87,15 @@ package struct LocalPostgres: Sendable {
     }
 
     private func launch(port: Int, logger: Logger) async throws -> RunningPostgres {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments =
-            asSystemUser + [
+        let process = try SpawnedProcess(
+            executable: URL(fileURLWithPath: "/usr/bin/setpriv"),
+            arguments: asSystemUser + [
                 binDirectory.appendingPathComponent("postgres").path, "-D", dataDirectory.path, "-p", "\(port)",
                 "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300",
                 "-c", "fsync=\(durability == .full ? "on" : "off")",
                 "-c", "logging_collector=off", "-c", "log_min_messages=warning",
-            ]
-        if !FileManager.default.fileExists(atPath: logFile.path) {
-            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: logFile)
-        try log.seekToEnd()
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+            ],
+            output: .file(logFile))
         let running = RunningPostgres(
             process: process, url: PostgresURL(host: "127.0.0.1", port: port, username: Self.user, database: Self.database),
             logFile: logFile)
@@ -159,17 +151,13 @@ package struct LocalPostgres: Sendable {
 
     @discardableResult
     private static func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, text: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data.suffix(2000), as: UTF8.self))
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-postgres-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = try SpawnedProcess(executable: executable, arguments: arguments, output: .file(output))
+        // Synchronous setup (initdb, useradd), once per server, as it always was.
+        let exit = process.waitUntilExit()
+        let text = (try? Data(contentsOf: output)).map { String(decoding: $0.suffix(2000), as: UTF8.self) } ?? ""
+        return (exit.code, text)
     }
 
     /// A port nobody listens on now (the kernel's choice for an ephemeral bind).
@@ -192,28 +180,23 @@ package struct LocalPostgres: Sendable {
 }
 
 /// A PostgreSQL server this process started.
-///
-/// `@unchecked Sendable`: `Process` is not marked Sendable, but what is used of it here (its pid,
-/// `isRunning`, `waitUntilExit`) is safe from any thread.
-package final class RunningPostgres: @unchecked Sendable {
+package final class RunningPostgres: Sendable {
     package let url: PostgresURL
     package let logFile: URL
-    private let process: Process
-    private let watchdog = ManagedProcessBox()
+    private let process: SpawnedProcess
+    private let watchdog = Mutex<SpawnedProcess?>(nil)
 
-    init(process: Process, url: PostgresURL, logFile: URL) {
+    init(process: SpawnedProcess, url: PostgresURL, logFile: URL) {
         self.process = process
         self.url = url
         self.logFile = logFile
     }
 
-    package var pid: Int32 { process.processIdentifier }
+    package var pid: Int32 { process.pid }
     package var isRunning: Bool { process.isRunning }
 
     /// Stops the server if `owner` dies first (a `kill -9` of `warehouse up`, a test run that ends).
     fileprivate func watch(owner: Int32, removing directory: URL?) {
-        let watchdog = Process()
-        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
         // A dead owner its parent has not reaped yet (a zombie, state Z) still answers `kill -0`: it is gone too.
         let ownerAlive = "kill -0 \(owner) 2>/dev/null && [ \"$(sed 's/.*) //' /proc/\(owner)/stat 2>/dev/null | cut -c1)\" != Z ]"
         var script = "while \(ownerAlive) && kill -0 \(pid) 2>/dev/null; do sleep 1; done; kill -INT \(pid) 2>/dev/null"
@@ -221,13 +204,12 @@ package final class RunningPostgres: @unchecked Sendable {
             // $1: the directory, passed as an argument rather than spliced into the script.
             script += "; while kill -0 \(pid) 2>/dev/null; do sleep 0.2; done; rm -rf \"$1\""
         }
-        watchdog.arguments = ["-c", script, "watchdog"] + (directory.map { [$0.path] } ?? [])
         // Not the owner's output: a test runner reads its child's until every holder has closed it,
         // and would wait for the watchdog, which waits for the runner to reap its child.
-        watchdog.standardInput = FileHandle.nullDevice
-        watchdog.standardOutput = FileHandle.nullDevice
-        watchdog.standardError = FileHandle.nullDevice
-        if (try? watchdog.run()) != nil { self.watchdog.set(watchdog) }
+        let started = try? SpawnedProcess(
+            executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", script, "watchdog"] + (directory.map { [$0.path] } ?? []),
+            output: .discard)
+        watchdog.withLock { $0 = started }
     }
 
     fileprivate func waitUntilReady(logger: Logger) async throws {
@@ -269,30 +251,22 @@ package final class RunningPostgres: @unchecked Sendable {
     /// Fast shutdown (SIGINT: sessions end, everything committed is kept), waiting for the server to exit.
     package func stop() async {
         guard process.isRunning else { return }
-        Glibc.kill(pid, SIGINT)
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
-        watchdog.stop()
+        process.send(SIGINT)
+        _ = try? await process.waitForExit()
+        stopWatchdog()
     }
 
     /// SIGKILL, as a crash would; the server's own sessions notice and end.
     package func kill() async {
-        Glibc.kill(pid, SIGKILL)
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
-        watchdog.stop()
+        process.send(SIGKILL)
+        _ = try? await process.waitForExit()
+        stopWatchdog()
     }
-}
 
-/// The watchdog process, once started.
-private final class ManagedProcessBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var process: Process?
-
-    func set(_ process: Process) { lock.withLock { self.process = process } }
-
-    func stop() {
-        lock.withLock {
-            if let process, process.isRunning { process.terminate() }
-            process = nil
+    private func stopWatchdog() {
+        watchdog.withLock { watchdog in
+            watchdog?.send(SIGTERM)
+            watchdog = nil
         }
     }
 }
