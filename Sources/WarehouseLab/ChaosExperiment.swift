@@ -202,7 +202,7 @@ package struct ChaosExperiment: Sendable {
             http: http, orderURL: system.orderURL, notificationURL: system.notificationURL, adminToken: token)
         let lagWatch = Task { await LagWatch.watch(audit) }
         let stallMeter = StallMeter()
-        let stallWatch = Task { await stallMeter.run() }
+        stallMeter.start()
         let placed: [OrderRecord] = await withTaskGroup(of: [OrderRecord].self) { group in
             for _ in 0..<configuration.concurrency {
                 group.addTask {
@@ -219,7 +219,7 @@ package struct ChaosExperiment: Sendable {
             return all.sorted { $0.number < $1.number }
         }
         let workloadEnded = Date()
-        stallWatch.cancel()
+        stallMeter.stop()
         logger.info("workload ends", metadata: ["mode": "\(mode.rawValue)"])
         let latency = LatencyPercentiles(milliseconds: placed.flatMap(\.attempts).map(\.milliseconds))
 

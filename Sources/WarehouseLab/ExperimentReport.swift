@@ -170,7 +170,8 @@ package struct ExperimentReport: Sendable, Codable {
 
     private static func describe(_ late: LateAnswer) -> String {
         let sent = late.sentAt.map { " sent " + Date.ISO8601FormatStyle().time(includingFractionalSeconds: true).format($0) } ?? ""
-        let service = late.serverMilliseconds.map { ", \(Int($0)) ms in the service" } ?? ""
+        let stalled = late.serverStallMilliseconds.map { $0 > 0 ? ", \(Int($0)) ms of them stalled" : "" } ?? ""
+        let service = late.serverMilliseconds.map { ", \(Int($0)) ms in the service\(stalled)" } ?? ""
         return "\(late.requestID ?? "order \(late.order) try \(late.attempt)") (\(late.status) after \(Int(late.milliseconds)) ms\(service)\(sent))"
     }
 

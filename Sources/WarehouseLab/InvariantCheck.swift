@@ -1,4 +1,5 @@
 import Foundation
+import WarehouseKit
 
 /// What a run left behind, as the services report it after faults stopped.
 package struct FinalState: Sendable {
@@ -35,8 +36,9 @@ package struct RunFigures: Sendable, Codable, Equatable {
     package var userVisibleErrors = 0
     /// Answers the order service itself gave later than the deadline plus slack, by its own clock
     /// (`Server-Timing`, from the request's arrival to its answer; the client's time for an answer that
-    /// carries none), by more than the machine stood still while they were on their way (`StallMeter`).
-    /// The deadline is the service's promise, and this is what breaks it.
+    /// carries none), by more than the machine stood still while they were on their way: as the
+    /// service's process saw it (`Server-Timing`'s `stall`), or the lab's, whichever saw more
+    /// (`StallMeter`). The deadline is the service's promise, and this is what breaks it.
     package var lateAnswers = 0
     /// Answers late by the service's clock, but by no more than the machine stood still meanwhile (a
     /// figure, not an invariant).
@@ -77,18 +79,21 @@ package struct LateAnswer: Sendable, Codable, Equatable {
     package var milliseconds: Double
     /// As the order service measured it (`Server-Timing`), when the answer said.
     package var serverMilliseconds: Double?
+    /// How long the service's process stood still meanwhile (`Server-Timing`'s `stall`), when it said.
+    package var serverStallMilliseconds: Double?
     package var requestID: String?
     package var sentAt: Date?
 
     package init(
-        order: Int, attempt: Int, status: Int, milliseconds: Double, serverMilliseconds: Double? = nil, requestID: String?,
-        sentAt: Date?
+        order: Int, attempt: Int, status: Int, milliseconds: Double, serverMilliseconds: Double? = nil,
+        serverStallMilliseconds: Double? = nil, requestID: String?, sentAt: Date?
     ) {
         self.order = order
         self.attempt = attempt
         self.status = status
         self.milliseconds = milliseconds
         self.serverMilliseconds = serverMilliseconds
+        self.serverStallMilliseconds = serverStallMilliseconds
         self.requestID = requestID
         self.sentAt = sentAt
     }
@@ -103,7 +108,8 @@ package enum InvariantCheck {
                 guard attempt.milliseconds > bound.milliseconds else { return nil }
                 return LateAnswer(
                     order: record.number, attempt: index + 1, status: attempt.status, milliseconds: attempt.milliseconds,
-                    serverMilliseconds: attempt.serverMilliseconds, requestID: attempt.requestID, sentAt: attempt.sentAt)
+                    serverMilliseconds: attempt.serverMilliseconds, serverStallMilliseconds: attempt.serverStallMilliseconds,
+                    requestID: attempt.requestID, sentAt: attempt.sentAt)
             }
         }
     }
@@ -144,9 +150,11 @@ package enum InvariantCheck {
         figures.userVisibleErrors = attempts.filter { $0.status == 0 || $0.status >= 500 }.count
         let lateByService = attempts.filter { $0.serviceMilliseconds > answerBound.milliseconds }
         figures.lateAnswers = lateByService.filter { attempt in
-            guard let sentAt = attempt.sentAt else { return true }
-            let window = DateInterval(start: sentAt, duration: attempt.milliseconds / 1000)
-            return StallMeter.milliseconds(stalledIn: window, of: stalls) < attempt.serviceMilliseconds - answerBound.milliseconds
+            let labStall = attempt.sentAt.map { sentAt in
+                StallMeter.milliseconds(stalledIn: DateInterval(start: sentAt, duration: attempt.milliseconds / 1000), of: stalls)
+            }
+            let stalled = max(labStall ?? 0, attempt.serverStallMilliseconds ?? 0)
+            return stalled < attempt.serviceMilliseconds - answerBound.milliseconds
         }.count
         figures.lateInStalls = lateByService.count - figures.lateAnswers
         figures.lateToClient = attempts.filter { $0.milliseconds > answerBound.milliseconds }.count

@@ -12,6 +12,9 @@ package struct AttemptRecord: Sendable, Codable {
     /// From the request's arrival to its answer, as the order service measured it (its `Server-Timing`),
     /// when the answer said: the rest of `milliseconds` was spent between the two.
     package var serverMilliseconds: Double?
+    /// How long the order service's process stood still meanwhile, as it measured it (`Server-Timing`'s
+    /// `stall`, `StallMeter`), when the answer said.
+    package var serverStallMilliseconds: Double?
     /// The `X-Request-ID` the try was sent with: the order service logs every line of the request under
     /// it, so a try that came back late can be followed through the services' log.
     package var requestID: String?
@@ -19,11 +22,13 @@ package struct AttemptRecord: Sendable, Codable {
     package var sentAt: Date?
 
     package init(
-        status: Int, milliseconds: Double, serverMilliseconds: Double? = nil, requestID: String? = nil, sentAt: Date? = nil
+        status: Int, milliseconds: Double, serverMilliseconds: Double? = nil, serverStallMilliseconds: Double? = nil,
+        requestID: String? = nil, sentAt: Date? = nil
     ) {
         self.status = status
         self.milliseconds = milliseconds
         self.serverMilliseconds = serverMilliseconds
+        self.serverStallMilliseconds = serverStallMilliseconds
         self.requestID = requestID
         self.sentAt = sentAt
     }
@@ -118,11 +123,12 @@ package struct ShopperClient: Sendable {
                 timeout: .seconds(30)
             )
             let elapsed = ContinuousClock.now - started
+            let timing = reply?.headers["Server-Timing"].first
             record.attempts.append(
                 AttemptRecord(
                     status: reply?.status ?? 0, milliseconds: elapsed.milliseconds,
-                    serverMilliseconds: reply?.headers["Server-Timing"].first.flatMap(ServerTiming.totalMilliseconds(in:)),
-                    requestID: requestID, sentAt: sentAt))
+                    serverMilliseconds: timing.flatMap(ServerTiming.totalMilliseconds(in:)),
+                    serverStallMilliseconds: timing.flatMap(ServerTiming.stallMilliseconds(in:)), requestID: requestID, sentAt: sentAt))
             let carriesOrder = reply?.headers["Content-Type"].first?.hasPrefix("application/json") == true
             if attempt == 0 { record.firstReply = Self.kind(status: reply?.status ?? 0, carriesOrder: carriesOrder) }
             guard let reply else {

@@ -38,7 +38,22 @@ struct ReplicaChaosSystemTests {
         if run.violations.isEmpty, run.faultProblems.isEmpty {
             try? FileManager.default.removeItem(at: logs)
         } else {
-            Issue.record("the run's warehouse up log: \(logs.appendingPathComponent("resilient-up.log").path)")
+            let log = logs.appendingPathComponent("resilient-up.log")
+            Issue.record("the run's warehouse up log: \(log.path)\n\(Self.lateAnswers(of: run, in: log))")
         }
+    }
+
+    /// The late answers and their requests' lines in the up log, for CI's output: the log stays on the
+    /// machine that ran it.
+    private static func lateAnswers(of run: ChaosExperiment.Run, in log: URL) -> String {
+        let lines = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n")
+        return run.lateAnswers.prefix(5).map { late in
+            let id = late.requestID ?? "-"
+            let service =
+                late.serverMilliseconds.map { "\(Int($0)) ms in the service, \(Int(late.serverStallMilliseconds ?? 0)) ms stalled" }
+                ?? "no Server-Timing"
+            let requestLines = lines.filter { $0.contains(id) }.prefix(12).joined(separator: "\n  ")
+            return "late: order \(late.order) try \(late.attempt), \(late.status) after \(Int(late.milliseconds)) ms, \(service), request \(id)\n  \(requestLines)"
+        }.joined(separator: "\n")
     }
 }

@@ -14,4 +14,15 @@ struct ServerTimingTests {
         #expect(ServerTiming.totalMilliseconds(in: "db;dur=3") == nil)
         #expect(ServerTiming.totalMilliseconds(in: "total") == nil)
     }
+
+    @Test func aStallIsWrittenBesideTheTotalOnlyWhenThereWasOne() {
+        let stalled = ServerTiming.value(total: .milliseconds(2150), stall: .milliseconds(140))
+        #expect(stalled == "total;dur=2150.0, stall;dur=140.0")
+        #expect(ServerTiming.totalMilliseconds(in: stalled) == 2150)
+        #expect(ServerTiming.stallMilliseconds(in: stalled) == 140)
+        let steady = ServerTiming.value(total: .milliseconds(12))
+        #expect(steady == "total;dur=12.0")
+        #expect(ServerTiming.stallMilliseconds(in: steady) == 0)
+        #expect(ServerTiming.stallMilliseconds(in: "db;dur=3") == nil)
+    }
 }

@@ -146,4 +146,22 @@ struct InvariantCheckTests {
         #expect(figures(stalls: [DateInterval(start: sent.addingTimeInterval(-5), duration: 4.9)]).lateAnswers == 1)
         #expect(figures(stalls: []).violations.contains("1 answers later than the deadline"))
     }
+
+    @Test("a stall the service's own process saw excuses as much lateness as it lasted, whatever the lab saw")
+    func theServicesOwnStallsExcuseTheirLength() {
+        // 300 ms late by the service's own clock, and the lab saw no stall.
+        var late = record(1, id: "o1", attempts: [(202, 2450)])
+        late.attempts[0].serverMilliseconds = 2400
+        late.attempts[0].sentAt = Date(timeIntervalSince1970: 1000)
+        func lateAnswers(serviceStall: Double?) -> Int {
+            late.attempts[0].serverStallMilliseconds = serviceStall
+            return InvariantCheck.evaluate(
+                records: [late], final: FinalState(initialStock: [:], finalStock: [:], orders: []),
+                answerBound: .milliseconds(2100), stalls: [], latency: LatencyPercentiles()
+            ).lateAnswers
+        }
+        #expect(lateAnswers(serviceStall: 320) == 0)
+        #expect(lateAnswers(serviceStall: 250) == 1)
+        #expect(lateAnswers(serviceStall: nil) == 1)
+    }
 }

@@ -71,7 +71,9 @@ package struct ServiceRouterBuilder: Sendable {
         for path in ["/health", "/health/ready", "/health/live"] { routes.record(.get, path) }
 
         let registry = self.registry
+        let stalls = StallCounter(registry: registry)
         router.get("/metrics") { _, _ in
+            stalls.update()
             var buffer: [UInt8] = []
             buffer.reserveCapacity(16 * 1024)
             registry.emit(into: &buffer)

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Prometheus
@@ -23,20 +24,26 @@ package struct RequestTiming: Sendable, Equatable {
 /// the ones that end in an error answer. `route` is the matched template (`/orders/{id}`), never the raw
 /// path, so ids cannot explode the number of series; unmatched paths count as `unmatched`.
 ///
-/// The same time goes back to the caller as `Server-Timing: total;dur=<ms>` (W3C Server Timing): a
-/// client that measures an answer later than it should can tell the time the service took from the
-/// time the request and its answer spent between the two (a starved machine, a connection).
+/// The same time goes back to the caller as `Server-Timing: total;dur=<ms>` (W3C Server Timing), with
+/// `stall;dur=<ms>` when the process stood still meanwhile: a client that measures an answer later
+/// than it should can tell the time the service took from the time the request and its answer spent
+/// between the two (a starved machine, a connection), and from the time the service got no CPU.
 package struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     package let registry: PrometheusCollectorRegistry
     /// Told of every answered request (the order service's rolling latency window listens here).
     package let observe: @Sendable (RequestTiming) -> Void
+    /// When the process stood still, for `Server-Timing`'s `stall`.
+    package let stalls: StallMeter
 
     package static var buckets: [Duration] {
         [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10].map { .milliseconds(Int($0 * 1000)) }
     }
 
-    package init(registry: PrometheusCollectorRegistry, observe: @escaping @Sendable (RequestTiming) -> Void = { _ in }) {
+    package init(
+        registry: PrometheusCollectorRegistry, stalls: StallMeter = .process, observe: @escaping @Sendable (RequestTiming) -> Void = { _ in }
+    ) {
         self.registry = registry
+        self.stalls = stalls
         self.observe = observe
     }
 
@@ -45,10 +52,13 @@ package struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        let arrived = Date()
         let started = ContinuousClock.now
         var response = try await next(request, context)
         let elapsed = ContinuousClock.now - started
-        response.headers[.serverTiming] = ServerTiming.value(total: elapsed)
+        // The window by the monotonic clock's length: the wall clock may have been set meanwhile.
+        let stalled = stalls.milliseconds(stalledIn: DateInterval(start: arrived, duration: elapsed.seconds))
+        response.headers[.serverTiming] = ServerTiming.value(total: elapsed, stall: .milliseconds(stalled))
         let route = context.endpointPath ?? "unmatched"
         registry.makeDurationHistogram(
             descriptor: .init(
