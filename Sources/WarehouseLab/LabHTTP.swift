@@ -17,11 +17,15 @@ package struct LabHTTP: Sendable {
 
     package let client: HTTPClient
 
-    package init(connectionsPerHost: Int = 256) {
+    /// - Parameter connectTimeout: how long a request may wait to be connected, for a new connection
+    ///   or for one of the pool's to come free (AsyncHTTPClient counts both against it). A shopper's
+    ///   client gives up soon, and counts the wait into the answer's time; a test that sends hundreds
+    ///   at once on a starved machine must not fail for the wait.
+    package init(connectionsPerHost: Int = 256, connectTimeout: Duration = .seconds(2)) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(
             idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
-        configuration.timeout = .init(connect: .seconds(2), read: .seconds(30))
+        configuration.timeout = .init(connect: TimeAmount(connectTimeout), read: .seconds(30))
         // A refused connection is the answer of a service being restarted: the caller (a shopper's
         // client) sees it and retries on its own terms. The pool's own retries back off up to a minute
         // and would count their waiting, unseen, into the time of the next answer.

@@ -23,10 +23,17 @@ struct ConfigurationSystemTests {
             .inventory, port: ports[1], executable: try SystemLauncher.binary(),
             environment: environment.merging(["WAREHOUSE_PORT": "\(ports[1])"]) { _, new in new },
             logFile: directory.appendingPathComponent("inventory.log"), http: SystemLauncher.testHTTP)
-        let order = try await ServiceLauncher.start(
-            .order, port: ports[0], executable: try SystemLauncher.binary(),
-            environment: environment.merging(["WAREHOUSE_PORT": "\(ports[0])"]) { _, new in new },
-            logFile: directory.appendingPathComponent("order.log"), http: SystemLauncher.testHTTP)
+        let order: ServiceLauncher
+        do {
+            order = try await ServiceLauncher.start(
+                .order, port: ports[0], executable: try SystemLauncher.binary(),
+                environment: environment.merging(["WAREHOUSE_PORT": "\(ports[0])"]) { _, new in new },
+                logFile: directory.appendingPathComponent("order.log"), http: SystemLauncher.testHTTP)
+        } catch {
+            // Not left running after the test: it would serve on, from a deleted directory.
+            await inventory.stop()
+            throw error
+        }
         do {
             // The demo catalogue was seeded (WAREHOUSE_SEED_DEMO) into the data directory (WAREHOUSE_DATA_DIR).
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("inventory.sqlite").path))
@@ -85,9 +92,15 @@ struct ConfigurationSystemTests {
                 "--database-url", "sqlite://" + file.path,
             ],
             logFile: directory.appendingPathComponent("inventory.log"), http: SystemLauncher.testHTTP)
-        let product = try await SystemLauncher.send(.GET, inventory.url + "/products/CONSOLE-PS5")
+        let status: Int
+        do {
+            status = try await SystemLauncher.send(.GET, inventory.url + "/products/CONSOLE-PS5").status
+        } catch {
+            await inventory.stop()
+            throw error
+        }
         await inventory.stop()
-        #expect(product.status == 200)
+        #expect(status == 200)
         #expect(FileManager.default.fileExists(atPath: file.path))
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("data/inventory.sqlite").path))
     }

@@ -8,8 +8,9 @@ import WarehouseLab
 /// ports with a fresh data directory, each service a child process of it, exactly as a person runs
 /// it), and talk to it as a client would.
 extension SystemLauncher {
-    /// One client for every test: a pool with room for many concurrent requests.
-    static let testHTTP = LabHTTP()
+    /// One client for every test: a pool with room for many concurrent requests, patient to connect
+    /// (the whole suite shares two cores: 200 connections opened at once waited over 2 s for the pool).
+    static let testHTTP = LabHTTP(connectTimeout: .seconds(60))
 
     /// Runs `body` against a fresh system, then stops it and deletes its data, whether `body` passed or not.
     static func with<T>(
