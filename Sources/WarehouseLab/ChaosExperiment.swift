@@ -101,8 +101,8 @@ package struct ChaosExperiment: Sendable {
         package var mode: ChaosMode
         /// The invariants.
         package var figures: RunFigures
-        /// The tries whose answer reached the client later than the deadline allows, to be found in the
-        /// run's log by their request id.
+        /// The tries whose answer reached the client later than the deadline allows, or that broke the
+        /// deadline by the service's clock, to be found in the run's log by their request id.
         package var lateAnswers: [LateAnswer]
         /// Every answer a client got, whatever it was.
         package var latency: LatencyPercentiles
@@ -277,7 +277,8 @@ package struct ChaosExperiment: Sendable {
             drainSeconds: drained ? max(0, (lastFinal ?? workloadEnded).timeIntervalSince(workloadEnded)) : nil,
             kills: kills.log,
             seconds: (ContinuousClock.now - started).milliseconds / 1000,
-            lateAnswers: InvariantCheck.lateAnswers(records: records, bound: configuration.deadline + configuration.slack)
+            lateAnswers: InvariantCheck.lateAnswers(
+                records: records, bound: configuration.deadline + configuration.slack, stalls: stallMeter.seen)
         )
     }
 

@@ -77,10 +77,12 @@ package struct ExperimentReport: Sendable, Codable {
             let violations = run.violations
             text += violations.isEmpty ? "every invariant holds.\n\n" : violations.joined(separator: "; ") + ".\n\n"
             if !run.lateAnswers.isEmpty {
-                text += "Answers the client got late in the \(run.mode.rawValue) run (request id, status, time at the client and in "
-                text += "the service; each request's lines in "
+                // The ones that broke the deadline first: they are what a reader must find in the log.
+                let named = run.lateAnswers.filter(\.breaksDeadline) + run.lateAnswers.filter { !$0.breaksDeadline }
+                text += "Answers late in the \(run.mode.rawValue) run, the deadline's breakers first (request id, status, time at the "
+                text += "client and in the service; each request's lines in "
                 text += "`\(run.mode.rawValue)-up.log` carry its id): "
-                text += run.lateAnswers.prefix(Self.lateAnswersNamed).map(Self.describe).joined(separator: ", ")
+                text += named.prefix(Self.lateAnswersNamed).map(Self.describe).joined(separator: ", ")
                 text += run.lateAnswers.count > Self.lateAnswersNamed ? ", … (all in chaos-report.json).\n\n" : ".\n\n"
             }
         }
@@ -172,7 +174,8 @@ package struct ExperimentReport: Sendable, Codable {
         let sent = late.sentAt.map { " sent " + Date.ISO8601FormatStyle().time(includingFractionalSeconds: true).format($0) } ?? ""
         let stalled = late.serverStallMilliseconds.map { $0 > 0 ? ", \(Int($0)) ms of them stalled" : "" } ?? ""
         let service = late.serverMilliseconds.map { ", \(Int($0)) ms in the service\(stalled)" } ?? ""
-        return "\(late.requestID ?? "order \(late.order) try \(late.attempt)") (\(late.status) after \(Int(late.milliseconds)) ms\(service)\(sent))"
+        let broke = late.breaksDeadline ? "broke the deadline: " : ""
+        return "\(late.requestID ?? "order \(late.order) try \(late.attempt)") (\(broke)\(late.status) after \(Int(late.milliseconds)) ms\(service)\(sent))"
     }
 
     private static func milliseconds(_ latency: LatencyPercentiles) -> String {

@@ -83,11 +83,15 @@ package struct LateAnswer: Sendable, Codable, Equatable {
     package var serverStallMilliseconds: Double?
     package var requestID: String?
     package var sentAt: Date?
+    /// Late by the service's own clock by more than the machine stood still meanwhile: the design broke
+    /// its promise (`RunFigures.lateAnswers`). Otherwise late only at the client.
+    package var breaksDeadline: Bool
 
     package init(
         order: Int, attempt: Int, status: Int, milliseconds: Double, serverMilliseconds: Double? = nil,
-        serverStallMilliseconds: Double? = nil, requestID: String?, sentAt: Date?
+        serverStallMilliseconds: Double? = nil, requestID: String?, sentAt: Date?, breaksDeadline: Bool = false
     ) {
+        self.breaksDeadline = breaksDeadline
         self.order = order
         self.attempt = attempt
         self.status = status
@@ -101,17 +105,30 @@ package struct LateAnswer: Sendable, Codable, Equatable {
 
 /// Checks a run: the client's records against the final state of the system.
 package enum InvariantCheck {
-    /// Every try whose answer reached the client later than `bound`, in the order they were placed.
-    package static func lateAnswers(records: [OrderRecord], bound: Duration) -> [LateAnswer] {
+    /// Every try whose answer reached the client later than `bound`, or that broke the deadline by the
+    /// service's clock (`breaksDeadline`), in the order they were placed.
+    package static func lateAnswers(records: [OrderRecord], bound: Duration, stalls: [DateInterval] = []) -> [LateAnswer] {
         records.flatMap { record in
             record.attempts.enumerated().compactMap { index, attempt in
-                guard attempt.milliseconds > bound.milliseconds else { return nil }
+                let breaks = breaksDeadline(attempt, bound: bound, stalls: stalls)
+                guard attempt.milliseconds > bound.milliseconds || breaks else { return nil }
                 return LateAnswer(
                     order: record.number, attempt: index + 1, status: attempt.status, milliseconds: attempt.milliseconds,
                     serverMilliseconds: attempt.serverMilliseconds, serverStallMilliseconds: attempt.serverStallMilliseconds,
-                    requestID: attempt.requestID, sentAt: attempt.sentAt)
+                    requestID: attempt.requestID, sentAt: attempt.sentAt, breaksDeadline: breaks)
             }
         }
+    }
+
+    /// Whether `attempt` was answered later than `bound` by the service's clock, by more than the
+    /// machine stood still meanwhile, as the lab (`stalls`) or the service's process saw it, whichever
+    /// saw more.
+    static func breaksDeadline(_ attempt: AttemptRecord, bound: Duration, stalls: [DateInterval]) -> Bool {
+        guard attempt.serviceMilliseconds > bound.milliseconds else { return false }
+        let labStall = attempt.sentAt.map { sentAt in
+            StallMeter.milliseconds(stalledIn: DateInterval(start: sentAt, duration: attempt.milliseconds / 1000), of: stalls)
+        }
+        return max(labStall ?? 0, attempt.serverStallMilliseconds ?? 0) < attempt.serviceMilliseconds - bound.milliseconds
     }
 
     /// - Parameter stalls: when the machine stood still during the run (`StallMeter`).
@@ -149,13 +166,7 @@ package enum InvariantCheck {
         let attempts = records.flatMap(\.attempts)
         figures.userVisibleErrors = attempts.filter { $0.status == 0 || $0.status >= 500 }.count
         let lateByService = attempts.filter { $0.serviceMilliseconds > answerBound.milliseconds }
-        figures.lateAnswers = lateByService.filter { attempt in
-            let labStall = attempt.sentAt.map { sentAt in
-                StallMeter.milliseconds(stalledIn: DateInterval(start: sentAt, duration: attempt.milliseconds / 1000), of: stalls)
-            }
-            let stalled = max(labStall ?? 0, attempt.serverStallMilliseconds ?? 0)
-            return stalled < attempt.serviceMilliseconds - answerBound.milliseconds
-        }.count
+        figures.lateAnswers = lateByService.filter { breaksDeadline($0, bound: answerBound, stalls: stalls) }.count
         figures.lateInStalls = lateByService.count - figures.lateAnswers
         figures.lateToClient = attempts.filter { $0.milliseconds > answerBound.milliseconds }.count
         figures.p50Milliseconds = latency.p50

@@ -18,6 +18,7 @@ struct ReconcilerTests {
         // A short request deadline leaves the order pending; the reconciler's own limit stays generous.
         var policy = OrderPolicy.generous
         policy.deadline = .milliseconds(300)
+        policy.storageWait = OrderPolicy.fast.storageWait
         try await withOrderFixture(.hang, policy: policy) { fixture in
             let order = try await fixture.flow.placement.place(draft, idempotencyKey: nil).order
             #expect(order.status == .pending)

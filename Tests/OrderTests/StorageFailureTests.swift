@@ -4,18 +4,20 @@ import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-/// A repository whose writes of a final state do what a test says (fail, as a full disk would make
-/// them; wait, as a write queued behind a busy group commit does); everything else is the real one.
+/// A repository whose writes of a final state, or of a new order, do what a test says (fail, as a full
+/// disk would make them; wait, as a write queued behind a busy group commit or a starved disk does);
+/// everything else is the real one.
 private struct SettleScripted: OrderRepository {
     struct DiskFull: Error {}
     let base: any OrderRepository
+    var insertGate: Gate?
     let settle: @Sendable (any OrderRepository, Order, Settlement, Date) async throws -> Order?
 
     static func failing(_ base: any OrderRepository) -> Self {
         Self(base: base) { _, _, _, _ in throw DiskFull() }
     }
 
-    /// Writes once `gate` opens.
+    /// Writes final states once `gate` opens.
     static func held(by gate: Gate, _ base: any OrderRepository) -> Self {
         Self(base: base) { base, order, settlement, now in
             await gate.wait()
@@ -23,8 +25,14 @@ private struct SettleScripted: OrderRepository {
         }
     }
 
+    /// Writes new orders once `gate` opens.
+    static func insertsHeld(by gate: Gate, _ base: any OrderRepository) -> Self {
+        Self(base: base, insertGate: gate) { base, order, settlement, now in try await base.settle(order, settlement, at: now) }
+    }
+
     func insert(_ order: Order, idempotencyKey: String?, fingerprint: String?, retryAt: Date) async throws -> StoredOrder {
-        try await base.insert(order, idempotencyKey: idempotencyKey, fingerprint: fingerprint, retryAt: retryAt)
+        await insertGate?.wait()
+        return try await base.insert(order, idempotencyKey: idempotencyKey, fingerprint: fingerprint, retryAt: retryAt)
     }
     func order(id: String) async throws -> Order? { try await base.order(id: id) }
     func order(idempotencyKey: String) async throws -> StoredOrder? { try await base.order(idempotencyKey: idempotencyKey) }
@@ -93,6 +101,37 @@ struct StorageFailureTests {
             while try await fixture.database.order(id: placed.order.id)?.status != .shipped {
                 try await Task.sleep(for: .milliseconds(10))
             }
+        }
+    }
+
+    @Test("an order storage has not confirmed by the deadline is a 503 by then; the write goes on and the key's retry finds it")
+    func slowInsertDoesNotHoldTheAnswer() async throws {
+        try await withOrderFixture(.applied) { fixture in
+            // The write is held until after the answer: only the deadline can end the request.
+            var policy = OrderPolicy()
+            policy.deadline = .milliseconds(300)
+            let gate = Gate()
+            let flow = OrderFlow(
+                repository: SettleScripted.insertsHeld(by: gate, fixture.database), inventory: fixture.inventory, policy: policy,
+                logger: quietLogger)
+            await #expect(throws: OrderError.notStoredInTime) {
+                _ = try await flow.placement.place(draft, idempotencyKey: "k-1")
+            }
+            #expect(OrderError.notStoredInTime.problem.status == 503)
+            #expect(OrderError.notStoredInTime.headers[.retryAfter] == "1")
+            #expect(try await fixture.database.order(idempotencyKey: "k-1") == nil, "answered before the write")
+
+            gate.open()
+            while try await fixture.database.order(idempotencyKey: "k-1") == nil {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let stored = try #require(try await fixture.database.order(idempotencyKey: "k-1"))
+            #expect(stored.order.status == .pending)
+            // The shopper's retry with the key finds the one order and settles it.
+            let placed = try await fixture.flow.placement.place(draft, idempotencyKey: "k-1")
+            #expect(placed.replayed)
+            #expect(placed.order.id == stored.order.id)
+            #expect(placed.order.status == .shipped)
         }
     }
 

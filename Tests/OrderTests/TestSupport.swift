@@ -11,11 +11,13 @@ import WarehouseTestSupport
 let quietLogger = Logger(label: "order-tests") { _ in SwiftLogNoOpLogHandler() }
 
 extension OrderPolicy {
-    /// Short limits, for tests about a hanging inventory: it costs them a fraction of a second.
+    /// Short limits, for tests about a hanging inventory: it costs them a fraction of a second. Storage
+    /// is not what they are about, and may take longer than that in a crowded run.
     static var fast: OrderPolicy {
         var policy = OrderPolicy()
         policy.deadline = .milliseconds(300)
         policy.retryTimeout = .milliseconds(200)
+        policy.storageWait = .seconds(60)
         return policy
     }
 

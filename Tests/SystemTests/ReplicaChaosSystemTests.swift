@@ -47,13 +47,14 @@ struct ReplicaChaosSystemTests {
     /// machine that ran it.
     private static func lateAnswers(of run: ChaosExperiment.Run, in log: URL) -> String {
         let lines = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n")
-        return run.lateAnswers.prefix(5).map { late in
+        let named = run.lateAnswers.filter(\.breaksDeadline) + run.lateAnswers.filter { !$0.breaksDeadline }
+        return named.prefix(5).map { late in
             let id = late.requestID ?? "-"
             let service =
                 late.serverMilliseconds.map { "\(Int($0)) ms in the service, \(Int(late.serverStallMilliseconds ?? 0)) ms stalled" }
                 ?? "no Server-Timing"
             let requestLines = lines.filter { $0.contains(id) }.prefix(12).joined(separator: "\n  ")
-            return "late: order \(late.order) try \(late.attempt), \(late.status) after \(Int(late.milliseconds)) ms, \(service), request \(id)\n  \(requestLines)"
+            return "\(late.breaksDeadline ? "BREAKS THE DEADLINE" : "late at the client"): order \(late.order) try \(late.attempt), \(late.status) after \(Int(late.milliseconds)) ms, \(service), request \(id)\n  \(requestLines)"
         }.joined(separator: "\n")
     }
 }

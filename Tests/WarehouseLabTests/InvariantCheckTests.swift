@@ -95,12 +95,17 @@ struct InvariantCheckTests {
         #expect(figures.userVisibleErrors == 2)
     }
 
-    @Test func aLateAnswerIsNamedByItsOrderTryAndRequestID() {
-        var record = record(4, id: "o4", attempts: [(0, 3), (202, 2101), (202, 2100)])
+    @Test func aLateAnswerIsNamedByItsOrderTryAndRequestIDAndWhetherItBrokeTheDeadline() {
+        var record = record(4, id: "o4", attempts: [(0, 3), (202, 2101), (202, 2100), (202, 2500)])
         record.attempts[1].requestID = "lab-4-2"
+        // Late only on its way to the client: the service answered in 1,900 ms.
+        record.attempts[3].serverMilliseconds = 1900
         #expect(
             InvariantCheck.lateAnswers(records: [record], bound: .milliseconds(2100))
-                == [LateAnswer(order: 4, attempt: 2, status: 202, milliseconds: 2101, requestID: "lab-4-2", sentAt: nil)])
+                == [
+                    LateAnswer(order: 4, attempt: 2, status: 202, milliseconds: 2101, requestID: "lab-4-2", sentAt: nil, breaksDeadline: true),
+                    LateAnswer(order: 4, attempt: 4, status: 202, milliseconds: 2500, serverMilliseconds: 1900, requestID: nil, sentAt: nil),
+                ])
     }
 
     @Test("an answer late by the service's own clock breaks the deadline; one late only on the way to the client does not")

@@ -17,6 +17,8 @@ package enum OrderError: HTTPProblemError, Equatable {
     case notPending(id: String, status: OrderStatus)
     /// An admin's retry of an order older than the key retention: inventory may have forgotten its key.
     case tooOldToRetry(id: String)
+    /// Storage did not confirm the order by the deadline; the write goes on, so it may yet be stored.
+    case notStoredInTime
 
     package var problem: Problem {
         switch self {
@@ -52,6 +54,13 @@ package enum OrderError: HTTPProblemError, Equatable {
                 detail:
                     "Order \(id) is older than the Idempotency-Key retention: inventory may have forgotten its deduction key, so a retry could deduct twice. Settle it by hand with inventory's records."
             )
+        case .notStoredInTime:
+            Problem(
+                title: "Order not confirmed in time",
+                status: 503,
+                detail:
+                    "Storage did not confirm your order within the deadline; it may still be saved. Send it again with the same Idempotency-Key to get it (never a second order), or look for it under GET /orders?customerId=."
+            )
         case .invalidIdempotencyKey:
             Problem(
                 title: "Invalid Idempotency-Key",
@@ -62,6 +71,6 @@ package enum OrderError: HTTPProblemError, Equatable {
     }
 
     package var headers: HTTPFields {
-        self == .idempotencyKeyInFlight ? [.retryAfter: "1"] : [:]
+        self == .idempotencyKeyInFlight || self == .notStoredInTime ? [.retryAfter: "1"] : [:]
     }
 }

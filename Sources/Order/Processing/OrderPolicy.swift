@@ -7,6 +7,11 @@ package struct OrderPolicy: Sendable {
     /// Kept back from the deadline for the work after inventory answers (recording the outcome,
     /// writing the response), so the answer still leaves in time.
     package var answerReserve: Duration = .milliseconds(100)
+    /// The longest a `POST /orders` waits for storage to confirm the new order; nil (the default): as
+    /// long as the deadline leaves, for the deadline is the shopper's promise, storage included. Set
+    /// only by tests about something else (a hanging inventory under a short deadline), where a disk
+    /// starved by the rest of the run must not turn the answer into a 503.
+    package var storageWait: Duration?
     /// The limit of one reconciler try.
     package var retryTimeout: Duration = .seconds(5)
     /// Waits between reconciler tries of one order.
