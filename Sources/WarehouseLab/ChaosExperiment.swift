@@ -143,6 +143,8 @@ package struct ChaosExperiment: Sendable {
 
         /// Every invariant that broke: the order flow's and the notification service's.
         package var violations: [String] { figures.violations + notifications.violations }
+        /// Every invariant but the deadline's (`RunFigures.stateViolations`).
+        package var stateViolations: [String] { figures.stateViolations + notifications.violations }
 
         /// Why the run proves nothing: the faults that did not land.
         package var faultProblems: [String] {

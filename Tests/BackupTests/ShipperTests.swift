@@ -130,7 +130,7 @@ struct ShipperTests {
             let database = try LiveDatabase(directory: directory)
             let repository = try BackupRepository.scratch(in: directory)
             let vendor = FakeVendor()
-            try await database.write(300)
+            try await database.write(300, perTransaction: 100)
             let lost = try await snapshot(database, into: repository).point
             vendor.failNext(.breakBeforeStored)
             let report = try await ship(repository, vendor)
@@ -213,7 +213,7 @@ struct ShipperTests {
             let database = try LiveDatabase(directory: directory)
             let repository = try BackupRepository.scratch(in: directory)
             let vendor = FakeVendor()
-            try await database.write(1000)
+            try await database.write(1000, perTransaction: 100)
             let good = try await snapshot(database, into: repository).point
             try await database.write(1000, seed: 7)
             let damaged = try await snapshot(database, into: repository).point

@@ -9,7 +9,7 @@ struct SnapshotRestoreTests {
     func consistentWhileWritten() async throws {
         try await withTemporaryDirectory { directory in
             let database = try LiveDatabase(directory: directory)
-            try await database.write(500)
+            try await database.write(500, perTransaction: 100)
             let repository = try BackupRepository.scratch(in: directory)
             let writer = Task.detached { try await database.write(3000, seed: 5) }
             var points: [RestorePoint] = []
@@ -32,7 +32,7 @@ struct SnapshotRestoreTests {
     func deduplicates() async throws {
         try await withTemporaryDirectory { directory in
             let database = try LiveDatabase(directory: directory)
-            try await database.write(5000)
+            try await database.write(5000, perTransaction: 100)
             let repository = try BackupRepository.scratch(in: directory)
             let first = try await snapshot(database, into: repository)
             try await database.write(20, seed: 3)
@@ -61,7 +61,7 @@ struct SnapshotRestoreTests {
     func corruptChunk() async throws {
         try await withTemporaryDirectory { directory in
             let database = try LiveDatabase(directory: directory)
-            try await database.write(2000)
+            try await database.write(2000, perTransaction: 100)
             let repository = try BackupRepository.scratch(in: directory)
             let point = try await snapshot(database, into: repository).point
             #expect(try Verifier(repository: repository).verify().isWhole)
@@ -90,7 +90,7 @@ struct SnapshotRestoreTests {
     func missingChunk() async throws {
         try await withTemporaryDirectory { directory in
             let database = try LiveDatabase(directory: directory)
-            try await database.write(500)
+            try await database.write(500, perTransaction: 100)
             let repository = try BackupRepository.scratch(in: directory)
             let point = try await snapshot(database, into: repository).point
             try FileManager.default.removeItem(at: try someChunkFile(of: point, in: repository))

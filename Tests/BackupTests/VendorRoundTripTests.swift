@@ -15,7 +15,7 @@ struct VendorRoundTripTests {
             let machine = directory.appendingPathComponent("machine")
             try FileManager.default.createDirectory(at: machine, withIntermediateDirectories: true)
             let database = try LiveDatabase(directory: machine)
-            try await database.write(1500)
+            try await database.write(1500, perTransaction: 100)
             let repositoryURL = machine.appendingPathComponent("backup")
             let repository = try BackupRepository.openOrCreate(at: repositoryURL)
             let key = BackupKey(key: SymmetricKey(size: .bits256))

@@ -122,6 +122,9 @@ struct InvariantCheckTests {
         #expect(figures.lateToClient == 3)
         #expect(figures.lateAnswers == 2)
         #expect(figures.violations.contains("2 answers later than the deadline"))
+        // Time is an invariant of its own, apart from the final state's.
+        #expect(!figures.stateViolations.contains { $0.contains("deadline") }, "\(figures.stateViolations)")
+        #expect(figures.violations == figures.stateViolations + ["2 answers later than the deadline"])
 
         let inTime = check([starved], final: initial, orders: [])
         #expect(inTime.lateToClient == 1)
