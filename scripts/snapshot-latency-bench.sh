@@ -7,10 +7,12 @@
 # `--backup-every 0.1` (a restore point every 6 s, so several are taken during the load), then puts an
 # open-loop `warehouse load` on it (100 orders/s, 3,000 orders, 32 clients) and prints the latency row of
 # its report, how many restore points were taken and the last one's size and time, and the load average.
-# Reports and logs stay in OUT (default reports/snapshot-latency).
+# Reports and logs stay in OUT (default reports/snapshot-latency). UP_ARGS are added to every `up`:
+# UP_ARGS=--postgres runs each on a PostgreSQL cluster of its own, whose restore points are pg_dumps.
 set -euo pipefail
 binary=$1 rounds=${2:-3}
 out=${OUT:-reports/snapshot-latency}
+read -r -a up_args <<< "${UP_ARGS:-}"
 rm -rf "$out" && mkdir -p "$out"
 up_pid=""
 trap '[ -n "$up_pid" ] && kill -TERM "$up_pid" 2>/dev/null; wait 2>/dev/null || true' EXIT
@@ -26,7 +28,7 @@ for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
     "$binary" up --data-dir "$run/data" --backup-every "$every" --order-port "$order_port" \
       --inventory-port "$inventory_port" --notification-port "$notification_port" --console-port "$console_port" \
-      > "$run/up.log" 2>&1 &
+      ${up_args[@]+"${up_args[@]}"} > "$run/up.log" 2>&1 &
     up_pid=$!
     until grep -q '^warehouse is up$' "$run/up.log"; do
       kill -0 "$up_pid" 2>/dev/null || { cat "$run/up.log" >&2; exit 1; }

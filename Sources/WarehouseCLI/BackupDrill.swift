@@ -29,6 +29,9 @@ struct BackupDrill {
         var upArguments: [String]
         var reportDirectory: URL
         var keepData: Bool
+        /// Run the system on a PostgreSQL cluster of the drill's own (`--database-url`): restore points
+        /// are dumps, and each restore loads one into a new, empty database.
+        var postgres = false
     }
 
     /// One restore, and the check of the system started on it.
@@ -83,6 +86,8 @@ struct BackupDrill {
         /// What the operator keeps off the machine: a copy of the key.
         var offMachineKey: URL { root.appendingPathComponent("off-machine/key") }
         var vendor: URL { root.appendingPathComponent("vendor", isDirectory: true) }
+        /// The PostgreSQL cluster, off the machine that is lost: it stands for the database server.
+        var postgres: URL { root.appendingPathComponent("postgres", isDirectory: true) }
         var imported: URL { root.appendingPathComponent("imported", isDirectory: true) }
     }
 
@@ -91,12 +96,18 @@ struct BackupDrill {
         let scratch = Scratch(
             root: FileManager.default.temporaryDirectory.appendingPathComponent("warehouse-drill-\(UUID().uuidString)"))
         try FileManager.default.createDirectory(at: configuration.reportDirectory, withIntermediateDirectories: true)
+        var cluster: RunningPostgres?
         do {
-            let result = try await drill(scratch, http: http)
+            if configuration.postgres {
+                cluster = try await LocalPostgres(directory: scratch.postgres).start(logger: logger)
+            }
+            let result = try await drill(scratch, database: cluster?.url, http: http)
+            await cluster?.stop()
             await http.shutdown()
             cleanUp(scratch)
             return result
         } catch {
+            await cluster?.stop()
             await http.shutdown()
             cleanUp(scratch)
             throw error
@@ -111,10 +122,11 @@ struct BackupDrill {
         }
     }
 
-    private func drill(_ scratch: Scratch, http: LabHTTP) async throws -> Result {
+    /// - Parameter database: the PostgreSQL database the system keeps its data in, if not SQLite files.
+    private func drill(_ scratch: Scratch, database: PostgresURL?, http: LabHTTP) async throws -> Result {
         let started = ContinuousClock.now
         let workload = OrderWorkload(seed: configuration.seed, orders: configuration.orders)
-        let system = try await start(on: scratch.data, log: "drill-up.log", http: http)
+        let system = try await start(on: scratch.data, database: database, log: "drill-up.log", http: http)
         let load: (orders: [AcknowledgedOrder], cuts: [DateInterval], snapshots: [SnapshotFigures])
         let subscription: WebhookSubscription
         do {
@@ -124,7 +136,7 @@ struct BackupDrill {
             subscription = try await RestoreCheck.subscribe(
                 "restore-drill", url: "http://127.0.0.1:9/hooks", notificationURL: system.notificationURL,
                 adminToken: try system.adminToken, http: http)
-            load = try await loadWithSnapshots(workload, system: system, scratch: scratch, http: http)
+            load = try await loadWithSnapshots(workload, system: system, scratch: scratch, database: database, http: http)
         } catch {
             await system.stop(keepData: true)
             throw error
@@ -151,15 +163,17 @@ struct BackupDrill {
             }
         }
 
-        // The machine is lost.
+        // The machine is lost, and with it the database.
         await system.stop(keepData: true)
+        if let database { try Self.psql("DROP DATABASE \(database.database) WITH (FORCE)", on: database) }
         let lostAt = Date()
         let cut = load.cuts.last?.start ?? lostAt
         result.rpoSeconds = lostAt.timeIntervalSince(cut)
         let initialStock = Dictionary(uniqueKeysWithValues: workload.catalogue.map { ($0.sku, $0.stock) })
         do {
             for source in configuration.sources {
-                let run = try await restore(from: source, scratch: scratch, vendor: vendor, http: http) { restored in
+                let run = try await restore(from: source, scratch: scratch, database: database, vendor: vendor, http: http) {
+                    restored in
                     try await RestoreCheck(
                         http: http, orderURL: restored.orderURL, inventoryURL: restored.inventoryURL,
                         notificationURL: restored.notificationURL, adminToken: try restored.adminToken
@@ -185,7 +199,9 @@ struct BackupDrill {
 
     /// The load, with restore points taken while it runs, stamped `interval` apart from the start of
     /// yesterday (UTC), so that a day of them is one vendor day.
-    private func loadWithSnapshots(_ workload: OrderWorkload, system: SystemLauncher, scratch: Scratch, http: LabHTTP)
+    private func loadWithSnapshots(
+        _ workload: OrderWorkload, system: SystemLauncher, scratch: Scratch, database: PostgresURL?, http: LabHTTP
+    )
         async throws -> (orders: [AcknowledgedOrder], cuts: [DateInterval], snapshots: [SnapshotFigures])
     {
         try FileManager.default.createDirectory(
@@ -203,7 +219,10 @@ struct BackupDrill {
         ) { index in
             let time = dayStart.addingTimeInterval(Double(index) * interval)
             let report = try await Self.warehouse(
-                executable, ["backup", "snapshot", "--data-dir", data.path, "--now", UTCTimestamp.iso8601(time), "--json"])
+                executable,
+                ["backup", "snapshot", "--data-dir", data.path, "--now", UTCTimestamp.iso8601(time), "--json"]
+                    // The drill's cluster has no password: its URL may be an argument.
+                    + (database.map { ["--database-url", $0.text] } ?? []))
             figures.withLock {
                 $0.append(
                     SnapshotFigures(
@@ -249,22 +268,26 @@ struct BackupDrill {
         }
     }
 
-    /// Restores the newest restore point from `source` into the data directory, starts the system on it
-    /// and checks it.
+    /// Restores the newest restore point from `source` into the data directory (on PostgreSQL: its dump
+    /// into a new, empty database of the cluster), starts the system on it and checks it.
     private func restore(
-        from source: BackupSource, scratch: Scratch, vendor: VendorProcess?, http: LabHTTP,
+        from source: BackupSource, scratch: Scratch, database: PostgresURL?, vendor: VendorProcess?, http: LabHTTP,
         check: (SystemLauncher) async throws -> RestoreCheckReport
     ) async throws -> RestoreRun {
         let restoreStarted = ContinuousClock.now
         var downloaded: Int64?
         let report: RestoreReport
+        // On PostgreSQL the dump lands beside the data directory and is loaded into a database of its own.
+        let target = database == nil ? scratch.data : scratch.root.appendingPathComponent("restored-\(source.rawValue)")
+        var restoredDatabase = database
+        restoredDatabase?.database = "restored_\(source.rawValue)"
         switch source {
         case .local:
             // The databases are gone; the repository (on its own disk, in production) is not.
             try Self.removeDatabases(in: scratch.data)
             let local = try BackupRepository.open(at: scratch.repository)
             report = try await Restorer(repository: local).restore(
-                try RestoreSelector.latest.select(from: local.restorePoints()), to: scratch.data, repair: WarehouseRestoreRepair())
+                try RestoreSelector.latest.select(from: local.restorePoints()), to: target, repair: WarehouseRestoreRepair())
         case .vendor:
             // Everything on the machine is gone: data, repository, key. Left: the vendor, the key's copy.
             guard let vendor else { throw LabError.unexpected("no vendor to restore from") }
@@ -276,10 +299,15 @@ struct BackupDrill {
             }
             downloaded = imported.bytesDownloaded
             report = try await Restorer(repository: copy).restore(
-                try RestoreSelector.latest.select(from: copy.restorePoints()), to: scratch.data, repair: WarehouseRestoreRepair())
+                try RestoreSelector.latest.select(from: copy.restorePoints()), to: target, repair: WarehouseRestoreRepair())
+        }
+        if let restoredDatabase, let dump = report.files.first(where: { $0.lastPathComponent == PostgresDumper.fileName }) {
+            try Self.psql("CREATE DATABASE \(restoredDatabase.database)", on: restoredDatabase)
+            try PostgresLoader(url: restoredDatabase).load(dump)
         }
         let seconds = (ContinuousClock.now - restoreStarted).seconds
-        let restored = try await start(on: scratch.data, log: "drill-restored-\(source.rawValue)-up.log", http: http)
+        let restored = try await start(
+            on: scratch.data, database: restoredDatabase, log: "drill-restored-\(source.rawValue)-up.log", http: http)
         do {
             let result = try await check(restored)
             await restored.stop(keepData: true)
@@ -291,9 +319,11 @@ struct BackupDrill {
         }
     }
 
-    private func start(on data: URL, log: String, http: LabHTTP) async throws -> SystemLauncher {
+    private func start(on data: URL, database: PostgresURL?, log: String, http: LabHTTP) async throws -> SystemLauncher {
         try await SystemLauncher.start(
-            executable: configuration.executable, arguments: ["--backup-every", "0"] + configuration.upArguments, http: http,
+            executable: configuration.executable,
+            arguments: ["--backup-every", "0"] + (database.map { ["--database-url", $0.text] } ?? []) + configuration.upArguments,
+            http: http,
             logFile: configuration.reportDirectory.appendingPathComponent(log), dataDirectory: data)
     }
 
@@ -320,6 +350,13 @@ struct BackupDrill {
                 try? FileManager.default.removeItem(at: directory.appendingPathComponent(file + suffix))
             }
         }
+    }
+
+    /// Runs one statement with psql on the cluster of `database`, connected to its `postgres` database.
+    private static func psql(_ statement: String, on database: PostgresURL) throws {
+        var server = database
+        server.database = "postgres"
+        try PostgresProgram("psql").run(["--no-psqlrc", "--set", "ON_ERROR_STOP=1", "--command", statement], on: server)
     }
 
     /// Bytes a repository takes on disk: its chunks and its restore points.

@@ -48,6 +48,14 @@ struct BackupDrillCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep the drill's data directories (printed) instead of deleting them.")
     var keepData = false
 
+    @Flag(
+        name: .long,
+        help: """
+            Run the system on a PostgreSQL cluster of the drill's own (`up --database-url`): restore points are pg_dumps, \
+            and each restore loads one into a new, empty database that `warehouse up --database-url` then starts on.
+            """)
+    var postgres = false
+
     enum DrillSource: String, ExpressibleByArgument, CaseIterable {
         case local, vendor, both
 
@@ -75,7 +83,7 @@ struct BackupDrillCommand: AsyncParsableCommand {
             configuration: .init(
                 executable: Supervisor.executableURL, orders: orders, concurrency: concurrency, seed: seed, snapshots: snapshots,
                 interval: .seconds(intervalMinutes * 60), sources: from.sources, upArguments: [],
-                reportDirectory: reportDirectory, keepData: keepData),
+                reportDirectory: reportDirectory, keepData: keepData, postgres: postgres),
             logger: Logger(label: "drill"))
         let result = try await drill.run()
         let encoder = JSONEncoder()

@@ -17,18 +17,21 @@ struct BackupSchedule {
     let vendorURL: URL?
     /// `warehouse backup snapshot` and `ship`, as the scheduler runs them.
     let snapshotArguments: [String]
+    /// What the snapshot child is given in its environment: the PostgreSQL database's URL, whose
+    /// password must not be in its arguments.
+    let snapshotEnvironment: [String: String]
     let shipArguments: [String]
+    /// The services' one PostgreSQL database, when they keep their data there: restore points dump it.
+    let database: PostgresURL?
 
-    /// - Parameter onPostgreSQL: the services keep their data in one PostgreSQL database (`--postgres`,
-    ///   `--database-url`), which snapshots do not cover yet: they copy SQLite files. Backups are then off,
-    ///   and the banner says why, rather than taking restore points of files nobody writes.
-    init(_ settings: Settings, dataDirectory: URL, addresses: SystemAddresses, runsVendor: Bool, onPostgreSQL: Bool = false) {
+    /// - Parameter database: the one PostgreSQL database the services keep their data in (`--postgres`,
+    ///   `--database-url`), if they do: each restore point is then a dump of their schemas in it.
+    init(_ settings: Settings, dataDirectory: URL, addresses: SystemAddresses, runsVendor: Bool, database: PostgresURL? = nil) {
         let minutes = settings[BackupSettings.every]
-        interval = minutes == 0 || onPostgreSQL ? nil : .milliseconds(Int64((minutes * 60_000).rounded()))
-        off =
-            onPostgreSQL
-            ? "off: the data is in PostgreSQL, which restore points do not cover yet (docs/BACKUPS.md)"
-            : "off (--backup-every 0)"
+        interval = minutes == 0 ? nil : .milliseconds(Int64((minutes * 60_000).rounded()))
+        off = "off (--backup-every 0)"
+        self.database = database
+        snapshotEnvironment = database.map { [BackupDatabaseOptions.environmentKey: $0.text] } ?? [:]
         repository =
             settings[BackupSettings.repository].map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL }
             ?? dataDirectory.appendingPathComponent("backup", isDirectory: true)
@@ -43,7 +46,11 @@ struct BackupSchedule {
 
     /// The scheduler, unless backups are off.
     func scheduler(logger: Logger) -> BackupScheduler? {
-        interval.map { BackupScheduler(interval: $0, snapshot: snapshotArguments, ship: vendorURL == nil ? nil : shipArguments, logger: logger) }
+        interval.map {
+            BackupScheduler(
+                interval: $0, snapshot: snapshotArguments, snapshotEnvironment: snapshotEnvironment,
+                ship: vendorURL == nil ? nil : shipArguments, logger: logger)
+        }
     }
 
     /// The banner's line about backups.
@@ -52,6 +59,7 @@ struct BackupSchedule {
         let seconds = interval.components.seconds
         let every = seconds % 60 == 0 && interval.components.attoseconds == 0 ? "\(seconds / 60) min" : "\(interval.seconds) s"
         let shipped = vendorURL.map { "shipped once a day to \($0.absoluteString)" } ?? "kept local (no --backup-vendor-url)"
-        return "every \(every) to \(repository.path), \(shipped)"
+        let dump = database.map { "a pg_dump of \($0.place) " } ?? ""
+        return "\(dump)every \(every) to \(repository.path), \(shipped)"
     }
 }

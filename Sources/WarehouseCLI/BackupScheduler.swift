@@ -16,6 +16,8 @@ import ServiceLifecycle
 struct BackupScheduler: Service {
     let interval: Duration
     let snapshot: [String]
+    /// Added to the snapshot child's environment (the PostgreSQL database's URL, password and all).
+    var snapshotEnvironment: [String: String] = [:]
     /// Nil when no vendor is configured: restore points then stay local.
     let ship: [String]?
     let logger: Logger
@@ -31,7 +33,7 @@ struct BackupScheduler: Service {
                 } catch {
                     return
                 }
-                await runChild(snapshot)
+                await runChild(snapshot, environment: snapshotEnvironment)
                 if let ship { await runChild(ship) }
             }
         }
@@ -46,10 +48,11 @@ struct BackupScheduler: Service {
     }
 
     /// Runs `warehouse <arguments>` to its end; on cancellation sends it SIGTERM and waits for it.
-    private func runChild(_ arguments: [String]) async {
+    private func runChild(_ arguments: [String], environment: [String: String] = [:]) async {
         let process = Process()
         process.executableURL = Supervisor.executableURL
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
         let exited = AsyncStream<Int32>.makeStream()
         process.terminationHandler = {
             exited.continuation.yield($0.terminationStatus); exited.continuation.finish()

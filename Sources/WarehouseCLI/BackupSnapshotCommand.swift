@@ -8,10 +8,14 @@ struct BackupSnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
         abstract: "Take a restore point: a consistent copy of every database, deduplicated into the repository.",
-        discussion: "`warehouse up` runs this every --backup-every minutes. Creates the repository and its key on first use."
+        discussion: """
+            `warehouse up` runs this every --backup-every minutes. Creates the repository and its key on first use. \
+            With --database-url (or WAREHOUSE_DATABASE_URL) postgres://…, one pg_dump of the services' schemas.
+            """
     )
 
     @OptionGroup var location: BackupRepositoryOptions
+    @OptionGroup var database: BackupDatabaseOptions
 
     @Option(
         name: .long,
@@ -42,7 +46,7 @@ struct BackupSnapshotCommand: AsyncParsableCommand {
         }
         let lock = try await repository.lock(exclusive: true)
         let report = try Snapshotter(repository: repository).snapshot(
-            try BackupPlan.sources(in: location.dataDirectory), time: time)
+            try BackupPlan.sources(in: location.dataDirectory, database: database.postgres()), time: time)
         var pruned: PruneReport?
         if let keep {
             let protected = pruneUnshipped ? [] : try Shipper.unconfirmedRestorePoints(in: repository)

@@ -158,7 +158,7 @@ struct UpCommand: AsyncParsableCommand {
             settings, local: cluster.map { .postgres($0.url) }, flagGiven: settingArguments.contains(where: Self.isDatabaseURLFlag))
         let backups = BackupSchedule(
             settings, dataDirectory: directory, addresses: addresses, runsVendor: running.contains(.backupVendor),
-            onPostgreSQL: shared != nil)
+            database: shared.flatMap { if case .postgres(let url) = $0 { url } else { nil } })
         let announcer = ReadinessAnnouncer(
             endpoints: SystemDeclaration.startOrder.filter { running.contains($0.name) }.map {
                 ServiceEndpoint(name: $0.name, url: addresses.url(of: $0.name))

@@ -1,6 +1,7 @@
 import Backup
 import Foundation
 import GRDB
+import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
@@ -84,4 +85,46 @@ func flipByte(in file: URL, at fraction: Double = 0.5) throws {
     let index = min(data.count - 1, max(6, Int(Double(data.count) * fraction)))
     data[index] ^= 0x5A
     try data.write(to: file)
+}
+
+/// `count` restore points taken one after the other while `write` runs, which is awaited after them.
+func snapshots(
+    _ count: Int, whileWriting write: @escaping @Sendable () async throws -> Void, take: () async throws -> SnapshotReport
+) async throws -> [RestorePoint] {
+    let writer = Task.detached { try await write() }
+    var points: [RestorePoint] = []
+    for _ in 0..<count { points.append(try await take().point) }
+    try await writer.value
+    return points
+}
+
+/// The day's one call to the vendor at `url`: every restore point of the repository at `repositoryURL`.
+func shipAll(from repositoryURL: URL, key: BackupKey, to url: URL) async throws -> ShipReport {
+    try await HTTPBackupVendorClient.with(baseURL: url, token: vendorToken) { vendor in
+        try await Shipper(
+            repository: BackupRepository.open(at: repositoryURL), key: key, vendor: vendor, account: "acct", logger: quietLogger
+        ).ship()
+    }
+}
+
+/// The vendor's copy of the account, every pack opened with `key`, as a repository in `directory`.
+func vendorCopy(from url: URL, key: BackupKey, into directory: URL) async throws -> (BackupRepository, ImportReport) {
+    try await HTTPBackupVendorClient.with(baseURL: url, token: vendorToken) { vendor in
+        try await VendorImporter(vendor: vendor, account: "acct", key: key).importAll(into: directory)
+    }
+}
+
+/// Writes 5,000 transfers, takes a restore point, writes 20 more and takes another: the second must
+/// store under a tenth of what it copied. Returns the second.
+@discardableResult
+func expectSecondSnapshotStoresLittle(
+    write: (_ count: Int, _ seed: Int) async throws -> Void, snapshot: () async throws -> SnapshotReport
+) async throws -> SnapshotReport {
+    try await write(5000, 0)
+    let first = try await snapshot()
+    try await write(20, 3)
+    let second = try await snapshot()
+    #expect(first.bytesCopied > 1_000_000)
+    #expect(second.newStoredBytes * 10 < second.bytesCopied, "stored \(second.newStoredBytes) of \(second.bytesCopied)")
+    return second
 }

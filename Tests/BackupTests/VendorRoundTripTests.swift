@@ -29,21 +29,13 @@ struct VendorRoundTripTests {
 
             try await withVendor(.live) { client, _ in
                 let url = URL(string: "http://127.0.0.1:\(client.port!)")!
-                let report = try await HTTPBackupVendorClient.with(baseURL: url, token: vendorToken) { vendor in
-                    try await Shipper(
-                        repository: BackupRepository.open(at: repositoryURL), key: key, vendor: vendor, account: "acct",
-                        logger: quietLogger
-                    ).ship()
-                }
+                let report = try await shipAll(from: repositoryURL, key: key, to: url)
                 guard case .stored = report.outcome else { Issue.record("\(report.outcome)"); return }
                 #expect(report.restorePoints == 3)
 
                 // The machine is gone: data directory, repository, all of it.
                 try FileManager.default.removeItem(at: machine)
-                let (copy, imported) = try await HTTPBackupVendorClient.with(baseURL: url, token: vendorToken) { vendor in
-                    try await VendorImporter(vendor: vendor, account: "acct", key: key).importAll(
-                        into: directory.appendingPathComponent("copy"))
-                }
+                let (copy, imported) = try await vendorCopy(from: url, key: key, into: directory.appendingPathComponent("copy"))
                 #expect(imported.packs == 1)
                 #expect(try copy.restorePoints().map(\.id) == snapshots.map(\.point.id))
                 #expect(try Verifier(repository: copy).verify().isWhole)

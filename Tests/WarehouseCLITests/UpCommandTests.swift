@@ -161,16 +161,19 @@ struct UpCommandTests {
         #expect(throws: SettingsError.self) { try upSettings(["--backup-account", "../x"]) }
     }
 
-    @Test("on PostgreSQL, backups are off and the banner says why: restore points copy SQLite files")
-    func backupsOffOnPostgreSQL() throws {
+    @Test("on PostgreSQL, restore points are dumps of its database, whose URL goes to the snapshot in its environment, not its arguments")
+    func backupsOnPostgreSQL() throws {
         let settings = try upSettings(["--backup-every", "5"])
+        let database = PostgresURL(host: "127.0.0.1", port: 5544, username: "w", password: "s3cret", database: "warehouse")
         let backups = BackupSchedule(
-            settings, dataDirectory: URL(fileURLWithPath: "/d"), addresses: SystemAddresses(), runsVendor: false, onPostgreSQL: true)
-        #expect(backups.interval == nil)
-        #expect(backups.scheduler(logger: Logger(label: "test")) == nil)
-        #expect(backups.summary.contains("PostgreSQL"))
+            settings, dataDirectory: URL(fileURLWithPath: "/d"), addresses: SystemAddresses(), runsVendor: false, database: database)
+        #expect(backups.interval == .seconds(300))
+        #expect(backups.scheduler(logger: Logger(label: "test")) != nil)
+        #expect(backups.summary.hasPrefix("a pg_dump of 127.0.0.1:5544/warehouse every 5 min"), "\(backups.summary)")
+        #expect(!backups.snapshotArguments.joined(separator: " ").contains("s3cret"))
+        #expect(backups.snapshotEnvironment == ["WAREHOUSE_DATABASE_URL": database.text])
         let onSQLite = BackupSchedule(settings, dataDirectory: URL(fileURLWithPath: "/d"), addresses: SystemAddresses(), runsVendor: false)
-        #expect(onSQLite.interval == .seconds(300))
+        #expect(onSQLite.snapshotEnvironment.isEmpty)
     }
 
     @Test("every service has a definition under its own name")

@@ -4,9 +4,19 @@ import WarehouseKit
 /// One restore point (a snapshot's manifest): the moment it was taken and, for each database, the list
 /// blobs that name its chunks in order, with the size and SHA-256 of the whole file to check a restore by.
 package struct RestorePoint: Codable, Sendable, Equatable, Identifiable {
+    /// What the bytes of a database entry are, and so how a restore checks and loads them.
+    package enum Kind: String, Codable, Sendable {
+        /// A copy of an SQLite file, restored as the file.
+        case sqlite
+        /// `pg_dump --format=plain` of the services' schemas in a PostgreSQL database: SQL, loaded with psql.
+        case postgresDump = "postgres-dump"
+    }
+
     package struct Database: Codable, Sendable, Equatable {
-        /// The file name in the data directory, such as `orders.sqlite`.
+        /// The file name in the data directory, such as `orders.sqlite`, or the dump's (`PostgresDumper`).
         package var name: String
+        /// Restore points written before PostgreSQL was covered have no `kind`: they are SQLite files.
+        package var kind: Kind
         package var bytes: Int64
         /// Lowercase hex SHA-256 of the whole file.
         package var sha256: String
@@ -16,13 +26,27 @@ package struct RestorePoint: Codable, Sendable, Equatable, Identifiable {
         /// When the consistent copy of this database was taken (each database has its own moment).
         package var copiedAt: Date
 
-        package init(name: String, bytes: Int64, sha256: String, lists: [ChunkID], chunkCount: Int, copiedAt: Date) {
+        package init(
+            name: String, kind: Kind = .sqlite, bytes: Int64, sha256: String, lists: [ChunkID], chunkCount: Int, copiedAt: Date
+        ) {
             self.name = name
+            self.kind = kind
             self.bytes = bytes
             self.sha256 = sha256
             self.lists = lists
             self.chunkCount = chunkCount
             self.copiedAt = copiedAt
+        }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            kind = try container.decodeIfPresent(Kind.self, forKey: .kind) ?? .sqlite
+            bytes = try container.decode(Int64.self, forKey: .bytes)
+            sha256 = try container.decode(String.self, forKey: .sha256)
+            lists = try container.decode([ChunkID].self, forKey: .lists)
+            chunkCount = try container.decode(Int.self, forKey: .chunkCount)
+            copiedAt = try container.decode(Date.self, forKey: .copiedAt)
         }
     }
 

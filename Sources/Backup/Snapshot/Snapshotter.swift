@@ -1,14 +1,43 @@
 import Crypto
 import Foundation
 
-/// A database to snapshot: its file name in the data directory and where it is now.
-package struct SnapshotSource: Sendable, Equatable {
-    package var name: String
-    package var url: URL
+/// A database to snapshot: its name in the restore point (the file a restore writes) and where it is now.
+package struct SnapshotSource: Sendable {
+    package enum Origin: Sendable {
+        /// An SQLite file a service serves, copied by `DatabaseCopier`.
+        case sqliteFile(URL)
+        /// The services' schemas in a PostgreSQL database, dumped by `PostgresDumper`.
+        case postgres(PostgresDumper)
+    }
 
+    package var name: String
+    package var origin: Origin
+
+    /// The SQLite file at `url`.
     package init(name: String, url: URL) {
         self.name = name
-        self.url = url
+        origin = .sqliteFile(url)
+    }
+
+    /// The dump of `dumper`'s schemas.
+    package init(postgres dumper: PostgresDumper) {
+        name = PostgresDumper.fileName
+        origin = .postgres(dumper)
+    }
+
+    package var kind: RestorePoint.Kind {
+        switch origin {
+        case .sqliteFile: .sqlite
+        case .postgres: .postgresDump
+        }
+    }
+
+    /// Writes the consistent copy (or dump) to a new file at `destination`.
+    func copy(to destination: URL) throws {
+        switch origin {
+        case .sqliteFile(let url): try DatabaseCopier.copy(from: url, to: destination)
+        case .postgres(let dumper): try dumper.dump(to: destination)
+        }
     }
 }
 
@@ -25,7 +54,7 @@ package struct SnapshotReport: Sendable {
     package var duration: Duration = .zero
 }
 
-/// Takes restore points: a consistent copy of each database (`DatabaseCopier`), cut into
+/// Takes restore points: a consistent copy of each database (`DatabaseCopier`, or `PostgresDumper`), cut into
 /// content-defined chunks, each stored once, compressed, by its hash, and a restore point naming them.
 ///
 /// Databases are copied one after the other, in the order given, before any is chunked. Each copy is
@@ -56,7 +85,7 @@ package struct Snapshotter {
         for source in sources {
             let url = repository.temporaryDirectory.appendingPathComponent("\(source.name).\(getpid()).copy")
             let copiedAt = Date()
-            try DatabaseCopier.copy(from: source.url, to: url)
+            try source.copy(to: url)
             copies.append((source, url, copiedAt))
         }
         for copy in copies {
@@ -88,7 +117,7 @@ package struct Snapshotter {
             }
             report.point.databases.append(
                 RestorePoint.Database(
-                    name: copy.source.name, bytes: bytes, sha256: ChunkID(digest: whole.finalize()).hex, lists: lists,
+                    name: copy.source.name, kind: copy.source.kind, bytes: bytes, sha256: ChunkID(digest: whole.finalize()).hex, lists: lists,
                     chunkCount: refs.count, copiedAt: copy.copiedAt))
             report.bytesCopied += bytes
             report.chunks += refs.count

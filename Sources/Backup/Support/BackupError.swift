@@ -27,6 +27,12 @@ package enum BackupError: Error, Equatable, CustomStringConvertible {
     case packNotAuthentic(String)
     case malformedPack(String)
     case vendor(String)
+    /// A PostgreSQL program (`pg_dump`, `psql`) failed or is missing: its name and its own words.
+    case postgres(String, String)
+    /// The database a dump is to be loaded into already holds some of its schemas.
+    case targetDatabaseNotEmpty(String, [String])
+    /// A load into a database of a restore point that holds no PostgreSQL dump.
+    case noPostgresDump(String)
 
     package var description: String {
         switch self {
@@ -51,6 +57,12 @@ package enum BackupError: Error, Equatable, CustomStringConvertible {
             "pack \(detail) does not authenticate: the key is not the one it was sealed with, or its bytes were altered"
         case .malformedPack(let detail): "malformed pack: \(detail)"
         case .vendor(let detail): "backup vendor: \(detail)"
+        case .postgres(let program, let detail): "\(program) failed: \(detail)"
+        case .targetDatabaseNotEmpty(let place, let schemas):
+            "the database \(place) already holds the schemas \(schemas.joined(separator: ", ")): load a restore point into an "
+                + "empty database (CREATE DATABASE), or drop them first"
+        case .noPostgresDump(let id):
+            "restore point \(id) holds SQLite files, not a PostgreSQL dump: restore it with --to and start `warehouse up --data-dir` on it"
         }
     }
 }

@@ -16,7 +16,7 @@ package enum InventoryStorage {
                 feed: { EventFeed(source: StockEvents.source, store: SQLiteEventStore($0), signal: signal) })
         case .postgres(let postgres):
             return try await PostgresStore.storage(
-                url: postgres, durability: durability, service: "inventory", schema: "inventory", probeTable: "products",
+                url: postgres, durability: durability, service: "inventory", schema: ServiceName.inventory.descriptor.postgresSchema!, probeTable: "products",
                 migrations: PostgresInventoryRepository.migrations, repository: { PostgresInventoryRepository($0) },
                 feedSource: StockEvents.source, logger: logger)
         }

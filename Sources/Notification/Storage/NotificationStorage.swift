@@ -13,7 +13,7 @@ package enum NotificationStorage {
                 probe: "SELECT 1 FROM notifications LIMIT 1", repository: SQLiteNotificationRepository.init)
         case .postgres(let postgres):
             try await PostgresStore.storage(
-                url: postgres, durability: durability, service: "notification", schema: "notifications",
+                url: postgres, durability: durability, service: "notification", schema: ServiceName.notification.descriptor.postgresSchema!,
                 probeTable: "notifications", migrations: PostgresNotificationRepository.migrations,
                 repository: { PostgresNotificationRepository($0) }, logger: logger)
         }

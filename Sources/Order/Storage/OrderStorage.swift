@@ -16,7 +16,7 @@ package enum OrderStorage {
                 feed: { EventFeed(source: OrderEvents.source, store: SQLiteEventStore($0), signal: signal) })
         case .postgres(let postgres):
             return try await PostgresStore.storage(
-                url: postgres, durability: durability, service: "order", schema: "orders", probeTable: "orders",
+                url: postgres, durability: durability, service: "order", schema: ServiceName.order.descriptor.postgresSchema!, probeTable: "orders",
                 migrations: PostgresOrderRepository.migrations, repository: { PostgresOrderRepository($0) },
                 feedSource: OrderEvents.source, logger: logger)
         }

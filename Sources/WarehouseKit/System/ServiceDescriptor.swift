@@ -15,6 +15,9 @@ package struct ServiceDescriptor: Sendable, Equatable {
     /// Its database under the data directory (`orders.sqlite`), when it keeps one: the default of its
     /// `--database-url`.
     package let databaseFile: String?
+    /// The schema it keeps its tables in on PostgreSQL (`orders`), unless its URL names one: what a
+    /// restore point of a PostgreSQL database dumps.
+    package let postgresSchema: String?
     /// What it is for, in a line (the services table, the start-up banner).
     package let purpose: String
     /// The page a person opens: the start-up banner points at it.
@@ -29,6 +32,7 @@ package struct ServiceDescriptor: Sendable, Equatable {
         dependencies: [ServiceName] = [],
         startsAfter: [ServiceName] = [],
         databaseFile: String? = nil,
+        postgresSchema: String? = nil,
         purpose: String,
         isHumanWindow: Bool = false,
         isStandIn: Bool = false
@@ -38,6 +42,7 @@ package struct ServiceDescriptor: Sendable, Equatable {
         self.dependencies = dependencies
         self.startsAfter = startsAfter
         self.databaseFile = databaseFile
+        self.postgresSchema = postgresSchema
         self.purpose = purpose
         self.isHumanWindow = isHumanWindow
         self.isStandIn = isStandIn

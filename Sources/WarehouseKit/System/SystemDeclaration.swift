@@ -10,12 +10,14 @@ package enum SystemDeclaration {
             defaultPort: 8080,
             dependencies: [.inventory],
             databaseFile: "orders.sqlite",
+            postgresSchema: "orders",
             purpose: "takes orders, validates them, stores them, has inventory deduct their stock, finishes pending ones"
         ),
         ServiceDescriptor(
             name: .inventory,
             defaultPort: 8081,
             databaseFile: "inventory.sqlite",
+            postgresSchema: "inventory",
             purpose: "stock levels; deducts stock exactly once per idempotency key"
         ),
         ServiceDescriptor(
@@ -24,6 +26,7 @@ package enum SystemDeclaration {
             dependencies: [.order],
             startsAfter: [.order],
             databaseFile: "notifications.sqlite",
+            postgresSchema: "notifications",
             purpose: "follows the order feed: a customer inbox, signed webhooks; never on an order's critical path"
         ),
         ServiceDescriptor(
