@@ -14,7 +14,7 @@ import WarehouseTestSupport
 /// A cluster of its own (the run's shared server must stay up for the other tests), on a port it keeps
 /// across the restart, as a database server's address does.
 @Suite(
-    "PostgreSQL killed and back", .serialized, .timeLimit(.minutes(3)),
+    "PostgreSQL killed and back", .serialized, .timeLimit(.minutes(10)),
     .enabled(if: TestPostgres.isAvailable, "\(TestPostgres.unavailableReason ?? "")"))
 struct PostgresOutageTests {
     struct Report: Decodable {
