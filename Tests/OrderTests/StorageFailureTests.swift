@@ -55,6 +55,13 @@ private struct SettleScripted: OrderRepository {
     }
 }
 
+extension OrderFixture {
+    /// The fixture's inventory and a flow whose storage is `repository`.
+    fileprivate func flow(over repository: SettleScripted, policy: OrderPolicy) -> OrderFlow {
+        OrderFlow(repository: repository, inventory: inventory, policy: policy, logger: quietLogger)
+    }
+}
+
 /// Storage that cannot record inventory's answer is an error of whoever asked, never a quiet
 /// "inventory is unavailable": inventory's record stands and a later try records it.
 @Suite("Storage failures in the order flow", .timeLimit(.minutes(3)))
@@ -62,9 +69,7 @@ struct StorageFailureTests {
     @Test("the request fails and the order stays pending when its settlement cannot be recorded")
     func requestPath() async throws {
         try await withOrderFixture(.applied) { fixture in
-            let flow = OrderFlow(
-                repository: SettleScripted.failing(fixture.database), inventory: fixture.inventory, policy: .generous,
-                logger: quietLogger)
+            let flow = fixture.flow(over: SettleScripted.failing(fixture.database), policy: .generous)
             await #expect(throws: SettleScripted.DiskFull.self) {
                 _ = try await flow.placement.place(draft, idempotencyKey: "k-1")
             }
@@ -88,9 +93,7 @@ struct StorageFailureTests {
             var policy = OrderPolicy()
             policy.deadline = .seconds(20)
             let gate = Gate()
-            let flow = OrderFlow(
-                repository: SettleScripted.held(by: gate, fixture.database), inventory: fixture.inventory, policy: policy,
-                logger: quietLogger)
+            let flow = fixture.flow(over: SettleScripted.held(by: gate, fixture.database), policy: policy)
             let placed = try await flow.placement.place(draft, idempotencyKey: "k-1")
             #expect(placed.order.status == .shipped)
             #expect(placed.order.message == OrderMessage.shipped)
@@ -111,9 +114,7 @@ struct StorageFailureTests {
             var policy = OrderPolicy()
             policy.deadline = .milliseconds(300)
             let gate = Gate()
-            let flow = OrderFlow(
-                repository: SettleScripted.insertsHeld(by: gate, fixture.database), inventory: fixture.inventory, policy: policy,
-                logger: quietLogger)
+            let flow = fixture.flow(over: SettleScripted.insertsHeld(by: gate, fixture.database), policy: policy)
             await #expect(throws: OrderError.notStoredInTime) {
                 _ = try await flow.placement.place(draft, idempotencyKey: "k-1")
             }
@@ -140,9 +141,7 @@ struct StorageFailureTests {
         try await withOrderFixture(.applied) { fixture in
             let order = Order.pending(draft, at: Date())
             _ = try await fixture.database.insert(order, idempotencyKey: nil, fingerprint: nil, retryAt: .distantPast)
-            let flow = OrderFlow(
-                repository: SettleScripted.failing(fixture.database), inventory: fixture.inventory, policy: .generous,
-                logger: quietLogger)
+            let flow = fixture.flow(over: SettleScripted.failing(fixture.database), policy: .generous)
             let pending = try #require(try await fixture.database.duePending(asOf: Date(), limit: 10).first)
             await #expect(throws: SettleScripted.DiskFull.self) {
                 _ = try await flow.reconciler.retry.retry(pending)

@@ -122,22 +122,22 @@ package final class SpawnedProcess: Sendable {
     private func reap() {
         var info = siginfo_t()
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
-        let waiting = state.withLock { state in
+        let (exit, waiting, blocked) = state.withLock { state in
             var status: Int32 = 0
             var reaped: pid_t
             repeat { reaped = waitpid(pid, &status, 0) } while reaped == -1 && errno == EINTR
             // WIFSIGNALED, WTERMSIG and WEXITSTATUS, which Swift cannot import (they are macros).
             let signal = status & 0x7f
-            state.exit = reaped == -1 ? .exited(-1) : signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
+            let exit: Exit = reaped == -1 ? .exited(-1) : signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
+            state.exit = exit
             defer {
                 state.waiting = [:]
                 state.blocked = []
             }
-            return (state.waiting.values, state.blocked)
+            return (exit, Array(state.waiting.values), state.blocked)
         }
-        let exit = self.exit ?? .exited(-1)
-        for continuation in waiting.0 { continuation.resume(returning: exit) }
-        for thread in waiting.1 { thread.signal() }
+        for continuation in waiting { continuation.resume(returning: exit) }
+        for thread in blocked { thread.signal() }
     }
 
     /// How it ended; nil while it runs.
