@@ -8,6 +8,8 @@
 #               AWS API, the cloud-init it renders, checkov (skips justified next to each resource)
 #   image       deploy/Containerfile checked by checkov, built by deploy/image/build.sh (a debug
 #               binary, in .build-image: README, Deploy) and run by deploy/image/check.sh
+#   rehearsal   deploy/rehearsal.sh: the compose deployment of that image, each service in a network
+#               namespace of its own, Prometheus with the shipped rules, a smoke test through the console
 # usage: .ci/deploy-checks.sh [STAGE...]       (all stages by default; root; prints each stage's time)
 #
 # Installs what it lacks: podman, debootstrap, runc and prometheus (promtool) with apt-get; the Python
@@ -18,6 +20,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 K8S_VERSION=1.33.0
+# What the image stage builds and the rehearsal stage runs.
+IMAGE=localhost/warehouse:ci
 tools=${WAREHOUSE_CI_TOOLS:-/var/cache/warehouse-ci}
 work=$(mktemp -d)
 cleanup_steps=()
@@ -171,12 +175,12 @@ check_image() {
     cp deploy/Containerfile "$work/containerfile/Dockerfile"
     checkov --framework dockerfile -f "$work/containerfile/Dockerfile"
     local image
-    image=$(deploy/image/build.sh --configuration debug --tag localhost/warehouse:ci)
+    image=$(deploy/image/build.sh --configuration debug --tag "$IMAGE")
     deploy/image/check.sh "$image"
 }
 
 stages=("$@")
-((${#stages[@]})) || stages=(compose kubernetes terraform image)
+((${#stages[@]})) || stages=(compose kubernetes terraform image rehearsal)
 timed tools install_tools
 for stage in "${stages[@]}"; do
     case "$stage" in
@@ -184,6 +188,7 @@ for stage in "${stages[@]}"; do
     kubernetes) timed kubernetes check_kubernetes ;;
     terraform) timed terraform check_terraform ;;
     image) timed image check_image ;;
-    *) echo "unknown stage $stage (compose, kubernetes, terraform, image)" >&2; exit 2 ;;
+    rehearsal) timed rehearsal deploy/rehearsal.sh "$IMAGE" ;;
+    *) echo "unknown stage $stage (compose, kubernetes, terraform, image, rehearsal)" >&2; exit 2 ;;
     esac
 done
