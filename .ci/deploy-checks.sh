@@ -84,13 +84,19 @@ check_compose() {
 }
 
 check_kubernetes() {
-    # A copy, so the token files each overlay needs are never written into the checkout.
+    # A copy, so the secret files each overlay needs are never written into the checkout: every file its
+    # secretGenerator reads (tokens, database URLs), made up.
     cp -r deploy "$work/k8s-deploy"
-    local overlay name rendered
+    local overlay name rendered secret
     for overlay in "$work"/k8s-deploy/k8s/overlays/*/; do
         name=$(basename "$overlay")
-        head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$overlay/admin-token"
-        head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$overlay/service-token"
+        for secret in $("$tools/validate/bin/python" -c '
+import sys, yaml
+for generator in yaml.safe_load(open(sys.argv[1])).get("secretGenerator", []):
+    for source in generator.get("files", []):
+        print(source.split("=")[-1])' "$overlay/kustomization.yaml"); do
+            head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$overlay/$secret"
+        done
         rendered=$work/$name.yaml
         kubectl kustomize "$overlay" > "$rendered"
         echo "overlay $name: $(grep -c '^kind:' "$rendered") objects"
