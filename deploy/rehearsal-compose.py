@@ -7,8 +7,9 @@ is the default, `${NAME}` is empty): the values a VM with no `.env` runs with. T
 rehearsal's own argument instead of `${WAREHOUSE_IMAGE…}`.
 
 - `services`: every service of the image, in the order Compose starts them (a service after those it
-  depends on), each with its command, environment, secrets (mounted at /run/secrets/NAME), volumes
-  (named, or a file of the repository), its health check's command, and the services it waits for.
+  depends on), each with its port (WAREHOUSE_PORT), command, environment, secrets (mounted at
+  /run/secrets/NAME), volumes (named, or a file of the repository), its health check's command, and the
+  services it waits for.
 - `secrets`: the names of the secrets (the rehearsal makes one token file for each).
 - `prometheus`: its command with every absolute path moved under PROMETHEUS_ROOT, where the rehearsal
   lays out the files and volumes Compose mounts at those paths (so `rule_files` resolve against exactly
@@ -39,15 +40,13 @@ def environment(service):
 
 
 def volumes(service, compose_dir):
-    """Each mount as {"volume"|"file", "destination", "readOnly"}."""
+    """Each mount as {kind: "volume" (source: its name) or "file" (source: its path), destination, mode}."""
     mounts = []
     for entry in service.get("volumes", []):
         source, destination, *mode = interpolated(entry).split(":")
-        mount = {"destination": destination, "readOnly": mode == ["ro"]}
+        mount = {"kind": "volume", "source": source, "destination": destination, "mode": "ro" if mode == ["ro"] else "rw"}
         if source.startswith((".", "/")):
-            mount["file"] = os.path.normpath(os.path.join(compose_dir, source))
-        else:
-            mount["volume"] = source
+            mount.update(kind="file", source=os.path.normpath(os.path.join(compose_dir, source)))
         mounts.append(mount)
     return mounts
 
@@ -94,8 +93,10 @@ def main():
         test = service["healthcheck"]["test"]
         if test[0] != "CMD":
             sys.exit(f"rehearsal: {name}'s health check is not a CMD: {test}")
+        variables = dict(variable.split("=", 1) for variable in environment(service))
         rehearsed.append({
             "name": name,
+            "port": int(variables["WAREHOUSE_PORT"]),
             "command": service["command"],
             "environment": environment(service),
             "secrets": service.get("secrets", []),

@@ -30,20 +30,20 @@ source deploy/image/runc.sh
 started=$SECONDS
 run=rh$$
 work=$(mktemp -d)
-# Prometheus runs as Compose's user and must reach its files in here.
-chmod 0711 "$work"
 container_dir=$work/bundles
 prometheus_root=$work/prometheus-root
-python3 deploy/rehearsal-compose.py deploy/compose.yaml "$prometheus_root" > "$work/compose.json"
-mapfile -t services < <(jq -r '.services[].name' "$work/compose.json")
-hosts=("${services[@]}" prometheus client)
-declare -A address container_pids=()
+services=()
+hosts=()
+# Each host's address, and the pid of every process a host runs (the containers' runc, Prometheus).
+declare -A address running=()
 prometheus_pid=
 shopper_pid=
 
 log() { echo "rehearsal: $*"; }
 cleanup() {
     local host pid
+    # The shopper's order in flight first: its curl would outlive the shopper by up to 30 s.
+    [[ -z $shopper_pid ]] || pkill -P "$shopper_pid" || true
     for pid in $shopper_pid $prometheus_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
     for host in "${services[@]}"; do container_remove "$run-$host"; done
     for host in "${hosts[@]}"; do
@@ -57,15 +57,22 @@ cleanup() {
 trap cleanup EXIT
 fail() { give_up rehearsal "$work" "after $((SECONDS - started)) s: $*"; }
 
+# Prometheus runs as Compose's user and must reach its files in here.
+chmod 0711 "$work"
+python3 deploy/rehearsal-compose.py deploy/compose.yaml "$prometheus_root" > "$work/compose.json"
+mapfile -t services < <(jq -r '.services[].name' "$work/compose.json")
+hosts=("${services[@]}" prometheus client)
+
 # await LIMIT DESCRIPTION COMMAND...: runs COMMAND every half second until it succeeds; fails at once if
-# a container has exited, and after LIMIT seconds, a guard against a hang, not a guess at timing.
+# a service or Prometheus has exited, and after LIMIT seconds: a guard against a hang, not a guess at
+# timing.
 await() {
-    local limit=$1 what=$2 service
+    local limit=$1 what=$2 host
     shift 2
     local deadline=$((SECONDS + limit))
     until "$@"; do
-        for service in "${!container_pids[@]}"; do
-            kill -0 "${container_pids[$service]}" 2>/dev/null || fail "the $service container exited, waiting until $what"
+        for host in "${!running[@]}"; do
+            kill -0 "${running[$host]}" 2>/dev/null || fail "$host exited, waiting until $what"
         done
         ((SECONDS < deadline)) || fail "$what: not within $limit s"
         sleep 0.5
@@ -130,16 +137,19 @@ for service in "${services[@]}"; do
     for secret in $(jq -r '.secrets[]' <<<"$spec"); do
         arguments+=(--bind "$work/secrets/$secret:/run/secrets/$secret:ro")
     done
-    while read -r volume destination mode; do
-        # A new named volume takes the ownership of the image's directory (10001), as Docker makes it.
-        mkdir -p "$work/volumes/$volume"
-        chown 10001:10001 "$work/volumes/$volume"
-        arguments+=(--bind "$work/volumes/$volume:$destination:$mode")
-    done < <(jq -r '.volumes[] | "\(.volume) \(.destination) \(if .readOnly then "ro" else "rw" end)"' <<<"$spec")
+    while read -r kind source destination mode; do
+        if [[ $kind == volume ]]; then
+            # A new named volume takes the ownership of the image's directory (10001), as Docker makes it.
+            mkdir -p "$work/volumes/$source"
+            chown 10001:10001 "$work/volumes/$source"
+            source=$work/volumes/$source
+        fi
+        arguments+=(--bind "$source:$destination:$mode")
+    done < <(jq -r '.volumes[] | "\(.kind) \(.source) \(.destination) \(.mode)"' <<<"$spec")
     mapfile -t command < <(jq -r '.command[]' <<<"$spec")
     log "$service at ${address[$service]}: ${command[*]}, $(jq -r '.environment | join(" ")' <<<"$spec")"
     container_start "$run-$service" "$image" "$run-$service" "$work/$service.log" "${arguments[@]}" -- "${command[@]}"
-    container_pids[$service]=$container_pid
+    running[$service]=$container_pid
 done
 for service in "${services[@]}"; do await 300 "$service is healthy" healthy "$service"; done
 
@@ -151,11 +161,12 @@ while read -r kind source destination; do
     else
         install -d -o "${prometheus_user%:*}" -g "${prometheus_user#*:}" "$prometheus_root$destination"
     fi
-done < <(jq -r '.prometheus.volumes[] | if .file then "file \(.file) \(.destination)" else "volume \(.volume) \(.destination)" end' "$work/compose.json")
+done < <(jq -r '.prometheus.volumes[] | "\(.kind) \(.source) \(.destination)"' "$work/compose.json")
 mapfile -t prometheus_command < <(jq -r '.prometheus.command[]' "$work/compose.json")
 ip netns exec "$run-prometheus" setpriv --reuid "${prometheus_user%:*}" --regid "${prometheus_user#*:}" --clear-groups \
     prometheus "${prometheus_command[@]}" > "$work/prometheus.log" 2>&1 &
 prometheus_pid=$!
+running[prometheus]=$prometheus_pid
 
 # The smoke test: a client host that knows the console's address (and Prometheus', to read it).
 client() { ip netns exec "$run-client" curl -s --max-time 30 "$@"; }
@@ -182,11 +193,11 @@ notified() {
 }
 await 120 "the customer's notification of the shipment arrived (notification read order's feed)" notified
 
+targets=$(jq -c '[.services[] | {job: "warehouse-\(.name)", instance: "\(.name):\(.port)"}] | sort' "$work/compose.json")
 every_target_up() {
-    local expected
-    expected=$(jq -c '[.services[] | {job: "warehouse-\(.name)", instance: "\(.name):\(.environment[] | select(startswith("WAREHOUSE_PORT=")) | ltrimstr("WAREHOUSE_PORT="))"}] | sort' "$work/compose.json")
-    client "$prometheus/api/v1/query?query=up" | jq -e --argjson expected "$expected" \
-        '[.data.result[] | select(.value[1] == "1") | {job: .metric.job, instance: .metric.instance}] | sort == $expected' >/dev/null 2>&1
+    client "$prometheus/api/v1/query?query=up" | jq -e --argjson expected "$targets" \
+        '[.data.result[] | select(.value[1] == "1") | {job: .metric.job, instance: .metric.instance}] | sort == $expected' \
+        >/dev/null 2>&1
 }
 await 300 "Prometheus scrapes every service at its compose name and port (up == 1)" every_target_up
 client "$prometheus/api/v1/rules" | jq -e 'any(.data.groups[].rules[]; .name == "OrderPlacementLatencyHigh")' >/dev/null ||
