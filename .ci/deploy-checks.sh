@@ -12,10 +12,10 @@
 #               namespace of its own, Prometheus with the shipped rules, a smoke test through the console
 # usage: .ci/deploy-checks.sh [STAGE...]       (all stages by default; root; prints each stage's time)
 #
-# Installs what it lacks: podman, debootstrap, runc and prometheus (promtool) with apt-get; the Python
-# tools, pinned, each in its own virtual environment under $WAREHOUSE_CI_TOOLS (checkov alone in one:
-# installed globally it downgrades packages other tools use). terraform (with its AWS provider in
-# /opt/tf-plugins) and kubectl come with the machine.
+# Installs what it lacks: podman, debootstrap, runc, prometheus (promtool), jq, iproute2, curl and
+# python3-yaml with apt-get; the Python tools, pinned, each in its own virtual environment under
+# $WAREHOUSE_CI_TOOLS (checkov alone in one: installed globally it downgrades packages other tools use).
+# terraform (with its AWS provider in /opt/tf-plugins) and kubectl come with the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,6 +62,9 @@ install_tools() {
     command -v promtool >/dev/null || missing+=(prometheus)
     command -v jq >/dev/null || missing+=(jq)
     command -v ip >/dev/null || missing+=(iproute2)
+    command -v curl >/dev/null || missing+=(curl)
+    # The rehearsal reads the compose file with the system's Python, as an operator would run it.
+    python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
     if ((${#missing[@]})); then
         DEBIAN_FRONTEND=noninteractive apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -21,7 +21,7 @@
 # Prometheus, the shopper, namespaces, files) is removed when it ends, passed or not; a failure prints
 # the logs.
 #
-# usage: deploy/rehearsal.sh IMAGE         (root; needs runc, podman, prometheus, jq, curl, iproute2)
+# usage: deploy/rehearsal.sh IMAGE     (root; needs runc, podman, prometheus, jq, curl, iproute2, python3-yaml)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 image=${1:?usage: $0 IMAGE}
