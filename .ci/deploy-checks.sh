@@ -8,16 +8,20 @@
 #               AWS API, the cloud-init it renders, checkov (skips justified next to each resource)
 #   image       deploy/Containerfile checked by checkov, built by deploy/image/build.sh (a debug
 #               binary, in .build-image: README, Deploy) and run by deploy/image/check.sh
+#   rehearsal   deploy/rehearsal.sh: the compose deployment of that image, each service in a network
+#               namespace of its own, Prometheus with the shipped rules, a smoke test through the console
 # usage: .ci/deploy-checks.sh [STAGE...]       (all stages by default; root; prints each stage's time)
 #
-# Installs what it lacks: podman, debootstrap, runc and prometheus (promtool) with apt-get; the Python
-# tools, pinned, each in its own virtual environment under $WAREHOUSE_CI_TOOLS (checkov alone in one:
-# installed globally it downgrades packages other tools use). terraform (with its AWS provider in
-# /opt/tf-plugins) and kubectl come with the machine.
+# Installs what it lacks: podman, debootstrap, runc, prometheus (promtool), jq, iproute2, curl and
+# python3-yaml with apt-get; the Python tools, pinned, each in its own virtual environment under
+# $WAREHOUSE_CI_TOOLS (checkov alone in one: installed globally it downgrades packages other tools use).
+# terraform (with its AWS provider in /opt/tf-plugins) and kubectl come with the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 K8S_VERSION=1.33.0
+# What the image stage builds and the rehearsal stage runs.
+IMAGE=localhost/warehouse:ci
 tools=${WAREHOUSE_CI_TOOLS:-/var/cache/warehouse-ci}
 work=$(mktemp -d)
 cleanup_steps=()
@@ -58,6 +62,9 @@ install_tools() {
     command -v promtool >/dev/null || missing+=(prometheus)
     command -v jq >/dev/null || missing+=(jq)
     command -v ip >/dev/null || missing+=(iproute2)
+    command -v curl >/dev/null || missing+=(curl)
+    # The rehearsal reads the compose file with the system's Python, as an operator would run it.
+    python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
     if ((${#missing[@]})); then
         DEBIAN_FRONTEND=noninteractive apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -80,13 +87,19 @@ check_compose() {
 }
 
 check_kubernetes() {
-    # A copy, so the token files each overlay needs are never written into the checkout.
+    # A copy, so the secret files each overlay needs are never written into the checkout: every file its
+    # secretGenerator reads (tokens, database URLs), made up.
     cp -r deploy "$work/k8s-deploy"
-    local overlay name rendered
+    local overlay name rendered secret
     for overlay in "$work"/k8s-deploy/k8s/overlays/*/; do
         name=$(basename "$overlay")
-        head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$overlay/admin-token"
-        head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$overlay/service-token"
+        for secret in $("$tools/validate/bin/python" -c '
+import sys, yaml
+for generator in yaml.safe_load(open(sys.argv[1])).get("secretGenerator", []):
+    for source in generator.get("files", []):
+        print(source.split("=")[-1])' "$overlay/kustomization.yaml"); do
+            head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$overlay/$secret"
+        done
         rendered=$work/$name.yaml
         kubectl kustomize "$overlay" > "$rendered"
         echo "overlay $name: $(grep -c '^kind:' "$rendered") objects"
@@ -171,12 +184,12 @@ check_image() {
     cp deploy/Containerfile "$work/containerfile/Dockerfile"
     checkov --framework dockerfile -f "$work/containerfile/Dockerfile"
     local image
-    image=$(deploy/image/build.sh --configuration debug --tag localhost/warehouse:ci)
+    image=$(deploy/image/build.sh --configuration debug --tag "$IMAGE")
     deploy/image/check.sh "$image"
 }
 
 stages=("$@")
-((${#stages[@]})) || stages=(compose kubernetes terraform image)
+((${#stages[@]})) || stages=(compose kubernetes terraform image rehearsal)
 timed tools install_tools
 for stage in "${stages[@]}"; do
     case "$stage" in
@@ -184,6 +197,7 @@ for stage in "${stages[@]}"; do
     kubernetes) timed kubernetes check_kubernetes ;;
     terraform) timed terraform check_terraform ;;
     image) timed image check_image ;;
-    *) echo "unknown stage $stage (compose, kubernetes, terraform, image)" >&2; exit 2 ;;
+    rehearsal) timed rehearsal deploy/rehearsal.sh "$IMAGE" ;;
+    *) echo "unknown stage $stage (compose, kubernetes, terraform, image, rehearsal)" >&2; exit 2 ;;
     esac
 done

@@ -74,7 +74,89 @@ def pods_by_component(documents):
 
 
 def selects(selector, labels):
-    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+    """A label selector's verdict on labels: matchLabels and matchExpressions both."""
+    verdicts = {
+        "In": lambda key, values: labels.get(key) in values,
+        "NotIn": lambda key, values: labels.get(key) not in values,
+        "Exists": lambda key, values: key in labels,
+        "DoesNotExist": lambda key, values: key not in labels,
+    }
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items()) and all(
+        verdicts[e["operator"]](e["key"], e.get("values", [])) for e in selector.get("matchExpressions", [])
+    )
+
+
+def container_env(deployment):
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+def check_storage(documents, deployments, services):
+    """The overlay's storage and what it implies: SQLite on a volume, so one replica replaced by Recreate
+    and nothing to autoscale; or PostgreSQL by a URL from each service's own Secret, so no volume, two
+    replicas or more that roll without a gap, a budget that lets one go, spread over nodes, order
+    autoscaled, and every order replica visible to the console."""
+    autoscalers = [d for d in documents if d["kind"] == "HorizontalPodAutoscaler"]
+    budgets = [d for d in documents if d["kind"] == "PodDisruptionBudget"]
+    urls = {name: container_env(deployments[name]).get("WAREHOUSE_DATABASE_URL") for name in STATEFUL}
+    if not any(urls.values()):
+        for name in STATEFUL:
+            spec = deployments[name]["spec"]
+            expect(spec.get("replicas") == 1, f"kubernetes: {name} on SQLite runs {spec.get('replicas')} replicas, not 1")
+            expect(spec.get("strategy", {}).get("type") == "Recreate", f"kubernetes: {name} on SQLite is not replaced by Recreate")
+            volumes = spec["template"]["spec"].get("volumes", [])
+            expect(any("persistentVolumeClaim" in v for v in volumes), f"kubernetes: {name} keeps SQLite on no PersistentVolumeClaim")
+        expect(not autoscalers, "kubernetes: a HorizontalPodAutoscaler on SQLite (one writer per file)")
+        return
+
+    secrets = {}
+    for name, url in urls.items():
+        reference = (url or {}).get("valueFrom", {}).get("secretKeyRef", {}).get("name")
+        expect(reference is not None, f"kubernetes: {name}'s WAREHOUSE_DATABASE_URL is not from a Secret")
+        secrets[name] = reference
+    expect(len(set(secrets.values())) == len(secrets), f"kubernetes: services share a database Secret: {secrets}")
+    expect(not any(d["kind"] == "PersistentVolumeClaim" for d in documents), "kubernetes: a PersistentVolumeClaim with PostgreSQL")
+
+    scaled = {}
+    for autoscaler in autoscalers:
+        spec = autoscaler["spec"]
+        target = spec["scaleTargetRef"]
+        expect(target["kind"] == "Deployment" and target["name"] in deployments, f"kubernetes: an autoscaler targets {target}")
+        expect(spec.get("minReplicas", 1) >= 2 and spec["maxReplicas"] > spec.get("minReplicas", 1),
+               f"kubernetes: autoscaler {autoscaler['metadata']['name']} scales {spec.get('minReplicas', 1)} to {spec['maxReplicas']}")
+        expect(any(m.get("resource", {}).get("name") == "cpu" for m in spec.get("metrics", [])),
+               f"kubernetes: autoscaler {autoscaler['metadata']['name']} does not scale on CPU")
+        scaled[target["name"]] = spec.get("minReplicas", 1)
+    expect("order" in scaled, "kubernetes: no HorizontalPodAutoscaler for order")
+
+    for name, deployment in deployments.items():
+        spec = deployment["spec"]
+        labels = spec["template"]["metadata"]["labels"]
+        if name in scaled:
+            # `kubectl apply` would set it back at every rollout, undoing the autoscaler.
+            expect("replicas" not in spec, f"kubernetes: {name} is autoscaled but its Deployment names replicas")
+        replicas = scaled.get(name, spec.get("replicas", 1))
+        expect(replicas >= 2, f"kubernetes: {name} runs {replicas} replica(s) with PostgreSQL, not 2 or more")
+        strategy = spec.get("strategy", {})
+        expect(strategy.get("type") == "RollingUpdate" and strategy.get("rollingUpdate", {}).get("maxUnavailable") == 0,
+               f"kubernetes: {name} does not roll with maxUnavailable 0: {strategy}")
+        expect(any(b["spec"].get("maxUnavailable") == 1 for b in budgets if selects(b["spec"]["selector"], labels)),
+               f"kubernetes: no PodDisruptionBudget lets exactly one {name} pod go at a time")
+        spread = spec["template"]["spec"].get("topologySpreadConstraints", [])
+        expect(any(c["topologyKey"] == "kubernetes.io/hostname" and c["whenUnsatisfiable"] == "DoNotSchedule"
+                   and selects(c["labelSelector"], labels) for c in spread),
+               f"kubernetes: {name}'s replicas are not spread over nodes")
+
+    # The console sees every order replica's latency: a headless Service of order's pods, named to it.
+    instances = services.get("order-instances", {"spec": {}, "metadata": {}})
+    order_labels = deployments["order"]["spec"]["template"]["metadata"]["labels"]
+    expect(instances["spec"].get("clusterIP") == "None" and selects({"matchLabels": instances["spec"].get("selector", {})}, order_labels)
+           and [p["port"] for p in instances["spec"].get("ports", [])] == [8080],
+           "kubernetes: no headless Service order-instances of order's pods on port 8080")
+    expect(container_env(deployments["console"]).get("WAREHOUSE_ORDER_INSTANCES", {}).get("value") == "http://order-instances:8080",
+           "kubernetes: the console is not given WAREHOUSE_ORDER_INSTANCES=http://order-instances:8080")
+    expect(not any(selects(m["spec"]["selector"], instances["metadata"].get("labels", {})) for m in documents if m["kind"] == "ServiceMonitor"),
+           "kubernetes: a ServiceMonitor selects order-instances: every order pod would be scraped twice")
 
 
 def check_kubernetes(path, alerts_path):
@@ -110,17 +192,27 @@ def check_kubernetes(path, alerts_path):
         expect(container["args"][:2] == ["serve", name], f"kubernetes: {name} runs {container['args']}")
         env = {e["name"]: e.get("value") for e in container.get("env", [])}
         expect("WAREHOUSE_ADMIN_TOKEN" not in env, f"kubernetes: {name} has the admin token in its environment")
+        # checkov's CKV_K8S_35 is skipped for this one variable alone (deploy/k8s/checkov.yaml).
+        from_secrets = {e["name"] for e in container.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
+        expect(from_secrets <= {"WAREHOUSE_DATABASE_URL"}, f"kubernetes: {name} takes {sorted(from_secrets)} from a Secret as variables")
         expect("WAREHOUSE_SERVICE_TOKEN" not in env, f"kubernetes: {name} has the service token in its environment")
         if name in STATEFUL:
             expect(
                 env.get("WAREHOUSE_SERVICE_TOKEN_FILE") == "/run/secrets/warehouse/service-token",
                 f"kubernetes: {name} does not read the service token from its secret",
             )
-        expect(name in services and selects(services[name]["spec"], labels), f"kubernetes: no Service selects {name}")
+        expect(name in services and selects({"matchLabels": services[name]["spec"]["selector"]}, labels), f"kubernetes: no Service selects {name}")
         expect(any(selects(b["spec"]["selector"], labels) for b in budgets), f"kubernetes: no PodDisruptionBudget for {name}")
         if name in STATEFUL:
             mounts = {m["mountPath"] for m in container.get("volumeMounts", [])}
             expect("/var/lib/warehouse/data" in mounts, f"kubernetes: {name} has no data volume")
+
+    # Each call of the design goes to the callee's Service, by name and port: nothing is left to a default.
+    for source, target in sorted(CALLS):
+        url = container_env(deployments[source]).get(f"WAREHOUSE_{target.upper()}_URL", {}).get("value")
+        port = services[target]["spec"]["ports"][0]["port"] if target in services else None
+        expect(url == f"http://{target}:{port}", f"kubernetes: {source} reaches {target} at {url}, not its Service")
+    check_storage(documents, deployments, services)
 
     # The network policy allows exactly the design's calls, in both directions.
     policies = [d for d in documents if d["kind"] == "NetworkPolicy"]

@@ -25,11 +25,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-fail() {
-    echo "image check: FAILED: $*" >&2
-    show_logs "$work"
-    exit 1
-}
+fail() { give_up "image check" "$work" "$*"; }
 
 echo "image check: configuration of $image"
 inspected=$(podman image inspect "$image" | jq '.[0]')

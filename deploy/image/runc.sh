@@ -6,7 +6,9 @@
 # environment; a read-only root filesystem; /tmp on a tmpfs; no capabilities; no new privileges; and
 # only the mounts the caller names. It joins a network namespace made with `ip netns add`. /run is a
 # tmpfs too, as on a Docker host: the image is mounted read-only, so the mount points of secrets under
-# /run/secrets must be made somewhere writable.
+# /run/secrets must be made somewhere writable. Like Docker and containerd, runc works on a writable
+# layer of the container's own over the image (an overlay in the bundle), where it makes the mount
+# points the image lacks (/etc/hosts: the image has none); the process still sees a read-only root.
 
 # image_root IMAGE: mounts the image's root filesystem and prints the directory.
 image_root() {
@@ -28,10 +30,11 @@ container_start() {
         *) echo "container_start: unexpected $1" >&2; return 2 ;;
         esac
     done
-    local root config bundle=$container_dir/$id
-    root=$(image_root "$image")
+    local image_dir config bundle=$container_dir/$id
+    image_dir=$(image_root "$image")
     config=$(podman image inspect "$image" --format '{{json .Config}}')
-    mkdir -p "$bundle"
+    mkdir -p "$bundle/layer" "$bundle/layer-work" "$bundle/rootfs"
+    mount -t overlay overlay -o "lowerdir=$image_dir,upperdir=$bundle/layer,workdir=$bundle/layer-work" "$bundle/rootfs"
     (cd "$bundle" && rm -f config.json && runc spec)
     local mounts='[]'
     for bind in "${binds[@]}"; do
@@ -39,7 +42,7 @@ container_start() {
         mounts=$(jq --arg s "$source" --arg d "$destination" --arg m "${mode:-rw}" \
             '. + [{destination: $d, type: "bind", source: $s, options: ["rbind", $m, "nosuid", "nodev"]}]' <<<"$mounts")
     done
-    jq --arg root "$root" --arg netns "/var/run/netns/$netns" --argjson image "$config" \
+    jq --arg root "$bundle/rootfs" --arg netns "/var/run/netns/$netns" --argjson image "$config" \
         --argjson extraEnv "$(printf '%s\n' "${env[@]}" | jq -R . | jq -s 'map(select(length > 0))')" \
         --argjson binds "$mounts" --argjson args "$(printf '%s\n' "$@" | jq -R . | jq -s .)" '
         .root = {path: $root, readonly: true}
@@ -69,17 +72,20 @@ container_exec() {
     runc exec "$id" "$@"
 }
 
-# container_remove ID: kills what is left of the container and forgets it.
+# container_remove ID: kills what is left of the container, forgets it and unmounts its layer.
 container_remove() {
     runc kill "$1" KILL 2>/dev/null || true
     runc delete --force "$1" 2>/dev/null || true
+    umount "$container_dir/$1/rootfs" 2>/dev/null || true
 }
 
-# show_logs DIR: the last lines of every log in DIR, on standard error, to explain a failure.
-show_logs() {
+# give_up WHO DIR MESSAGE: says what failed, shows the last lines of every log in DIR (the containers'
+# and any other) on standard error to explain it, and exits 1.
+give_up() {
     local log
-    for log in "$1"/*.log; do
+    echo "$1: FAILED: $3" >&2
+    for log in "$2"/*.log; do
         [[ -f $log ]] && { echo "--- $log" >&2; tail -25 "$log" >&2; }
     done
-    return 0
+    exit 1
 }
