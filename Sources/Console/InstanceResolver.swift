@@ -48,7 +48,15 @@ package struct SystemInstanceResolver: InstanceResolver {
     }
 
     /// The distinct addresses `host` resolves to for TCP, in the resolver's order; none when it fails.
+    /// IPv4 ones only when it has any: a dual-stack name (`localhost`, a pod of a dual-stack cluster)
+    /// has an address of each family per instance, and counting both would count each instance twice.
     static func addresses(of host: String) -> [String] {
+        let both = resolved(host)
+        let v4 = both.filter { !$0.contains(":") }
+        return v4.isEmpty ? both : v4
+    }
+
+    private static func resolved(_ host: String) -> [String] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)

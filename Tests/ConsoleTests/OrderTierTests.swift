@@ -56,8 +56,9 @@ struct OrderTierTests {
         let resolver = SystemInstanceResolver()
         let address = URL(string: "http://127.0.0.1:8080")!
         #expect(await resolver.instances(of: address, timeout: .seconds(5)) == [address])
+        // One process, whatever families `localhost` resolves to: never counted once per family.
         let named = await resolver.instances(of: URL(string: "http://localhost:8080/base")!, timeout: .seconds(5))
-        #expect(!named.isEmpty)
+        #expect(named.count == 1)
         #expect(named.allSatisfy { $0.port == 8080 && $0.path == "/base" })
     }
 }
