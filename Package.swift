@@ -311,7 +311,7 @@ let package = Package(
         .testTarget(
             name: "WarehouseCLITests",
             dependencies: [
-                "WarehouseCLI", "WarehouseKit", "WarehouseTestSupport", "Order", "Inventory", "Notification", "Backup",
+                "WarehouseCLI", "WarehouseKit", "WarehouseTestSupport", "Order", "Inventory", "Notification", "Backup", "Console",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -9,6 +9,9 @@ package enum ConsoleError: HTTPProblemError, Equatable {
     case timedOut(service: String, milliseconds: Int)
     /// The service's answer was larger than the console passes on.
     case answerTooLarge(service: String)
+    /// The service answered, but not what the console reads from it (a status other than 200, a body
+    /// it cannot decode).
+    case unexpectedAnswer(service: String, reason: String)
 
     package var problem: Problem {
         switch self {
@@ -22,6 +25,8 @@ package enum ConsoleError: HTTPProblemError, Equatable {
                 detail: "The \(service) service did not answer within \(milliseconds) ms.")
         case .answerTooLarge(let service):
             Problem(title: "Bad gateway", status: 502, detail: "The \(service) service's answer was too large to pass on.")
+        case .unexpectedAnswer(let service, let reason):
+            Problem(title: "Bad gateway", status: 502, detail: "The \(service) service's answer was not usable: \(reason).")
         }
     }
 }

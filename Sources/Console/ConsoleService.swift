@@ -18,6 +18,11 @@ package struct ConsoleConfiguration: Sendable {
     /// The longest it waits for a service's `/health` when drawing the tiles, and for each check of its
     /// own `/health` (can it reach the services?).
     package var healthTimeout: Duration = .milliseconds(1500)
+    /// The order processes whose latency windows the alert covers; empty: the order upstream alone.
+    package var orderInstances: [URL] = []
+    /// The longest the console waits for one order instance's latency window: one that is slower is
+    /// listed as not answering, and the others' figures are shown without it.
+    package var instanceTimeout: Duration = .seconds(2)
     package var bodyLimit = RequestBodyMiddleware.defaultLimit
     /// Who may reach it: allowed hosts, the origins its page may change things from, connection limits.
     /// It checks no token itself: the admin token a person types travels on to the service it is for.
@@ -54,7 +59,7 @@ package enum ConsoleConfigurationError: Error, CustomStringConvertible {
 /// |---|---|
 /// | `GET /api/products` | inventory `GET /products` |
 /// | `GET`, `POST /api/orders`, `GET /api/orders/{id}` | order, the same paths |
-/// | `GET /api/stats/latency` | order `GET /stats/latency` |
+/// | `GET /api/stats/latency` | order `GET /stats/latency` of every order instance, combined (`OrderTier`) |
 /// | `GET /api/notifications` | notification `GET /notifications` (a customer's inbox) |
 /// | `GET`, `PUT /api/admin/chaos` | inventory `/admin/chaos`, with the `Authorization` the user typed |
 /// | `GET /api/health` | every service's `/health`, as tiles (`HealthOverview`) |
@@ -71,10 +76,14 @@ package struct ConsoleService: Sendable {
     package let order: ServiceEndpoint
     package let inventory: ServiceEndpoint
     package let notification: ServiceEndpoint
+    /// Every order instance, for the latency alert.
+    package let orderTier: OrderTier
 
+    /// - Parameter resolver: finds the instances behind each of `configuration.orderInstances`.
     package init(
         configuration: ConsoleConfiguration,
         httpClient: HTTPClient,
+        resolver: any InstanceResolver = SystemInstanceResolver(),
         services: [any Service] = [],
         logger: Logger
     ) throws {
@@ -82,6 +91,9 @@ package struct ConsoleService: Sendable {
         self.order = try configuration.upstream(.order)
         self.inventory = try configuration.upstream(.inventory)
         self.notification = try configuration.upstream(.notification)
+        self.orderTier = OrderTier(
+            urls: configuration.orderInstances.isEmpty ? [order.url] : configuration.orderInstances, resolver: resolver,
+            source: HTTPLatencySource(httpClient: httpClient), timeout: configuration.instanceTimeout)
         self.proxy = ConsoleProxy(
             httpClient: httpClient, timeout: configuration.upstreamTimeout, bodyLimit: configuration.bodyLimit)
         // The console's own health: can it reach what it passes requests on to? Each service's own
@@ -141,8 +153,9 @@ package struct ConsoleService: Sendable {
                 let id = request.uri.path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
                 return try await proxy.forward(request, to: order, path: "/orders/\(id)")
             }
+            let orderTier = self.orderTier
             routes.on(.get, "/api/stats/latency") { request, _ in
-                try await proxy.forward(request, to: order, path: "/stats/latency")
+                try JSONAnswer(try await orderTier.report(query: request.uri.query))
             }
             routes.on(.get, "/api/notifications") { request, _ in
                 try await proxy.forward(request, to: notification, path: "/notifications")

@@ -18,7 +18,7 @@ struct ChaosCommand: AsyncParsableCommand {
             proves nothing.
 
             With --postgres every service keeps its data in a throwaway PostgreSQL cluster; with --replicas too, \
-            order and inventory run as replicas behind HAProxy, and each kill -9 of a replicated tier strikes one \
+            order, inventory and notification run as replicas behind HAProxy, and each kill -9 of a replicated tier strikes one \
             replica, in turn (order-1, then order-2, …), while the others serve. The fault ledger lives in the \
             shared database and is read once.
             """
@@ -36,7 +36,7 @@ struct ChaosCommand: AsyncParsableCommand {
     @Flag(help: "Run the system on a throwaway PostgreSQL cluster (warehouse up --postgres) instead of an SQLite file per service.")
     var postgres = false
     @Option(
-        help: "Replicas of order and inventory behind HAProxy, such as order=2,inventory=2 (warehouse up --replicas; needs --postgres).",
+        help: "Replicas of order, inventory and notification behind HAProxy, such as order=2,inventory=2,notification=2 (warehouse up --replicas; needs --postgres).",
         transform: Self.replicaCounts)
     var replicas = ReplicaCounts()
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backup
+import Console
 import Foundation
 import Inventory
 import Logging
@@ -78,7 +79,7 @@ struct UpCommand: AsyncParsableCommand {
             let settings = try Settings.parse(
                 settingArguments, environment: ProcessInfo.processInfo.environment, declared: Self.declaredSettings,
                 command: "up")
-            let addresses = try Self.addresses(settings)
+            var addresses = try Self.addresses(settings)
             try Self.checkRetentions(settings)
             let database = try Self.database(settings, local: local, flagGiven: settingArguments.contains(where: Self.isDatabaseURLFlag))
             let counts = settings[Self.replicas]
@@ -89,6 +90,11 @@ struct UpCommand: AsyncParsableCommand {
                 }
                 guard HAProxyBalancer.executable() != nil else {
                     throw SettingsError.conflict("--replicas runs HAProxy in front of the replicas: install the Debian package haproxy")
+                }
+            }
+            if counts.isReplicated, HAProxyBalancer.executable() != nil {
+                for service in Self.services(settings) where counts.count(of: service.name) > 1 {
+                    addresses.replicaPorts[service.name] = try FreePorts.take(counts.count(of: service.name))
                 }
             }
             let children = try Self.services(settings).flatMap {
@@ -197,17 +203,17 @@ struct UpCommand: AsyncParsableCommand {
         return addresses
     }
 
-    /// The processes of `service`: the one child that serves it, or its replicas on free ports and the
-    /// HAProxy balancer that takes the service's port in front of them.
+    /// The processes of `service`: the one child that serves it, or its replicas on their ports
+    /// (`addresses.replicaPorts`) and the HAProxy balancer that takes the service's port in front of them.
     static func children(
         _ service: ServiceDescriptor, replicas counts: ReplicaCounts, of settings: Settings, addresses: SystemAddresses,
         database: DatabaseURL?
     ) throws -> [ChildSpec] {
         let instances = counts.instances(of: service.name)
-        guard instances.count > 1, let haproxy = HAProxyBalancer.executable() else {
+        guard instances.count > 1, let haproxy = HAProxyBalancer.executable(), let ports = addresses.replicaPorts[service.name]
+        else {
             return [try child(service, of: settings, addresses: addresses, database: database)]
         }
-        let ports = try FreePorts.take(instances.count)
         var replicas: [ChildSpec] = []
         for (instance, port) in zip(instances, ports) {
             var spec = try child(service, of: settings, addresses: addresses, database: database, port: port)
@@ -245,6 +251,10 @@ struct UpCommand: AsyncParsableCommand {
         }
         for dependency in service.dependencies {
             child[dependency.urlSetting] = ServiceURL(addresses.url(of: dependency))
+        }
+        if declared.contains(where: { $0.name == ConsoleSettings.orderInstances.name }) {
+            // Each order replica by its own port: through the balancer the latency alert would see one.
+            child[ConsoleSettings.orderInstances] = ServiceURLList(addresses.replicaURLs(of: .order))
         }
         if declared.contains(where: { $0.name == CommonSettings.seedDemo.name }) {
             child[CommonSettings.seedDemo] = true

@@ -56,11 +56,13 @@ package struct ChaosExperiment: Sendable {
         var serviceToken: String { String(format: "lab-service-token-seed-%020llu", seed) }
 
         /// Runs the system on PostgreSQL with `replicas`. A replicated order service is killed three times
-        /// instead of once, so each of its replicas is killed while the other serves, as inventory's are.
+        /// instead of once, so each of its replicas is killed while the other serves, as inventory's are;
+        /// a replicated notification service twice, each replica once.
         package mutating func runOnPostgres(replicas: ReplicaCounts) {
             postgres = true
             self.replicas = replicas
             if replicas.count(of: .order) > 1 { orderKills = [0.3, 0.55, 0.8] }
+            if replicas.count(of: .notification) > 1 { notificationKills = [0.35, 0.6] }
         }
 
         /// What the system runs on, for the report.

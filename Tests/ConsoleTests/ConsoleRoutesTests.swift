@@ -71,9 +71,9 @@ struct ConsoleRoutesTests {
             #expect(list.query == "status=pending&limit=5")
             let one = try await client.execute(uri: "/api/orders/a%20b", method: .get).decode(Seen.self)
             #expect(one.path == "/orders/a%20b")
-            let latency = try await client.execute(uri: "/api/stats/latency?seconds=60", method: .get).decode(Seen.self)
-            #expect(latency.path == "/stats/latency")
-            #expect(latency.query == "seconds=60")
+            let latency = try await client.execute(uri: "/api/stats/latency?seconds=60", method: .get).decode(
+                TierLatencyReport.self)
+            #expect(latency.tier.measured == "query: seconds=60")
         }
     }
 

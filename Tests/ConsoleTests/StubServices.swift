@@ -66,7 +66,12 @@ func makeStubRouter() -> Router<BasicRequestContext> {
         }
         return try json(.ok, try await seen(request))
     }
-    router.get("/stats/latency") { request, _ in try json(.ok, try await seen(request)) }
+    // A window whose `measured` says which query reached it.
+    router.get("/stats/latency") { request, _ in
+        var report = latencyReport(count: 3, averageMs: 12)
+        report.measured = "query: \(request.uri.query ?? "")"
+        return try json(.ok, report)
+    }
     router.get("/notifications") { request, _ in try json(.ok, try await seen(request)) }
     router.put("/admin/chaos") { request, _ in
         guard request.headers[.authorization] == "Bearer right" else {
@@ -117,6 +122,7 @@ func withConsole(
     orderURL: URL? = nil,
     orderPath: String = "",
     upstreamTimeout: Duration = .seconds(10),
+    orderInstances: [URL] = [],
     _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void
 ) async throws {
     let stub = Application(
@@ -129,6 +135,9 @@ func withConsole(
             ServiceEndpoint(name: .notification, url: stubURL),
         ])
         configuration.upstreamTimeout = upstreamTimeout
+        configuration.orderInstances = orderInstances
+        // A hang guard, not a clock: the stubs answer at once.
+        configuration.instanceTimeout = .seconds(60)
         configuration.bodyLimit = 1024
         // Generous, so a loaded machine cannot turn a check that answers into a timeout: a CI run with
         // 600 tests on two cores once saw the stub's /health unanswered after 30 s. The suite's time limit

@@ -15,19 +15,7 @@ struct OrderReplicaTests {
 
     /// Two replicas' storage of one fresh order schema.
     static func withReplicas(_ body: (Storage<any OrderRepository>, Storage<any OrderRepository>) async throws -> Void) async throws {
-        try await StorageBackend.postgres.withFreshDatabase(named: "orders") { url in
-            let first = try await StorageBackend.postgres.open(url) { try await OrderStorage.open($0) }
-            let second = try await StorageBackend.postgres.open(url) { try await OrderStorage.open($0) }
-            do {
-                try await body(first, second)
-                await first.close()
-                await second.close()
-            } catch {
-                await first.close()
-                await second.close()
-                throw error
-            }
-        }
+        try await StorageBackend.postgres.withReplicas(named: "orders", open: { try await OrderStorage.open($0) }, body)
     }
 
     static func pending(_ id: String, createdAt: Date) -> Order {

@@ -182,6 +182,14 @@ struct ReplicaSystemTests {
             #expect(statuses == [201: 30, 409: 30], "\(statuses)")
             #expect(try await system.stock(Self.sku) == 0)
 
+            // The console's latency alert covers both order replicas, each asked at its own address
+            // (through the balancer it would see one): the tier's count is theirs added.
+            let tier = try await SystemLauncher.send(.GET, system.consoleURL + "/api/stats/latency").json(TierLatency.self)
+            #expect(tier.instances.count == 2, "\(tier.instances)")
+            #expect(!tier.instances.contains { $0.instance.hasPrefix(system.orderURL) || $0.error != nil }, "\(tier.instances)")
+            #expect(!tier.partial)
+            #expect(tier.count == tier.instances.compactMap(\.count).reduce(0, +))
+
             // One order replica killed: the balancer stops sending to it, the supervisor brings it back,
             // and orders placed meanwhile (retried with their key, as documented) are each made once.
             #expect(try await system.putProduct(Self.sku, name: "Hot", stock: 40).status == 200)
@@ -200,6 +208,18 @@ struct ReplicaSystemTests {
             #expect(made.count == 20)
             #expect(try await system.stock(Self.sku) == 20)
         }
+    }
+
+    /// The console's `GET /api/stats/latency`, as far as these tests read it.
+    struct TierLatency: Decodable {
+        struct Instance: Decodable {
+            let instance: String
+            let count: Int?
+            let error: String?
+        }
+        let count: Int
+        let partial: Bool
+        let instances: [Instance]
     }
 
     struct FeedPage: Decodable {

@@ -9,7 +9,7 @@ import WarehouseKit
 struct ChaosCommandTests {
     @Test("replicas need --postgres, and counts up passes would refuse are refused here too")
     func refused() {
-        for arguments in [["--replicas", "order=2"], ["--postgres", "--replicas", "order=9"], ["--postgres", "--replicas", "notification=2"]] {
+        for arguments in [["--replicas", "order=2"], ["--postgres", "--replicas", "order=9"], ["--postgres", "--replicas", "console=2"]] {
             #expect(throws: (any Error).self, "\(arguments)") {
                 try ChaosCommand.parse(arguments).validate()
             }

@@ -8,14 +8,15 @@ import WarehouseTestSupport
 /// What `warehouse up --replicas` plans: replicas on ports of their own and HAProxy on the service's.
 @Suite("warehouse up --replicas")
 struct ReplicaPlanTests {
-    @Test("replica counts: order and inventory, 1 to 8 each; anything else is refused")
+    @Test("replica counts: order, inventory and notification, 1 to 8 each; anything else is refused")
     func counts() {
         let parsed = ReplicaCounts(settingText: "order=2,inventory=3")
         #expect(parsed?.count(of: .order) == 2)
         #expect(parsed?.count(of: .inventory) == 3)
         #expect(parsed?.count(of: .notification) == 1)
         #expect(parsed?.settingText == "inventory=3,order=2")
-        for bad in ["order=0", "order=9", "notification=2", "console=2", "order=2,order=3", "order", "order=x", "=2", "order=2,"] {
+        #expect(ReplicaCounts(settingText: "notification=2")?.instances(of: .notification) == ["notification-1", "notification-2"])
+        for bad in ["order=0", "order=9", "notification=9", "console=2", "backup-vendor=2", "order=2,order=3", "order", "order=x", "=2", "order=2,"] {
             #expect(ReplicaCounts(settingText: bad) == nil, "\(bad)")
         }
     }

@@ -1,4 +1,5 @@
 import Backup
+import Console
 import Foundation
 import Inventory
 import Logging
@@ -94,6 +95,22 @@ struct UpCommandTests {
         for flag in ["--port", "--inventory-url", "--seed-demo", "--database-url"] {
             #expect(throws: SettingsError.self, "\(flag)") { try upSettings([flag, "x"]) }
         }
+    }
+
+    @Test("with order replicas the console is given each replica's own URL, for the latency alert; without, none")
+    func consoleGetsOrderReplicas() throws {
+        let settings = try upSettings([])
+        var addresses = try UpCommand.addresses(settings)
+        let alone = try UpCommand.child(ServiceName.console.descriptor, of: settings, addresses: addresses)
+        #expect(!alone.arguments.contains(ConsoleSettings.orderInstances.flag))
+        addresses.replicaPorts[.order] = [9101, 9102]
+        let console = try UpCommand.child(ServiceName.console.descriptor, of: settings, addresses: addresses)
+        let read = try Settings.parse(
+            Array(console.arguments.dropFirst(2)), environment: console.environment,
+            declared: ServiceName.console.definition.declaredSettings, command: "serve console")
+        #expect(read[ConsoleSettings.orderInstances].urls.map(\.absoluteString) == ["http://127.0.0.1:9101", "http://127.0.0.1:9102"])
+        // Order's other callers still go through the balancer.
+        #expect(read[ServiceName.order.urlSetting].url == addresses.url(of: .order))
     }
 
     @Test("a child's environment has no WAREHOUSE_ setting but its secrets and the supervisor's pid")

@@ -81,6 +81,37 @@ package struct StorageBackend: Sendable, CustomTestStringConvertible {
     }
 }
 
+extension StorageBackend {
+    /// Runs `body` with two storages of one fresh database of this backend, each opened on its own (its
+    /// own pool), as two replicas of a service see it; both closed afterwards.
+    package func withReplicas<Repository>(
+        isolation: isolated (any Actor)? = #isolation,
+        named name: String,
+        open: (DatabaseURL) async throws -> Storage<Repository>,
+        _ body: (Storage<Repository>, Storage<Repository>) async throws -> Void
+    ) async throws {
+        try await withFreshDatabase(named: name) { url in
+            let first = try await self.open(url, with: open)
+            let second: Storage<Repository>
+            do {
+                second = try await self.open(url, with: open)
+            } catch {
+                await first.close()
+                throw error
+            }
+            do {
+                try await body(first, second)
+                await first.close()
+                await second.close()
+            } catch {
+                await first.close()
+                await second.close()
+                throw error
+            }
+        }
+    }
+}
+
 /// The PostgreSQL server of a test run: the one `WAREHOUSE_TEST_DATABASE_URL` names, else a throwaway
 /// cluster of this machine's binaries, started once when the first test asks (fsync off: a test's data
 /// need not survive a power cut) and stopped when the test process exits.

@@ -73,12 +73,26 @@ function drawLatency(stats) {
   const p99 = stats.p99Ms === undefined ? "" : `, p99 ${Math.round(stats.p99Ms)} ms`;
   $("#latency-detail").textContent =
     `${stats.state === "alert" ? "ALERT: " : ""}average of ${stats.measured} over the last ${stats.windowSeconds} s ` +
-    `(${stats.count} requests${p99}); red above ${stats.thresholdMs} ms`;
+    `(${stats.count} requests${p99}); red above ${stats.thresholdMs} ms` +
+    (stats.partial ? "; partial: not every order instance answered" : "");
+  drawInstances(stats.instances || []);
   drawChart($("#chart-throughput"), stats.series, [{ key: "count", kind: "bars", className: "throughput" }], null);
   drawChart($("#chart-latency"), stats.series, [
     { key: "p99Ms", kind: "line", className: "p99" },
     { key: "averageMs", kind: "line", className: "average" },
   ], stats.thresholdMs);
+}
+
+/// Each order instance under the tile, so an operator sees which replica is slow or silent.
+function drawInstances(instances) {
+  const items = instances.map((instance) => {
+    const state = instance.error ? "unknown" : instance.state;
+    const figure = instance.error
+      ? `no answer: ${instance.error}`
+      : `${instance.averageMs === undefined ? "no orders" : `${Math.round(instance.averageMs)} ms`} (${instance.count} requests)`;
+    return el("li", { "data-state": state }, el("span", { class: "instance" }, instance.instance), ` ${state}: ${figure}`);
+  });
+  $("#latency-instances").replaceChildren(...items);
 }
 
 /// One chart of the per-second series: bars or lines, an optional dashed threshold, the top value

@@ -6,7 +6,9 @@ import WarehouseKit
 /// Reads the order feed from the cursor kept in this service's database and applies each page in one
 /// transaction with the cursor's move, so a crash at any moment leaves either the page applied and the
 /// cursor past it, or neither. A page read twice (after a crash, or by two replicas) makes nothing twice:
-/// the notifications are unique per order and kind, and the cursor only moves from where it was read.
+/// the notifications are unique per order and kind, and the cursor only moves from where it was read (a
+/// compare-and-set: a replica whose page starts behind the cursor applies nothing and reads on from the
+/// cursor).
 ///
 /// It long-polls (`waitMs`), so a new order event reaches it as soon as it commits; when the feed cannot
 /// be read it tries again after a backoff with full jitter. The order service never waits for it.
@@ -68,8 +70,17 @@ package struct FeedFollower: Service {
     package func readOnce(after position: Int64, waitMs: Int? = nil) async throws -> Int64 {
         let page = try await feed.page(of: OrderSnapshot.self, after: position, limit: pageSize, waitMs: waitMs ?? self.waitMs)
         let events = page.events.map(OrderEvent.init)
-        let applied = try await repository.apply(
-            events, feed: Self.feedName, from: position, to: page.next, now: Date(), retryWindow: policy.window)
+        let applied: AppliedEvents
+        do {
+            applied = try await repository.apply(
+                events, feed: Self.feedName, from: position, to: page.next, now: Date(), retryWindow: policy.window)
+        } catch NotificationStoreError.cursorMoved(expected: _, found: let found) {
+            // Another replica applied from here first and nothing was stored: read on from where it left
+            // the cursor. The feed did answer, so this replica is no more behind than the cursor.
+            logger.debug("feed cursor moved by another reader", metadata: ["from": "\(position)", "cursor": "\(found)"])
+            lag.applied(position: found, latest: page.latest, newestEventTime: nil)
+            return found
+        }
         lag.applied(position: page.next, latest: page.latest, newestEventTime: events.last?.time)
         let snapshot = lag.snapshot()
         metrics.lag(events: snapshot.events, seconds: snapshot.seconds)

@@ -7,9 +7,13 @@ import WarehouseKit
 ///
 /// Applying a page of the feed locks the feed's cursor (an advisory lock named after it, then the
 /// check that it is still where the reader read from), so two replicas following the same feed take
-/// turns and the second finds the cursor moved. Notifications are made only there, so their `sequence`
-/// is handed out in commit order and a reader of an inbox never skips one that commits late. A
-/// delivery is claimed by a conditional update on its due time, which one process wins.
+/// turns and the second finds the cursor moved (it applies nothing and reads again from where the
+/// cursor is). Notifications are made only there, so their `sequence` is handed out in commit order and
+/// a reader of an inbox never skips one that commits late; `UNIQUE (orderId, kind)` keeps one per order
+/// and kind whatever happens. A delivery is claimed by a conditional update on its due time and its
+/// attempt count, which one process wins; the claim is a lease (`nextAttemptAt` moved to its end), so
+/// no other process sends it until the lease runs out, and an attempt that outlived its lease cannot
+/// shorten the next holder's.
 package struct PostgresNotificationRepository: NotificationRepository {
     package let database: PostgresSchema
 
@@ -230,8 +234,10 @@ package struct PostgresNotificationRepository: NotificationRepository {
                 """
                 UPDATE deliveries SET nextAttemptAt = \(UTCTimestamp.sqlite(leaseUntil))
                 WHERE id = \(deliveryId) AND status = 'pending' AND nextAttemptAt <= \(UTCTimestamp.sqlite(now))
+                  AND (SELECT count(*) FROM deliveryAttempts WHERE deliveryId = \(deliveryId)) = \(number - 1)
                 RETURNING 1
                 """)
+            // Not due, or attempted by another replica since the caller read it (its `number` is stale).
             guard !claimed.isEmpty else { return false }
             // An attempt still `sending` had its lease run out: its process stopped while it was under way.
             try await transaction.query(
@@ -249,6 +255,15 @@ package struct PostgresNotificationRepository: NotificationRepository {
         async throws
     {
         try await database.write(locks: ["delivery:" + deliveryId]) { transaction in
+            // Still `sending` unless its lease ran out and another replica claimed the delivery (marking
+            // this attempt `interrupted`): then the delivery is that replica's, and only a success of this
+            // late attempt is recorded (it did reach the receiver), never a retry time that would cut the
+            // other's lease short.
+            let holdsLease = try await !transaction.query(
+                """
+                SELECT 1 FROM deliveryAttempts WHERE deliveryId = \(deliveryId) AND number = \(number) AND outcome = 'sending'
+                """
+            ).isEmpty
             switch result {
             case .delivered(let statusCode):
                 try await transaction.query(
@@ -259,9 +274,10 @@ package struct PostgresNotificationRepository: NotificationRepository {
                 try await transaction.query(
                     """
                     UPDATE deliveries SET status = 'delivered', deliveredAt = \(UTCTimestamp.sqlite(now)), nextAttemptAt = NULL
-                    WHERE id = \(deliveryId)
+                    WHERE id = \(deliveryId) AND status = 'pending'
                     """)
             case .failed(let statusCode, let error, let retryAt):
+                guard holdsLease else { return }
                 try await transaction.query(
                     """
                     UPDATE deliveryAttempts SET outcome = 'failed', statusCode = \(statusCode), error = \(String(error.prefix(500))),

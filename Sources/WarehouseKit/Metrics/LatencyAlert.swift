@@ -59,4 +59,19 @@ package struct LatencyReport: Codable, Sendable, Equatable {
     package var seriesSeconds: Int
     /// One entry per second, oldest first, the current second last.
     package var series: [LatencySecond]
+
+    package init(
+        measured: String, windowSeconds: Int, count: Int, averageMs: Double?, p99Ms: Double?, thresholdMs: Double,
+        state: State, seriesSeconds: Int, series: [LatencySecond]
+    ) {
+        self.measured = measured
+        self.windowSeconds = windowSeconds
+        self.count = count
+        self.averageMs = averageMs
+        self.p99Ms = p99Ms
+        self.thresholdMs = thresholdMs
+        self.state = state
+        self.seriesSeconds = seriesSeconds
+        self.series = series
+    }
 }

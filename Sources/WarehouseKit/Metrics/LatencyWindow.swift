@@ -154,4 +154,11 @@ package struct LatencySecond: Codable, Sendable, Equatable {
     package var count: Int
     package var averageMs: Double?
     package var p99Ms: Double?
+
+    package init(time: Int64, count: Int, averageMs: Double? = nil, p99Ms: Double? = nil) {
+        self.time = time
+        self.count = count
+        self.averageMs = averageMs
+        self.p99Ms = p99Ms
+    }
 }

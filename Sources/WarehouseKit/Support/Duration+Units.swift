@@ -15,7 +15,8 @@ extension Duration {
 }
 
 extension Double {
-    func rounded(toPlaces places: Int) -> Double {
+    /// Rounded to `places` decimal places, as answers show milliseconds.
+    package func rounded(toPlaces places: Int) -> Double {
         let scale = Foundation.pow(10, Double(places))
         return (self * scale).rounded() / scale
     }

@@ -2,11 +2,12 @@
 /// service not named.
 ///
 /// Only services whose every guarantee holds across processes sharing one PostgreSQL database may
-/// have more than one: order (keys, leases and the feed decided by the database) and inventory (every
-/// deduction under advisory locks of its key and SKUs). Notification's feed cursor is not yet shared
-/// between replicas, and the console has nothing to scale.
+/// have more than one: order (keys, leases and the feed decided by the database), inventory (every
+/// deduction under advisory locks of its key and SKUs) and notification (the feed cursor moved by
+/// compare-and-set under an advisory lock, one notification per order and kind by a unique key, each
+/// webhook attempt under a lease claimed by a conditional update). The console has nothing to scale.
 package struct ReplicaCounts: SettingValue {
-    package static let replicable: [ServiceName] = [.order, .inventory]
+    package static let replicable: [ServiceName] = [.order, .inventory, .notification]
     package static let maximum = 8
 
     private(set) var counts: [ServiceName: Int] = [:]

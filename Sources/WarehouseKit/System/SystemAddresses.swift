@@ -1,9 +1,12 @@
 import Foundation
 
-/// Where every service of one running system listens: one host and a port per service.
+/// Where every service of one running system listens: one host and a port per service, and the ports
+/// of the replicas behind a service's port when it has several (`up --replicas`).
 package struct SystemAddresses: Sendable, Equatable {
     package var host: String
     package var ports: [ServiceName: Int]
+    /// The ports each replica of a replicated service listens on, behind the balancer at its port.
+    package var replicaPorts: [ServiceName: [Int]] = [:]
 
     package init(host: String = "127.0.0.1", ports: [ServiceName: Int] = [:]) {
         self.host = host
@@ -18,6 +21,11 @@ package struct SystemAddresses: Sendable, Equatable {
     /// `http://host:port` of `service`.
     package func url(of service: ServiceName) -> URL {
         URL(string: "http://\(host):\(port(of: service))")!
+    }
+
+    /// `http://host:port` of each replica of `service`; empty when it runs alone.
+    package func replicaURLs(of service: ServiceName) -> [URL] {
+        (replicaPorts[service] ?? []).map { URL(string: "http://\(host):\($0)")! }
     }
 
     /// Every service's name and base URL, in `SystemDeclaration` order.
