@@ -155,7 +155,9 @@ package struct ConsoleService: Sendable {
             }
             let orderTier = self.orderTier
             routes.on(.get, "/api/stats/latency") { request, _ in
-                try JSONAnswer(try await orderTier.report(query: request.uri.query))
+                // Checked here, so a bad value is the shopper's 400, not a 502 of every instance refusing it.
+                let seconds = try ServiceRouterBuilder.seriesSeconds(request)
+                return try JSONAnswer(try await orderTier.report(seriesSeconds: seconds))
             }
             routes.on(.get, "/api/notifications") { request, _ in
                 try await proxy.forward(request, to: notification, path: "/notifications")

@@ -5,10 +5,10 @@ import WarehouseKit
 
 /// Where the console reads one order instance's latency window.
 package protocol LatencySource: Sendable {
-    /// Order's `GET /stats/latency` at `instance` with `query`, within `timeout`.
+    /// Order's `GET /stats/latency?seconds=seriesSeconds` at `instance`, within `timeout`.
     ///
     /// - Throws: `ConsoleError` when the instance cannot be reached, is too slow, or answers otherwise.
-    func latency(at instance: URL, query: String?, timeout: Duration) async throws(ConsoleError) -> LatencyReport
+    func latency(at instance: URL, seriesSeconds: Int, timeout: Duration) async throws(ConsoleError) -> LatencyReport
 }
 
 /// Reads it over HTTP.
@@ -21,9 +21,9 @@ package struct HTTPLatencySource: LatencySource {
         self.httpClient = httpClient
     }
 
-    package func latency(at instance: URL, query: String?, timeout: Duration) async throws(ConsoleError) -> LatencyReport {
+    package func latency(at instance: URL, seriesSeconds: Int, timeout: Duration) async throws(ConsoleError) -> LatencyReport {
         let name = "order instance \(instance.absoluteString)"
-        let request = HTTPClientRequest(url: ServiceEndpoint(name: .order, url: instance).url(path: "/stats/latency", query: query))
+        let request = HTTPClientRequest(url: ServiceEndpoint(name: .order, url: instance).url(path: "/stats/latency", query: "seconds=\(seriesSeconds)"))
         let body: ByteBuffer
         let status: UInt
         do {

@@ -24,15 +24,15 @@ package struct OrderTier: Sendable {
         self.resolveTimeout = resolveTimeout
     }
 
-    /// The tier's latency window now, `query` (`seconds=120`) passed on to each instance.
+    /// The tier's latency window now, with the last `seriesSeconds` of each instance's series.
     ///
     /// - Throws: `ConsoleError`, the first instance's, when none answered.
-    package func report(query: String?) async throws(ConsoleError) -> TierLatencyReport {
+    package func report(seriesSeconds: Int) async throws(ConsoleError) -> TierLatencyReport {
         let instances = await resolved()
         let answers = await instances.concurrentMap { [source, timeout] instance in
             let outcome: Result<LatencyReport, ConsoleError>
             do throws(ConsoleError) {
-                outcome = .success(try await source.latency(at: instance, query: query, timeout: timeout))
+                outcome = .success(try await source.latency(at: instance, seriesSeconds: seriesSeconds, timeout: timeout))
             } catch {
                 outcome = .failure(error)
             }

@@ -16,7 +16,7 @@ private struct FakeResolver: InstanceResolver {
 private struct FakeSource: LatencySource {
     let reports: [String: LatencyReport]
 
-    func latency(at instance: URL, query: String?, timeout: Duration) async throws(ConsoleError) -> LatencyReport {
+    func latency(at instance: URL, seriesSeconds: Int, timeout: Duration) async throws(ConsoleError) -> LatencyReport {
         guard let report = reports[instance.absoluteString] else {
             throw .unreachable(service: "order instance \(instance.absoluteString)", reason: "connection refused")
         }
@@ -37,7 +37,7 @@ struct OrderTierTests {
                 pods[1].absoluteString: latencyReport(count: 20, averageMs: 3000),
             ]),
             timeout: .seconds(2))
-        let report = try await tier.report(query: "seconds=60")
+        let report = try await tier.report(seriesSeconds: 60)
         #expect(report.instances.map(\.instance) == pods.map(\.absoluteString))
         #expect(report.tier.state == .alert)
         #expect(!report.partial)
@@ -48,7 +48,7 @@ struct OrderTierTests {
         let tier = OrderTier(
             urls: [URL(string: "http://127.0.0.1:9")!], resolver: FakeResolver(names: [:]), source: FakeSource(reports: [:]),
             timeout: .seconds(2))
-        await #expect(throws: ConsoleError.self) { try await tier.report(query: nil) }
+        await #expect(throws: ConsoleError.self) { try await tier.report(seriesSeconds: 120) }
     }
 
     @Test("the system resolver keeps an address as it is, and puts a resolved one in the URL")

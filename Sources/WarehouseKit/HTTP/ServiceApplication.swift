@@ -110,7 +110,8 @@ package struct ServiceRouterBuilder: Sendable {
 
 extension ServiceRouterBuilder {
     /// `?seconds=` of `/stats/latency`: how many seconds of series to return, 1 to 300, default 120.
-    static func seriesSeconds(_ request: Request) throws -> Int {
+    /// The console checks its `/api/stats/latency` by the same rule before it asks any order instance.
+    package static func seriesSeconds(_ request: Request) throws -> Int {
         guard let text = request.uri.queryParameters["seconds"] else { return 120 }
         guard let seconds = Int(text), (1...300).contains(seconds) else {
             throw RequestError.invalidParameter(name: "seconds", detail: "must be an integer from 1 to 300")
