@@ -91,14 +91,34 @@ def container_env(deployment):
     return {e["name"]: e for e in container.get("env", [])}
 
 
+def mounted_secret(deployment, path):
+    """The name of the Secret whose key `path` is in the deployment's container, or None: the mount
+    whose directory holds `path`, of a volume made of exactly one Secret."""
+    if not path:
+        return None
+    spec = deployment["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        directory, _, file = path.rpartition("/")
+        secret = volumes.get(mount["name"], {}).get("secret")
+        if mount["mountPath"] == directory and secret and any(item["path"] == file for item in secret.get("items", [])):
+            return secret["secretName"]
+    return None
+
+
 def check_storage(documents, deployments, services):
     """The overlay's storage and what it implies: SQLite on a volume, so one replica replaced by Recreate
-    and nothing to autoscale; or PostgreSQL by a URL from each service's own Secret, so no volume, two
+    and nothing to autoscale; or PostgreSQL by a URL in a file of each service's own Secret, so no volume, two
     replicas or more that roll without a gap, a budget that lets one go, spread over nodes, order
     autoscaled, and every order replica visible to the console."""
     autoscalers = [d for d in documents if d["kind"] == "HorizontalPodAutoscaler"]
     budgets = [d for d in documents if d["kind"] == "PodDisruptionBudget"]
-    urls = {name: container_env(deployments[name]).get("WAREHOUSE_DATABASE_URL") for name in STATEFUL}
+    urls = {name: container_env(deployments[name]).get("WAREHOUSE_DATABASE_URL_FILE") for name in STATEFUL}
+    expect(
+        not any("WAREHOUSE_DATABASE_URL" in container_env(deployments[name]) for name in STATEFUL),
+        "kubernetes: a database URL in the environment (it carries the password: mount it, WAREHOUSE_DATABASE_URL_FILE)",
+    )
     if not any(urls.values()):
         for name in STATEFUL:
             spec = deployments[name]["spec"]
@@ -111,10 +131,10 @@ def check_storage(documents, deployments, services):
 
     secrets = {}
     for name, url in urls.items():
-        reference = (url or {}).get("valueFrom", {}).get("secretKeyRef", {}).get("name")
-        expect(reference is not None, f"kubernetes: {name}'s WAREHOUSE_DATABASE_URL is not from a Secret")
-        secrets[name] = reference
-    expect(len(set(secrets.values())) == len(secrets), f"kubernetes: services share a database Secret: {secrets}")
+        secrets[name] = mounted_secret(deployments[name], (url or {}).get("value"))
+        expect(secrets[name] is not None, f"kubernetes: {name}'s WAREHOUSE_DATABASE_URL_FILE is not a file of a Secret")
+    named = [secret for secret in secrets.values() if secret]
+    expect(len(set(named)) == len(named), f"kubernetes: services share a database Secret: {secrets}")
     expect(not any(d["kind"] == "PersistentVolumeClaim" for d in documents), "kubernetes: a PersistentVolumeClaim with PostgreSQL")
 
     scaled = {}
@@ -192,9 +212,8 @@ def check_kubernetes(path, alerts_path):
         expect(container["args"][:2] == ["serve", name], f"kubernetes: {name} runs {container['args']}")
         env = {e["name"]: e.get("value") for e in container.get("env", [])}
         expect("WAREHOUSE_ADMIN_TOKEN" not in env, f"kubernetes: {name} has the admin token in its environment")
-        # checkov's CKV_K8S_35 is skipped for this one variable alone (deploy/k8s/checkov.yaml).
         from_secrets = {e["name"] for e in container.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
-        expect(from_secrets <= {"WAREHOUSE_DATABASE_URL"}, f"kubernetes: {name} takes {sorted(from_secrets)} from a Secret as variables")
+        expect(not from_secrets, f"kubernetes: {name} takes {sorted(from_secrets)} from a Secret as variables (mount it)")
         expect("WAREHOUSE_SERVICE_TOKEN" not in env, f"kubernetes: {name} has the service token in its environment")
         if name in STATEFUL:
             expect(

@@ -36,7 +36,7 @@ package enum InventorySettings {
         help: "Answer 500 right after committing this fraction of deduction keys.")
 
     package static let all: [any SettingDeclaration] = [
-        CommonSettings.databaseURL, CommonSettings.seedDemo, EventSettings.retention, DeductionRetention.setting, gremlinEvery, gremlinFraction, gremlinDelay, gremlinPlacement, crashAfterCommitEvery,
+        CommonSettings.databaseURL, CommonSettings.databaseURLFile, CommonSettings.seedDemo, EventSettings.retention, DeductionRetention.setting, gremlinEvery, gremlinFraction, gremlinDelay, gremlinPlacement, crashAfterCommitEvery,
         crashAfterCommitFraction, errorAfterCommitEvery, errorAfterCommitFraction,
     ]
 }
@@ -66,7 +66,7 @@ extension InventoryService: ServiceDefinition {
     }
 
     package static func make(_ settings: Settings, logger: Logger) async throws -> any Service {
-        var configuration = InventoryConfiguration(databaseURL: settings.databaseURL(of: name))
+        var configuration = InventoryConfiguration(databaseURL: try settings.databaseURL(of: name))
         configuration.edge = try EdgePolicy.load(settings, logger: logger)
         configuration.host = settings[CommonSettings.host]
         configuration.port = port(settings)

@@ -22,15 +22,15 @@ package enum NotificationSettings {
         help: "Hours a webhook delivery is retried (backoff with full jitter, 1 s doubling to 1 h) before it is given up.")
 
     package static let all: [any SettingDeclaration] = [
-        CommonSettings.databaseURL, CommonSettings.customerListing, lagWarnEvents, lagWarnSeconds, webhookTimeout, webhookRetry,
+        CommonSettings.databaseURL, CommonSettings.databaseURLFile, CommonSettings.customerListing, lagWarnEvents, lagWarnSeconds, webhookTimeout, webhookRetry,
     ]
 }
 
 extension NotificationConfiguration {
     /// The configuration `settings` describe (the admin token is loaded when the service starts).
-    package init(settings: Settings) {
+    package init(settings: Settings) throws(SettingsError) {
         self.init(
-            databaseURL: settings.databaseURL(of: NotificationService.name),
+            databaseURL: try settings.databaseURL(of: NotificationService.name),
             orderURL: settings[ServiceName.order.urlSetting].url
         )
         host = settings[CommonSettings.host]
@@ -51,7 +51,7 @@ extension NotificationService: ServiceDefinition {
     package static func validate(_ settings: Settings) throws(SettingsError) {}
 
     package static func make(_ settings: Settings, logger: Logger) async throws -> any Service {
-        var configuration = NotificationConfiguration(settings: settings)
+        var configuration = try NotificationConfiguration(settings: settings)
         configuration.edge = try EdgePolicy.load(settings, logger: logger)
         return try await live(configuration: configuration, logger: logger).makeApplication()
     }

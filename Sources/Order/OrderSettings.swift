@@ -56,7 +56,7 @@ package enum OrderSettings {
         help: "Order service: answer 500 to this fraction of new orders after storing them, selected by a seeded hash of the Idempotency-Key (the order id without one).")
 
     package static let all: [any SettingDeclaration] = [
-        CommonSettings.databaseURL, CommonSettings.customerListing, EventSettings.retention, deadline, attemptTimeout, retryTimeout, inventoryConcurrency, breakerWindow,
+        CommonSettings.databaseURL, CommonSettings.databaseURLFile, CommonSettings.customerListing, EventSettings.retention, deadline, attemptTimeout, retryTimeout, inventoryConcurrency, breakerWindow,
         breakerMinimumCalls, breakerFailureRate, breakerOpen, breakerMaxOpen, breakerBurst, idempotencyRetention, attentionAfter, latencyAlertThreshold,
         errorAfterStoreEvery,
         errorAfterStoreFraction,
@@ -67,7 +67,7 @@ extension OrderConfiguration {
     /// The configuration `settings` describe (the admin token is loaded when the service starts).
     package init(settings: Settings) throws(SettingsError) {
         self.init(
-            databaseURL: settings.databaseURL(of: OrderService.name),
+            databaseURL: try settings.databaseURL(of: OrderService.name),
             inventoryURL: settings[ServiceName.inventory.urlSetting].url
         )
         host = settings[CommonSettings.host]

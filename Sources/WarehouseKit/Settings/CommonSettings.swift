@@ -91,6 +91,12 @@ package enum CommonSettings {
         perProcess: true,
         help: "Where the service keeps its data: sqlite:///absolute/path/file.sqlite.")
 
+    /// `--database-url` from a file: a PostgreSQL URL carries its password, which belongs in a mounted
+    /// secret, not in the environment every process inspector shows.
+    package static let databaseURLFile = Setting<String?>(
+        "database-url-file", group: group, default: nil, perProcess: true,
+        help: "A file holding the database URL instead of --database-url, such as a mounted secret (the URL carries the password); refused when others may read it.")
+
     /// Add the demo data to a new database: a service that keeps demo data lists it among its own
     /// settings, and `warehouse up` gives it to every service that does.
     package static let seedDemo = Setting<Bool>(
@@ -104,13 +110,37 @@ package enum CommonSettings {
 }
 
 extension Settings {
-    /// `--database-url`, else the service's own file in `--data-dir`.
-    package func databaseURL(of service: ServiceName) -> DatabaseURL {
-        if let given = self[CommonSettings.databaseURL] { return given }
+    /// `--database-url`, else the URL in `--database-url-file`, else the service's own file in `--data-dir`.
+    ///
+    /// - Throws: `SettingsError` when both are given, or the file is missing, readable by others, or
+    ///   holds no database URL (the error never shows what it holds: it may be a password).
+    package func databaseURL(of service: ServiceName) throws(SettingsError) -> DatabaseURL {
+        let file = self[CommonSettings.databaseURLFile].flatMap { $0.isEmpty ? nil : $0 }
+        if let given = self[CommonSettings.databaseURL] {
+            guard file == nil else {
+                throw .conflict("give --database-url or --database-url-file, not both")
+            }
+            return given
+        }
+        if let file { return try Self.databaseURL(inFile: file) }
         guard let file = service.descriptor.databaseFile else {
             preconditionFailure("\(service) keeps no database")
         }
         return DatabaseURL(file: file, in: dataDirectory)
+    }
+
+    private static func databaseURL(inFile path: String) throws(SettingsError) -> DatabaseURL {
+        let source = CommonSettings.databaseURLFile.flag
+        if let others = SecretFile.permissionsForOthers(path), others != 0 {
+            throw .invalid(source, path, "may be read by other users (mode \(String(SecretFile.mode(path) ?? 0, radix: 8))); make it 0400 or 0440")
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw .invalid(source, path, "cannot be read")
+        }
+        guard let url = DatabaseURL(settingText: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw .invalid(source, path, "does not hold \(DatabaseURL.settingExpectation)")
+        }
+        return url
     }
 
     /// `--data-dir` as an absolute directory URL.
