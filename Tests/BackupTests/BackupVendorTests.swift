@@ -68,7 +68,7 @@ struct ProblemAnswer: Decodable {
     var detail: String?
 }
 
-@Suite("Backup vendor: one upload per account per UTC day", .timeLimit(.minutes(1)))
+@Suite("Backup vendor: one upload per account per UTC day", .timeLimit(.minutes(5)))
 struct BackupVendorTests {
     @Test("the day's upload is stored; a second that day gets 429 with Retry-After; the next day it is accepted")
     func oneUploadADay() async throws {

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import WarehouseTestSupport
 
-@Suite("Packs: sealed for the vendor", .timeLimit(.minutes(1)))
+@Suite("Packs: sealed for the vendor", .timeLimit(.minutes(5)))
 struct PackTests {
     let key: BackupKey
 

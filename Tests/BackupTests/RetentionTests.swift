@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import WarehouseTestSupport
 
-@Suite("Retention and pruning", .timeLimit(.minutes(2)))
+@Suite("Retention and pruning", .timeLimit(.minutes(5)))
 struct RetentionTests {
     /// One restore point every 15 minutes for `hours` hours from 2026-12-01 00:00 UTC.
     static func quarterHourly(hours: Int) -> [RestorePoint] {

@@ -73,7 +73,7 @@ final class FakeVendor: BackupVendorClient, Sendable {
     }
 }
 
-@Suite("Shipping: one call a day", .timeLimit(.minutes(2)))
+@Suite("Shipping: one call a day", .timeLimit(.minutes(5)))
 struct ShipperTests {
     let key = BackupKey(key: SymmetricKey(size: .bits256))
     let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }

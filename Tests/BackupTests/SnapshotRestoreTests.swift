@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import WarehouseTestSupport
 
-@Suite("Snapshots and restores", .timeLimit(.minutes(2)))
+@Suite("Snapshots and restores", .timeLimit(.minutes(5)))
 struct SnapshotRestoreTests {
     @Test("a snapshot taken while the database is written is consistent, and restores whole")
     func consistentWhileWritten() async throws {

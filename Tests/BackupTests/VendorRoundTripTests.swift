@@ -7,7 +7,7 @@ import Logging
 import Testing
 import WarehouseTestSupport
 
-@Suite("Ship to the vendor over HTTP and restore from its copy alone", .timeLimit(.minutes(2)))
+@Suite("Ship to the vendor over HTTP and restore from its copy alone", .timeLimit(.minutes(5)))
 struct VendorRoundTripTests {
     @Test("the newest shipped restore point comes back whole from the vendor's copy and the key alone")
     func vendorOnlyRestore() async throws {

@@ -4,7 +4,7 @@ import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-@Suite("Inventory's database after a restore", .timeLimit(.minutes(1)))
+@Suite("Inventory's database after a restore", .timeLimit(.minutes(5)))
 struct InventoryRestoreTests {
     @Test("deductions of orders the restored order database does not know are undone, with their events; the rest kept")
     func forgetsDeductionsOfUnknownOrders() async throws {

@@ -10,7 +10,7 @@ import WarehouseTestSupport
 
 /// The follower against a real feed over loopback HTTP: an outbox in a SQLite file, served by the same
 /// route the order service uses.
-@Suite("Feed follower", .timeLimit(.minutes(1)))
+@Suite("Feed follower", .timeLimit(.minutes(5)))
 struct FeedFollowerTests {
     func orderData(_ id: String, customer: String = "c-42", status: String) -> String {
         #"{"createdAt":"2026-12-02T10:00:00.000Z","customerId":"\#(customer)","id":"\#(id)","items":[],"message":"m","status":"\#(status)","updatedAt":"2026-12-02T10:00:00.000Z"}"#

@@ -6,7 +6,7 @@ import WarehouseKit
 import WarehouseTestSupport
 
 /// What only the SQLite backend has to show: its schema's history.
-@Suite("SQLiteOrderRepository", .timeLimit(.minutes(1)))
+@Suite("SQLiteOrderRepository", .timeLimit(.minutes(5)))
 struct SQLiteOrderRepositoryTests {
     private func order(_ id: String) -> Order {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -56,15 +56,22 @@ struct SQLiteOrderRepositoryTests {
     @Test("old keys are forgotten in indexed batches, all of them, and the others stay")
     func forgetsOldKeysInIndexedBatches() async throws {
         try await withTemporaryDirectory { directory in
-            // A thousand orders, each its own commit: no fsync for each, or a busy machine spends minutes here.
+            // A thousand orders, sent at once so that group commit puts many in each transaction, and
+            // no fsync for each: one insert after another kept a busy machine here for over a minute.
             let pool = try SQLiteStore.open(path: directory.appendingPathComponent("orders.sqlite").path, durability: .normal)
             let repository = try SQLiteOrderRepository(pool)
             let old = Date(timeIntervalSince1970: 1_800_000_000)
             let count = SQLiteOrderRepository.forgetBatch * 2 + 7
-            for index in 0..<count {
-                var stale = order("old-\(index)")
-                stale.createdAt = old.addingTimeInterval(Double(index))
-                _ = try await repository.insert(stale, idempotencyKey: "old-key-\(index)", fingerprint: "f", retryAt: old)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<count {
+                    var aged = order("old-\(index)")
+                    aged.createdAt = old.addingTimeInterval(Double(index))
+                    let stale = aged
+                    group.addTask {
+                        _ = try await repository.insert(stale, idempotencyKey: "old-key-\(index)", fingerprint: "f", retryAt: old)
+                    }
+                }
+                try await group.waitForAll()
             }
             var fresh = order("fresh")
             fresh.createdAt = old.addingTimeInterval(86_400)

@@ -5,7 +5,7 @@ import WarehouseLab
 
 /// `warehouse up` runs the services on the same cores, so each gets half of them as event loops
 /// unless told otherwise; `--event-loops` sets the count for every service.
-@Suite(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self/task")), .timeLimit(.minutes(2)))
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self/task")), .timeLimit(.minutes(5)))
 struct EventLoopSystemTests {
     @Test("up gives each service half the cores as event loops, and --event-loops overrides it", arguments: [nil, 3])
     func eventLoopsPerService(_ requested: Int?) async throws {

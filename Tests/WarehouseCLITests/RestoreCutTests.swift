@@ -11,7 +11,7 @@ import WarehouseTestSupport
 
 /// A restore point's databases are copied one after the other; these tests hold the order they are
 /// copied in and the repair that takes them back to one cut.
-@Suite("A restore point across the services' databases", .timeLimit(.minutes(2)))
+@Suite("A restore point across the services' databases", .timeLimit(.minutes(5)))
 struct RestoreCutTests {
     @Test("every service's database is in a restore point, copied followers first: notification, order, inventory")
     func copyOrder() async throws {

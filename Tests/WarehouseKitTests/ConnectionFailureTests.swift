@@ -5,7 +5,7 @@ import Testing
 import WarehouseKit
 
 /// "Connection refused" as NIO and AsyncHTTPClient really report it, told apart by the error's type.
-@Suite("ConnectionFailure", .timeLimit(.minutes(1)))
+@Suite("ConnectionFailure", .timeLimit(.minutes(5)))
 struct ConnectionFailureTests {
     /// A loopback port nobody listens on: bound by the kernel's choice, then closed.
     func closedPort() async throws -> Int {

@@ -4,7 +4,7 @@ import WarehouseTestSupport
 
 private struct Boom: Error, Equatable {}
 
-@Suite("withDeadline", .timeLimit(.minutes(1)))
+@Suite("withDeadline", .timeLimit(.minutes(5)))
 struct DeadlineTests {
     @Test("returns the operation's value when it is fast")
     func returnsValue() async throws {

@@ -6,7 +6,7 @@ import WarehouseKit
 import WarehouseTestSupport
 
 /// The outbox and its feed against a real SQLite file: positions, pages, long polls, retention.
-@Suite("Event feed", .timeLimit(.minutes(1)))
+@Suite("Event feed", .timeLimit(.minutes(5)))
 struct EventFeedTests {
     struct Failure: Error {}
 
@@ -184,7 +184,7 @@ struct EventFeedTests {
     }
 }
 
-@Suite("CommitSignal", .timeLimit(.minutes(1)))
+@Suite("CommitSignal", .timeLimit(.minutes(5)))
 struct CommitSignalTests {
     @Test("a signal after the generation was read ends the wait at once")
     func signalBeforeWait() async {

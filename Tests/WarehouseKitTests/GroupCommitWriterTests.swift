@@ -7,7 +7,7 @@ import WarehouseTestSupport
 
 /// Group commit against a real SQLite file: callers share transactions, yet each keeps the all-or-nothing
 /// of its own.
-@Suite("GroupCommitWriter", .timeLimit(.minutes(1)))
+@Suite("GroupCommitWriter", .timeLimit(.minutes(5)))
 struct GroupCommitWriterTests {
     struct Failure: Error, Equatable {}
 

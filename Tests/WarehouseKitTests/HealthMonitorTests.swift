@@ -39,7 +39,7 @@ private struct ProbeIndicator: HealthIndicator {
     }
 }
 
-@Suite("HealthMonitor", .timeLimit(.minutes(1)))
+@Suite("HealthMonitor", .timeLimit(.minutes(5)))
 struct HealthMonitorTests {
     /// For the tests about folding results, not about time: a check that answers at once can still wait
     /// seconds for a thread while hundreds of tests start together (a CI run failed every case of "the

@@ -5,7 +5,7 @@ import Testing
 import WarehouseKit
 
 /// The order service's transport to inventory, against a loopback server that counts connections.
-@Suite("KeepAliveTransport", .timeLimit(.minutes(1)))
+@Suite("KeepAliveTransport", .timeLimit(.minutes(5)))
 struct KeepAliveTransportTests {
     func post(_ transport: KeepAliveTransport, _ baseURL: URL, _ path: String, body: String = "{}", key: String = "k")
         async throws -> (status: Int, headers: HTTPFields, body: String)

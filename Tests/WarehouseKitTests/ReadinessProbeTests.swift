@@ -6,7 +6,7 @@ import Testing
 import WarehouseKit
 
 /// The one readiness loop, against a real HTTP server that says it is the inventory service.
-@Suite("ReadinessProbe", .timeLimit(.minutes(1)))
+@Suite("ReadinessProbe", .timeLimit(.minutes(5)))
 struct ReadinessProbeTests {
     static let quiet = Logger(label: "tests") { _ in SwiftLogNoOpLogHandler() }
 

@@ -9,7 +9,7 @@ import WarehouseTestSupport
 #endif
 
 /// The database check against a real SQLite file, broken the ways an operator or a disk can break it.
-@Suite("SQLiteHealthIndicator", .timeLimit(.minutes(1)))
+@Suite("SQLiteHealthIndicator", .timeLimit(.minutes(5)))
 struct SQLiteHealthIndicatorTests {
     /// A service's database (WAL, as `SQLiteStore` opens it) with a `products` table, and its check.
     func withDatabase(

@@ -7,7 +7,7 @@ import Testing
 import WarehouseKit
 
 /// The check of another service, against a real HTTP server on a free port.
-@Suite("ServiceHealthIndicator", .timeLimit(.minutes(1)))
+@Suite("ServiceHealthIndicator", .timeLimit(.minutes(5)))
 struct ServiceHealthIndicatorTests {
     static let quiet = Logger(label: "tests") { _ in SwiftLogNoOpLogHandler() }
     /// For checks of a server that answers: the default 700 ms is the product's choice, and a test run

@@ -3,7 +3,7 @@ import Testing
 import WarehouseKit
 import WarehouseTestSupport
 
-@Suite("SingleFlight", .timeLimit(.minutes(1)))
+@Suite("SingleFlight", .timeLimit(.minutes(5)))
 struct SingleFlightTests {
     @Test("callers arriving while an operation runs share its result instead of running their own")
     func sharesOneRun() async {

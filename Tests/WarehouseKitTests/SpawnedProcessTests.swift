@@ -6,7 +6,7 @@ import WarehouseKit
     import Glibc
 #endif
 
-@Suite("A child started with posix_spawn", .timeLimit(.minutes(1)))
+@Suite("A child started with posix_spawn", .timeLimit(.minutes(5)))
 struct SpawnedProcessTests {
     static let shell = URL(fileURLWithPath: "/bin/sh")
 
