@@ -56,23 +56,13 @@ package struct HealthOverview: Codable, Sendable, Equatable {
         httpClient: HTTPClient,
         timeout: Duration
     ) async -> HealthOverview {
-        let tiles = await withTaskGroup(of: (Int, Tile).self) { group in
-            for (index, upstream) in upstreams.enumerated() {
-                group.addTask { (index, await tile(of: upstream, httpClient: httpClient, timeout: timeout)) }
-            }
-            group.addTask {
-                let started = ContinuousClock.now
-                let report = await console.report()
-                return (
-                    upstreams.count,
-                    Tile(name: ServiceName.console.rawValue, report: report, responseTimeMs: (ContinuousClock.now - started).milliseconds)
-                )
-            }
-            var tiles: [(Int, Tile)] = []
-            for await tile in group { tiles.append(tile) }
-            return tiles.sorted { $0.0 < $1.0 }.map(\.1)
-        }
-        return HealthOverview(services: tiles)
+        async let own: Tile = {
+            let started = ContinuousClock.now
+            let report = await console.report()
+            return Tile(name: ServiceName.console.rawValue, report: report, responseTimeMs: (ContinuousClock.now - started).milliseconds)
+        }()
+        let tiles = await upstreams.concurrentMap { upstream in await tile(of: upstream, httpClient: httpClient, timeout: timeout) }
+        return HealthOverview(services: tiles + [await own])
     }
 
     static func tile(of upstream: ServiceEndpoint, httpClient: HTTPClient, timeout: Duration) async -> Tile {

@@ -91,8 +91,7 @@ struct UpCommand: AsyncParsableCommand {
                 guard HAProxyBalancer.executable() != nil else {
                     throw SettingsError.conflict("--replicas runs HAProxy in front of the replicas: install the Debian package haproxy")
                 }
-            }
-            if counts.isReplicated, HAProxyBalancer.executable() != nil {
+                // Chosen before any child is described: the console is told every order replica's port.
                 for service in Self.services(settings) where counts.count(of: service.name) > 1 {
                     addresses.replicaPorts[service.name] = try FreePorts.take(counts.count(of: service.name))
                 }

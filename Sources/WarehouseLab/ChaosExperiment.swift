@@ -43,7 +43,7 @@ package struct ChaosExperiment: Sendable {
         package var logDirectory: URL?
         /// Every service on one throwaway PostgreSQL cluster (`up --postgres`) instead of an SQLite file each.
         package var postgres = false
-        /// Replicas of order and inventory behind HAProxy (`up --replicas`; PostgreSQL only).
+        /// Replicas of order, inventory and notification behind HAProxy (`up --replicas`; PostgreSQL only).
         package private(set) var replicas = ReplicaCounts()
 
         package init(executable: URL) {

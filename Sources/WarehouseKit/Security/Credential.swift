@@ -51,10 +51,14 @@ package struct Credential: Sendable {
         if let given, !given.isEmpty {
             text = try validated(given, source: valueSetting.environmentName)
         } else if let secretFile, !secretFile.isEmpty {
-            if let others = SecretFile.permissionsForOthers(secretFile), others != 0 {
+            let secret: String
+            do throws(SecretFileError) {
+                secret = try SecretFile.readPrivate(secretFile)
+            } catch .readableByOthers {
                 throw CredentialError.readableByOthers(secretFile, setting: fileSetting.flag)
+            } catch {
+                throw CredentialError.noSecret(secretFile, setting: fileSetting.flag)
             }
-            guard let secret = Self.read(secretFile) else { throw CredentialError.noSecret(secretFile, setting: fileSetting.flag) }
             text = try validated(secret, source: secretFile)
         } else {
             text = try validated(try ownFile(in: dataDirectory, logger: logger), source: fileURL(in: dataDirectory).path)
@@ -68,7 +72,7 @@ package struct Credential: Sendable {
     package func find(dataDirectory: URL, file: String? = nil, environment: [String: String]) throws -> BearerToken {
         if let given = environment[valueSetting.environmentName], !given.isEmpty { return BearerToken(given) }
         let path = file ?? fileURL(in: dataDirectory).path
-        guard let text = Self.read(path) else { throw CredentialError.noSecret(path, setting: "the \(name)") }
+        guard let text = SecretFile.contents(path) else { throw CredentialError.noSecret(path, setting: "the \(name)") }
         return BearerToken(text)
     }
 
@@ -83,7 +87,7 @@ package struct Credential: Sendable {
                 "\(name) file was readable by others; narrowed to 0600",
                 metadata: ["file": "\(file)", "mode_before": "\(String(mode, radix: 8))"])
         }
-        if let existing = Self.read(file) { return existing }
+        if let existing = SecretFile.contents(file) { return existing }
         let fresh = SecretFile.randomHex(bytes: 32)
         // The whole token goes to a private file first, then is linked into place: the token file
         // appears complete or not at all, and when processes start together exactly one link wins
@@ -97,23 +101,16 @@ package struct Credential: Sendable {
         defer { unlink(staging) }
         if link(staging, file) != 0 {
             guard errno == EEXIST else { throw CredentialError.cannotWrite(file) }
-            if let raced = Self.read(file) { return raced }
+            if let raced = SecretFile.contents(file) { return raced }
             // An empty file left by an older version or a crash: replace it whole.
             guard rename(staging, file) == 0 else { throw CredentialError.cannotWrite(file) }
         }
-        return Self.read(file) ?? fresh
+        return SecretFile.contents(file) ?? fresh
     }
 
     private func validated(_ text: String, source: String) throws(CredentialError) -> String {
         if let problem = BearerToken.problem(with: text) { throw .invalid(name, source: source, problem: problem) }
         return text
-    }
-
-    /// The trimmed contents of `path`, nil when it is missing, unreadable or blank.
-    private static func read(_ path: String) -> String? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed.isEmpty ? nil : trimmed
     }
 }
 
@@ -132,7 +129,7 @@ package enum CredentialError: Error, Equatable, CustomStringConvertible {
         case .cannotWrite(let path): "cannot write the token to \(path)"
         case .noSecret(let path, let setting): "\(setting): no token can be read from \(path)"
         case .readableByOthers(let path, let setting):
-            "\(setting): \(path) may be read by other users (mode \(String(SecretFile.mode(path) ?? 0, radix: 8))); make it 0400 or 0440"
+            "\(setting): \(SecretFileError.readableByOthers(path, mode: SecretFile.mode(path) ?? 0))"
         case .cannotNarrow(let path, let mode):
             "\(path) may be read by others (mode \(String(mode, radix: 8))) and cannot be narrowed to 0600"
         case .invalid(let name, let source, let problem): "the \(name) from \(source) \(problem)"

@@ -62,6 +62,23 @@ package enum SecretFile {
         }
     }
 
+    /// The trimmed contents of `path`, nil when it is missing, unreadable or blank.
+    package static func contents(_ path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// The trimmed contents of a secret file put in place for this process (a mounted secret), refused
+    /// when users other than its owner and group may read it: what every `--…-file` setting reads.
+    package static func readPrivate(_ path: String) throws(SecretFileError) -> String {
+        if let others = permissionsForOthers(path), others != 0 {
+            throw .readableByOthers(path, mode: mode(path) ?? others)
+        }
+        guard let text = contents(path) else { throw .unreadable(path) }
+        return text
+    }
+
     /// The permission bits others (neither the owner nor the group) have on `path`, nil when it
     /// cannot be examined.
     package static func permissionsForOthers(_ path: String) -> mode_t? {
@@ -80,10 +97,24 @@ package enum SecretFile {
 
 package enum SecretFileError: Error, Equatable, CustomStringConvertible {
     case cannotWrite(String, errno: Int32)
+    /// Users other than the owner and the group may read it (its permission bits).
+    case readableByOthers(String, mode: mode_t)
+    /// Missing, unreadable or blank.
+    case unreadable(String)
 
     package var description: String {
         switch self {
         case .cannotWrite(let path, let code): "cannot write \(path): \(String(cString: strerror(code)))"
+        case .readableByOthers(let path, _), .unreadable(let path): "\(path) \(problem)"
+        }
+    }
+
+    /// What is wrong, without the path.
+    package var problem: String {
+        switch self {
+        case .cannotWrite(_, let code): "cannot be written: \(String(cString: strerror(code)))"
+        case .readableByOthers(_, let mode): "may be read by other users (mode \(String(mode, radix: 8))); make it 0400 or 0440"
+        case .unreadable: "cannot be read"
         }
     }
 }

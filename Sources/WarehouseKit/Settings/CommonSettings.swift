@@ -131,13 +131,13 @@ extension Settings {
 
     private static func databaseURL(inFile path: String) throws(SettingsError) -> DatabaseURL {
         let source = CommonSettings.databaseURLFile.flag
-        if let others = SecretFile.permissionsForOthers(path), others != 0 {
-            throw .invalid(source, path, "may be read by other users (mode \(String(SecretFile.mode(path) ?? 0, radix: 8))); make it 0400 or 0440")
+        let text: String
+        do throws(SecretFileError) {
+            text = try SecretFile.readPrivate(path)
+        } catch {
+            throw .invalid(source, path, error.problem)
         }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw .invalid(source, path, "cannot be read")
-        }
-        guard let url = DatabaseURL(settingText: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let url = DatabaseURL(settingText: text) else {
             throw .invalid(source, path, "does not hold \(DatabaseURL.settingExpectation)")
         }
         return url
